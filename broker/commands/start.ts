@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { SETTINGS, flagName } from '../config/schema.js';
+import { createLogger } from '../logger.js';
+import { startRulemq, type BrokerPlugin } from '../index.js';
+import { BrokerError } from '../errors.js';
+import { loadPlugins } from '../plugins.js';
+
+/** parseArgs options for every config key plus --config. */
+export function configFlagOptions(): Record<string, { type: 'string' }> {
+  const opts: Record<string, { type: 'string' }> = { config: { type: 'string' } };
+  for (const s of SETTINGS) opts[flagName(s.key)] = { type: 'string' };
+  return opts;
+}
+
+/** Turns `--mqtt-port 0` into `{ mqttPort: '0' }`. */
+export function flagsToConfig(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const v = values[flagName(s.key)];
+    if (v !== undefined) out[s.key] = v;
+  }
+  return out;
+}
+
+/** `rulemq start`: runs until SIGTERM/SIGINT, then drains and exits 0. */
+export async function runStart(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: configFlagOptions(), strict: true, allowPositionals: false });
+  const config = loadConfig({
+    flags: flagsToConfig(values),
+    env: process.env,
+    configFile: (values.config as string | undefined) ?? process.env.RULEMQ_CONFIG ?? null,
+  });
+  const logger = createLogger(config.logLevel);
+  let plugins: BrokerPlugin[];
+  try {
+    plugins = await loadPlugins(config, logger);
+  } catch (err) {
+    logger.flush();
+    throw err;
+  }
+  const running = await startRulemq({ config, logger, plugins });
+  logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'draining');
+      running.close().then(
+        () => {
+          logger.info('stopped');
+          logger.flush();
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: String(err) }, 'error while stopping');
+          logger.flush();
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+export { BrokerError };

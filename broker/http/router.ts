@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface HttpReply {
+  status: number;
+  body?: unknown;
+  /** Sent as-is with this content type instead of JSON. */
+  text?: string;
+  contentType?: string;
+}
+
+export type RouteHandler = (req: IncomingMessage, params: Record<string, string>, body: unknown) => Promise<HttpReply> | HttpReply;
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: RouteHandler;
+}
+
+/** A minimal method + path router: `/api/v5/rules/:id` style parameters, JSON bodies, bounded body size. */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  constructor(private readonly maxBodyBytes = 1024 * 1024) {}
+
+  add(method: string, path: string, handler: RouteHandler): this {
+    this.routes.push({ method, parts: path.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const parts = url.pathname.split('/').filter(Boolean);
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const params = match(route.parts, parts);
+      if (!params) continue;
+      pathMatched = true;
+      if (route.method !== req.method) continue;
+      let body: unknown;
+      if (req.method === 'POST' || req.method === 'PUT') {
+        const raw = await readBody(req, this.maxBodyBytes);
+        if (raw === null) return send(res, { status: 413, body: { code: 'BAD_REQUEST', message: `request body larger than ${this.maxBodyBytes} bytes` } });
+        if (raw.length > 0) {
+          try {
+            body = JSON.parse(raw.toString('utf8'));
+          } catch (err) {
+            return send(res, { status: 400, body: { code: 'BAD_REQUEST', message: `request body is not valid JSON: ${(err as Error).message}` } });
+          }
+        }
+      }
+      try {
+        return send(res, await route.handler(req, params, body));
+      } catch (err) {
+        return send(res, { status: 500, body: { code: 'INTERNAL_ERROR', message: (err as Error).message } });
+      }
+    }
+    send(res, pathMatched ? { status: 405, body: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${url.pathname}` } } : { status: 404, body: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } });
+  }
+}
+
+function match(pattern: string[], parts: string[]): Record<string, string> | null {
+  if (pattern.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(parts[i]);
+    else if (p !== parts[i]) return null;
+  }
+  return params;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, reply: HttpReply): void {
+  if (reply.text !== undefined) {
+    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
+    res.end(reply.text);
+    return;
+  }
+  const json = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json' });
+  res.end(json);
+}

@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import client from 'prom-client';
+import type { RulemqConfig } from './config/schema.js';
+import { BrokerError } from './errors.js';
+import type { Logger } from './logger.js';
+import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
+import { guardConnection } from './listeners/guard-connection.js';
+import { startTcpListener } from './listeners/tcp.js';
+import { startTlsListener, type TlsFiles } from './listeners/tls.js';
+import { startWsListener } from './listeners/ws.js';
+import type { Listener, Transport } from './listeners/types.js';
+import { createBaseRouter, startHttpServer } from './http/server.js';
+import type { Router } from './http/router.js';
+import { installConnectRules } from './hooks.js';
+
+/** Something that plugs into the broker: the rule engine, auth, clustering... */
+export interface BrokerPlugin {
+  readonly name: string;
+  /** Called once the Aedes instance exists, before listeners open. */
+  attach(ctx: PluginContext): void | Promise<void>;
+  /** Called when the broker drains; may finish in-flight work within `graceMs`. */
+  close?(graceMs: number): Promise<void>;
+  /** Reasons this plugin is not ready (e.g. a cluster backend down). */
+  notReadyReasons?(): string[];
+}
+
+export interface PluginContext {
+  readonly broker: Aedes;
+  readonly config: RulemqConfig;
+  readonly logger: Logger;
+  readonly registry: client.Registry;
+  readonly router: Router;
+}
+
+export interface RulemqOptions {
+  config: RulemqConfig;
+  logger: Logger;
+  plugins?: BrokerPlugin[];
+  /** Extra Aedes options (persistence, mq) — set by the clustering plugin. */
+  aedes?: AedesOptions;
+}
+
+export interface RunningBroker {
+  readonly broker: Aedes;
+  readonly registry: client.Registry;
+  readonly counters: BrokerCounters;
+  /** Bound ports by listener name: mqtt-tcp, mqtt-tls, mqtt-ws, mqtt-wss, http. */
+  readonly ports: Readonly<Record<string, number>>;
+  ready(): boolean;
+  /** Readiness goes false, listeners close, plugins get `graceMs` to finish, Aedes closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts Aedes, the MQTT listeners and the HTTP server. Rejects (and cleans up) if any listener cannot start. */
+export async function startRulemq(options: RulemqOptions): Promise<RunningBroker> {
+  const { config, logger } = options;
+  const plugins = options.plugins ?? [];
+  const counters = new BrokerCounters();
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
+
+  const broker = await Aedes.createBroker({
+    connectTimeout: config.connectTimeoutMs,
+    ...options.aedes,
+  });
+  installConnectRules(broker);
+
+  const retainedTopics = new Set<string>();
+  const liveConns = new Set<Duplex>();
+  registerBrokerMetrics(registry, counters, {
+    connected: () => broker.connectedClients,
+    subscriptions: () => {
+      let n = 0;
+      for (const c of connectedClients(broker)) if (c.subscriptions) n += Object.keys(c.subscriptions).length;
+      return n;
+    },
+    retained: () => retainedTopics.size,
+    liveSentBytes: () => {
+      let n = 0;
+      for (const c of liveConns) n += (c as { bytesWritten?: number }).bytesWritten ?? 0;
+      return n;
+    },
+  });
+
+  broker.on('publish', (packet: AedesPublishPacket, c: Client | null) => {
+    if (c === null) return; // $SYS heartbeats and broker-originated messages
+    counters.received[packet.qos]++;
+    counters.receivedPayloadBytes += packet.payload.length;
+    if (packet.retain) {
+      if (packet.payload.length === 0) retainedTopics.delete(packet.topic);
+      else retainedTopics.add(packet.topic);
+    }
+  });
+  const forward = broker.authorizeForward;
+  broker.authorizeForward = function countForward(c, packet) {
+    const out = forward.call(this, c, packet);
+    if (out) counters.sent[packet.qos]++;
+    return out;
+  };
+  broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
+  broker.on('connectionError', (c: Client, err: Error) => logger.debug({ err: err.message }, 'connection error'));
+
+  let ready = false;
+  const readiness = {
+    ready: () => ready,
+    reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
+  };
+  const router = createBaseRouter(registry, readiness);
+  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
+
+  const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
+    counters.connectionsAccepted++;
+    liveConns.add(conn);
+    conn.once('close', () => {
+      liveConns.delete(conn);
+      counters.sentBytesClosed += (conn as { bytesWritten?: number }).bytesWritten ?? 0;
+    });
+    guardConnection(
+      conn,
+      config.maxPacketBytes,
+      (violation) => {
+        counters.reject(violation);
+        logger.warn({ transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
+      },
+      (n) => {
+        counters.receivedBytes += n;
+      },
+    );
+    broker.handle(conn, req);
+  };
+  const onTlsError = (err: Error) => {
+    const timeout = /timed? ?out/i.test(err.message);
+    counters.reject(timeout ? 'tls_handshake_timeout' : 'tls_handshake_failed');
+    logger.debug({ err: err.message }, 'TLS handshake failed');
+  };
+
+  const listeners: Listener[] = [];
+  const closeAll = async () => {
+    await Promise.all(listeners.map((l) => l.close().catch(() => undefined)));
+  };
+  try {
+    const tlsFiles = readTlsFiles(config);
+    if (config.mqttPort !== null) listeners.push(await startTcpListener(config.host, config.mqttPort, onConnection));
+    if (tlsFiles && config.tlsPort !== null) listeners.push(await startTlsListener(config.host, config.tlsPort, tlsFiles, onConnection, onTlsError));
+    // A WebSocket message may carry one packet plus a little framing slack.
+    const maxPayloadBytes = config.maxPacketBytes + 1024;
+    if (config.wsPort !== null) listeners.push(await startWsListener(config.host, config.wsPort, { path: config.wsPath, maxPayloadBytes }, onConnection));
+    if (tlsFiles && config.wssPort !== null) listeners.push(await startWsListener(config.host, config.wssPort, { path: config.wsPath, maxPayloadBytes, tls: tlsFiles }, onConnection, onTlsError));
+    if (config.httpPort !== null) listeners.push(await startHttpServer(config.httpHost, config.httpPort, router));
+  } catch (err) {
+    await closeAll();
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw err;
+  }
+
+  const ports: Record<string, number> = {};
+  for (const l of listeners) {
+    ports[l.name] = l.port;
+    logger.info({ listener: l.name, host: l.host, port: l.port }, `${l.name} listening on ${l.host}:${l.port}`);
+  }
+  ready = true;
+
+  let closing: Promise<void> | null = null;
+  return {
+    broker,
+    registry,
+    counters,
+    ports,
+    ready: () => ready && readiness.reasons().length === 0,
+    close(graceMs = config.shutdownGraceMs) {
+      closing ??= (async () => {
+        ready = false;
+        const http = listeners.find((l) => l.name === 'http');
+        await Promise.all(listeners.filter((l) => l !== http).map((l) => l.close().catch(() => undefined)));
+        await Promise.all(plugins.map((p) => withTimeout(p.close?.(graceMs) ?? Promise.resolve(), graceMs + 1000)));
+        await withTimeout(new Promise<void>((r) => broker.close(() => r())), Math.max(graceMs, 1000));
+        if (http) await http.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function readTlsFiles(config: RulemqConfig): TlsFiles | null {
+  if (!config.tlsCert || !config.tlsKey) return null;
+  try {
+    return {
+      cert: readFileSync(config.tlsCert),
+      key: readFileSync(config.tlsKey),
+      ca: config.tlsCa ? readFileSync(config.tlsCa) : undefined,
+      verifyClient: config.tlsVerifyClient,
+      handshakeTimeoutMs: config.tlsHandshakeTimeoutMs,
+    };
+  } catch (err) {
+    throw new BrokerError('TLS_FILES_UNREADABLE', `cannot read TLS files: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function remoteAddress(conn: Duplex, req?: IncomingMessage): string | undefined {
+  const socket = (req?.socket ?? conn) as { remoteAddress?: string; remotePort?: number };
+  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
+}

@@ -1,0 +1,49 @@
+import http from 'node:http';
+import https from 'node:https';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Listener, ConnectionHandler } from './types.js';
+import { listen } from './listen.js';
+import { tlsServerOptions, type TlsFiles } from './tls.js';
+
+export interface WsOptions {
+  path: string;
+  /** Largest WebSocket message accepted; a larger one closes the connection (ws `maxPayload`). */
+  maxPayloadBytes: number;
+  tls?: TlsFiles;
+}
+
+/**
+ * MQTT over WebSocket (and WSS with `tls`), on `ws` 8 with `createWebSocketStream`.
+ * (`websocket-stream` pulls in ws 3.3.3, CVE-2024-37890.) Only the `mqtt` subprotocol is
+ * offered, as MQTT over WebSocket requires [MQTT-6.0.0-3]; clients that offer none are accepted.
+ */
+export async function startWsListener(host: string, port: number, options: WsOptions, onConnection: ConnectionHandler, onTlsError?: (err: Error) => void): Promise<Listener> {
+  const server = options.tls ? https.createServer(tlsServerOptions(options.tls)) : http.createServer();
+  // Bound header size and handshake time for the upgrade request.
+  server.maxHeadersCount = 100;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  server.on('request', (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
+  });
+  if (options.tls && onTlsError) server.on('tlsClientError', onTlsError);
+  const wss = new WebSocketServer({
+    server,
+    path: options.path,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => {
+      for (const p of protocols) if (p === 'mqtt' || p === 'mqttv3.1') return p;
+      return false;
+    },
+  });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => stream.destroy());
+    onConnection(stream, options.tls ? 'wss' : 'ws', req);
+  });
+  return listen(options.tls ? 'mqtt-wss' : 'mqtt-ws', server, host, port, () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  });
+}

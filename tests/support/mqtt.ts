@@ -1,0 +1,30 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+/** Connects a real MQTT.js client; never reconnects on its own so tests see closes as they happen. */
+export async function connectClient(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+}
+
+/** Resolves with the next `count` messages received by `client` (topic, payload as string, packet). */
+export function nextMessages(client: MqttClient, count = 1, timeoutMs = 5000): Promise<Array<{ topic: string; payload: string; retain: boolean; qos: number }>> {
+  return new Promise((resolve, reject) => {
+    const got: Array<{ topic: string; payload: string; retain: boolean; qos: number }> = [];
+    const timer = setTimeout(() => {
+      client.off('message', onMessage);
+      reject(new Error(`timed out waiting for ${count} message(s); got ${got.length}`));
+    }, timeoutMs);
+    const onMessage = (topic: string, payload: Buffer, packet: { retain?: boolean; qos?: number }) => {
+      got.push({ topic, payload: payload.toString(), retain: !!packet.retain, qos: packet.qos ?? 0 });
+      if (got.length === count) {
+        clearTimeout(timer);
+        client.off('message', onMessage);
+        resolve(got);
+      }
+    };
+    client.on('message', onMessage);
+  });
+}
+
+export async function endAll(...clients: Array<MqttClient | undefined>): Promise<void> {
+  await Promise.all(clients.map((c) => c?.endAsync(true).catch(() => undefined)));
+}
