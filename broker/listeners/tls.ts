@@ -36,6 +36,10 @@ export async function startTlsListener(
     socket.setNoDelay(true);
     onConnection(socket, 'tls');
   });
-  server.on('tlsClientError', onTlsError);
+  server.on('tlsClientError', (err, socket) => {
+    // With a listener attached Node leaves the socket open: close it, or a handshake timeout never frees it.
+    socket.destroy();
+    onTlsError(err);
+  });
   return listen('mqtt-tls', server, host, port);
 }

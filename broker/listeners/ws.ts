@@ -26,7 +26,12 @@ export async function startWsListener(host: string, port: number, options: WsOpt
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
   });
-  if (options.tls && onTlsError) server.on('tlsClientError', onTlsError);
+  if (options.tls && onTlsError) {
+    server.on('tlsClientError', (err, socket) => {
+      socket.destroy(); // Node leaves it open once a listener exists
+      onTlsError(err);
+    });
+  }
   const wss = new WebSocketServer({
     server,
     path: options.path,

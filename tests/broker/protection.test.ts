@@ -1,0 +1,116 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
+import { connectPacket, rawConnect, remainingLength } from '../support/raw.js';
+import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
+import type { RunningBroker } from '../../broker/index.js';
+import WebSocket from 'ws';
+
+describe('protections bare Aedes lacks', () => {
+  let broker: RunningBroker;
+  before(async () => {
+    broker = await startTestBroker({ maxPacketBytes: 64 * 1024, connectTimeoutMs: 300 });
+  });
+  after(async () => broker.close(1000));
+
+  test('closes a connection whose first packet is not CONNECT', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(Buffer.from([0xc0, 0x00])); // PINGREQ
+    await c.closed();
+    assert.equal(Buffer.concat(c.received).length, 0, 'no reply before the close');
+  });
+
+  test('closes a connection that declares a PUBLISH larger than maxPacketBytes before reading its body', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(connectPacket('big-1'));
+    const connack = await c.bytes(4);
+    assert.deepEqual([...connack], [0x20, 0x02, 0x00, 0x00]);
+    // Declares 50 MiB but sends only the header and a few bytes.
+    c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024), Buffer.from([0x00, 0x01, 0x74])]));
+    await c.closed();
+    const metrics = await httpGet(broker.ports.http, '/metrics');
+    assert.ok(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="packet_too_large"') >= 1);
+  });
+
+  test('accepts a packet just under the limit and delivers it', async () => {
+    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+    const sub = await connectClient(url, { clientId: 'limit-sub' });
+    const pub = await connectClient(url, { clientId: 'limit-pub' });
+    try {
+      await sub.subscribeAsync('limit/t', { qos: 1 });
+      const got = nextMessages(sub);
+      await pub.publishAsync('limit/t', Buffer.alloc(60 * 1024, 0x61), { qos: 1 });
+      assert.equal((await got)[0].payload.length, 60 * 1024);
+    } finally {
+      await endAll(sub, pub);
+    }
+  });
+
+  test('closes a connection with a malformed remaining length', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    await c.closed();
+  });
+
+  test('closes a connection that never sends CONNECT after connectTimeoutMs', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    await c.closed(3000);
+  });
+
+  test('refuses an empty client id with clean session false with CONNACK 0x02', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(connectPacket('', { clean: false }));
+    const connack = await c.bytes(4);
+    assert.deepEqual([...connack], [0x20, 0x02, 0x00, 0x02]);
+    await c.closed();
+  });
+
+  test('accepts an empty client id with clean session true', async () => {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(connectPacket('', { clean: true }));
+    assert.deepEqual([...(await c.bytes(4))], [0x20, 0x02, 0x00, 0x00]);
+    c.socket.destroy();
+  });
+
+  test('closes a WebSocket client that sends a message larger than the limit', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${broker.ports['mqtt-ws']}/mqtt`, 'mqtt');
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(Buffer.alloc(200 * 1024));
+    assert.equal(await closed, 1009); // message too big
+  });
+
+  test('the broker keeps serving after all of the above', async () => {
+    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+    const c = await connectClient(url, { clientId: 'still-alive' });
+    assert.equal(c.connected, true);
+    await endAll(c);
+  });
+});
+
+describe('memory under oversize declared packets', () => {
+  test('4 connections declaring 50 MiB PUBLISH packets are closed and RSS grows by less than 20 MiB', async () => {
+    const broker = await startTestBroker();
+    try {
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      const conns = await Promise.all([0, 1, 2, 3].map(() => rawConnect(broker.ports['mqtt-tcp'])));
+      for (const [i, c] of conns.entries()) {
+        c.socket.write(connectPacket(`oversize-${i}`));
+        await c.bytes(4);
+        c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024)]));
+        // Keep streaming body bytes; the broker must close before buffering them.
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        for (let k = 0; k < 16 && !c.socket.destroyed; k++) c.socket.write(chunk);
+      }
+      await Promise.all(conns.map((c) => c.closed()));
+      const growth = process.memoryUsage().rss - before;
+      assert.ok(growth < 20 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
+    } finally {
+      await broker.close(1000);
+    }
+  });
+});
