@@ -1,0 +1,155 @@
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { BrokerPlugin, PluginContext } from '../broker/index.js';
+import type { Logger } from '../broker/logger.js';
+import type { SinkRegistry } from '../sinks/registry.js';
+import { errorsOf, formatAll } from './diagnostics.js';
+import { RuleEngine } from './engine.js';
+import { planRules, type RulesPlan } from './load.js';
+import { createSinkHistograms, registerRuleMetrics } from './metrics.js';
+import { buildRuleSet, type RuleSet } from './rule-set.js';
+import { registerRulesApi } from './api.js';
+
+export interface RulesPluginOptions {
+  /** The rules file; null runs the engine with no rules (the rule-test API still works). */
+  file: string | null;
+  sinks: SinkRegistry;
+  env?: Record<string, string | undefined>;
+  /** Debounce of file-change reloads. */
+  reloadDebounceMs?: number;
+  /** Watch the file for changes (SIGHUP always reloads). */
+  watch?: boolean;
+}
+
+/** Reads and plans a rules file; the text is returned for formatting diagnostics. */
+export function readPlan(file: string, sinks: SinkRegistry, env?: Record<string, string | undefined>): { plan: RulesPlan; text: string } {
+  const text = readFileSync(file, 'utf8');
+  return { plan: planRules(text, { fileName: file, env, sinks }), text };
+}
+
+/**
+ * The rule engine as a broker plugin: loads rules.sql, hooks Aedes, serves /api/v5, exports rule
+ * metrics, reloads on SIGHUP and on file change (an invalid file keeps the old rules running).
+ */
+export class RulesPlugin implements BrokerPlugin {
+  readonly name = 'rules';
+  private engine!: RuleEngine;
+  private ctx!: PluginContext;
+  private watcher: FSWatcher | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private reloading: Promise<{ ok: boolean; errors: string }> | null = null;
+  private readonly reloads = { ok: 0, error: 0 };
+  private readonly onSighup = () => void this.reload('SIGHUP');
+  private metricsFor!: ReturnType<typeof createSinkHistograms>;
+
+  constructor(
+    private readonly options: RulesPluginOptions,
+    /** A plan already checked at start-up (so a bad file stops start-up before any listener opens). */
+    private initialPlan: RulesPlan | null = null,
+  ) {}
+
+  get current(): RuleSet {
+    return this.engine.current;
+  }
+
+  get ruleEngine(): RuleEngine {
+    return this.engine;
+  }
+
+  async attach(ctx: PluginContext): Promise<void> {
+    this.ctx = ctx;
+    this.engine = new RuleEngine(ctx.config.nodeName);
+    this.engine.attach(ctx.broker);
+    this.metricsFor = createSinkHistograms(ctx.registry);
+    registerRuleMetrics(ctx.registry, () => this.engine.current, this.reloads);
+    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api') });
+
+    const file = this.options.file;
+    if (file) {
+      const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
+      this.initialPlan = null;
+      await this.apply(plan);
+      process.on('SIGHUP', this.onSighup);
+      if (this.options.watch !== false) this.watchFile(file);
+    }
+  }
+
+  /** Re-reads the rules file; swaps the rules in only when it is valid. */
+  reload(reason: string): Promise<{ ok: boolean; errors: string }> {
+    const file = this.options.file;
+    if (!file) return Promise.resolve({ ok: false, errors: 'no rules file configured' });
+    // Reloads run one at a time; a request during a reload waits for it and then reloads again.
+    const run = async () => {
+      const log = this.ctx.logger;
+      let text = '';
+      let plan: RulesPlan;
+      try {
+        ({ plan, text } = readPlan(file, this.options.sinks, this.options.env));
+      } catch (err) {
+        this.reloads.error++;
+        log.error({ file, reason, err: (err as Error).message }, 'rules reload failed: cannot read the file; old rules keep running');
+        return { ok: false, errors: (err as Error).message };
+      }
+      const errors = errorsOf(plan.diagnostics);
+      if (errors.length > 0) {
+        this.reloads.error++;
+        const formatted = formatAll(errors, file, text);
+        log.error({ file, reason, errors: formatted.split('\n') }, `rules reload failed with ${errors.length} error(s); old rules keep running`);
+        return { ok: false, errors: formatted };
+      }
+      await this.apply(plan);
+      this.reloads.ok++;
+      log.info({ file, reason, rules: plan.rules.length }, 'rules reloaded');
+      return { ok: true, errors: '' };
+    };
+    const next = (this.reloading ?? Promise.resolve()).then(run, run);
+    this.reloading = next;
+    return next;
+  }
+
+  private async apply(plan: RulesPlan): Promise<void> {
+    const log = this.ctx.logger;
+    for (const w of plan.diagnostics.filter((d) => d.severity === 'warning')) {
+      log.warn({ code: w.code, line: w.line, column: w.column }, w.message);
+    }
+    const { set, started, retired } = buildRuleSet(plan, this.engine.current, {
+      broker: this.ctx.broker,
+      logger: log,
+      ruleLogger: log,
+      metricsFor: this.metricsFor,
+    });
+    await Promise.all(started.map((a) => a.start()));
+    this.engine.swap(set);
+    // Replaced actions finish what they hold in the background; the new ones already take rows.
+    for (const a of retired.actions) void a.close(this.ctx.config.shutdownGraceMs).catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action'));
+    for (const c of retired.connectors) void c.close().catch((err: unknown) => log.warn({ connector: c.name, err: String(err) }, 'error closing a replaced connector'));
+  }
+
+  private watchFile(file: string): void {
+    // Watch the directory: editors replace files (rename), which ends a watch on the file itself.
+    try {
+      this.watcher = watch(dirname(file), (_event, name) => {
+        if (name !== null && name !== basename(file)) return;
+        if (this.debounce) clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.reload('file change'), this.options.reloadDebounceMs ?? 300);
+      });
+      this.watcher.on('error', (err) => this.ctx.logger.warn({ err: err.message }, 'rules file watch failed; SIGHUP still reloads'));
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message }, 'cannot watch the rules file; SIGHUP still reloads');
+    }
+  }
+
+  async close(graceMs: number): Promise<void> {
+    process.off('SIGHUP', this.onSighup);
+    this.watcher?.close();
+    if (this.debounce) clearTimeout(this.debounce);
+    const set = this.engine.current;
+    const actions = new Set([...set.actions.values()].map((l) => l.instance));
+    for (const r of set.rules) for (const a of r.actions) actions.add(a);
+    await Promise.all([...actions].map((a) => a.close(graceMs).catch(() => undefined)));
+    await Promise.all([...set.connectors.values()].map((c) => c.instance.close().catch(() => undefined)));
+  }
+}
+
+export { errorsOf, formatAll };
+export type { Logger };
