@@ -11,7 +11,7 @@ const DOLLAR = 36; // '$'
 function idPrefix(brokerId: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < brokerId.length; i++) h = Math.imul(h ^ brokerId.charCodeAt(i), 0x01000193) >>> 0;
-  return (Date.now().toString(16).padStart(12, '0') + h.toString(16).padStart(8, '0')).toUpperCase().slice(0, 20);
+  return (Date.now().toString(16).padStart(12, '0') + h.toString(16).padStart(8, '0')).slice(0, 20).toUpperCase();
 }
 
 /** CONNACK return codes of MQTT 3.1.1 as EMQX's `reason_code` names. */
@@ -116,7 +116,8 @@ export class RuleEngine {
 
   private nextId(packet: AedesPublishPacket): string {
     const n = typeof packet.brokerCounter === 'number' ? packet.brokerCounter : ++this.counter;
-    return this.prefix + n.toString(16).toUpperCase().padStart(12, '0');
+    // 2^48 + n in hex, minus its leading '1': a 12-digit zero-padded counter without padStart.
+    return this.prefix + (281474976710656 + n).toString(16).slice(1);
   }
 
   /** Runs every rule of an event; `columns` is only called when such rules exist. */
