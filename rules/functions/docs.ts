@@ -1,0 +1,112 @@
+/**
+ * Renders docs/functions.md from the definitions' doc strings. Run after a build:
+ *   node dist/rules/functions/docs.js > docs/functions.md
+ * A test fails when the checked-in file differs from this output.
+ */
+import { pathToFileURL } from 'node:url';
+import { FUNCTION_ERROR_CODES } from './errors.js';
+import { CATEGORIES } from './index.js';
+import type { FunctionDef } from './types.js';
+
+const ERROR_DOCS: Record<keyof typeof FUNCTION_ERROR_CODES, string> = {
+  FUNC_BAD_ARG:
+    'An argument has the wrong type or value: what EMQX reports as function_clause, badarg, badarith or a throw. ' +
+    'The rule run fails (`failed.exception`); the rule-test API answers 400.',
+  FUNC_UNSUPPORTED:
+    'The feature exists in EMQX but not in rulemq: a regular-expression feature with no JavaScript equivalent ' +
+    '(recursion, conditionals, \\K, \\G, inline option changes), a hash algorithm missing from the OpenSSL build, ' +
+    'or `jq` when the jq-web package is not installed.',
+  FUNC_JQ_ERROR: 'A jq program failed to compile, raised an error, got invalid JSON input or timed out.',
+  FUNC_DUPLICATE: 'Two category files define the same function name; thrown when the registry module loads.',
+};
+
+/** Deliberate or unavoidable differences from EMQX 5.8.9, each with its reason. */
+export const DIFFERENCES: readonly string[] = [
+  'Integers and floats are both JS numbers, so an integral float is an integer: `str(2.0)` is "2" (EMQX "2.0"), ' +
+    '`is_int(2.0)` is true, `is_float(2.0)` false, `contains(1, [1.0])` true, `term_encode(2.0)` encodes an integer, ' +
+    '`~p` prints 2. Integers beyond 2^53 (and nanosecond timestamps) are approximate; EMQX integers are unbounded.',
+  'Functions that EMQX restricts to floats or integers accept any number where the two cannot be told apart: ' +
+    '`float2str(20, 2)` works (EMQX raises), sprintf `~f` takes integers.',
+  'Binaries produced by functions (gzip, zip, hexstr2bin, base64_decode, str_utf16_le, term_encode, subbits ' +
+    "'bits') are Buffers; everywhere a string is accepted a Buffer is too, read as UTF-8 unless the function is " +
+    'byte-oriented. term_decode returns strings for UTF-8 binaries.',
+  'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character); EMQX ' +
+    'works on UTF-8 bytes in a few places (tokens with non-ASCII separators, ascii, ~s field widths, regular ' +
+    'expressions without (*UTF8)), which only matters for non-ASCII text.',
+  'Regular expressions are PCRE patterns translated to JavaScript: possessive quantifiers and atomic groups are ' +
+    'approximated by their greedy forms; recursion, conditionals, branch reset, \\G, \\K, \\X, \\C, backtracking ' +
+    'verbs and option changes after the start of the pattern raise FUNC_UNSUPPORTED.',
+  'Maps of more than 32 keys keep insertion order in json_encode, str, map_keys, map_values, map_to_entries, ' +
+    'map_to_redis_hset_args and term_encode; EMQX uses the hash order of large Erlang maps, which cannot be reproduced.',
+  'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' +
+    '(EMQX raises), and floats in `~p` follow Erlang\'s shortest form only for non-integral numbers.',
+  'V8\'s Math library can differ from glibc\'s in the last bit for trigonometric and hyperbolic functions.',
+  'rtrim(S, Chars) trims the listed characters; EMQX\'s rtrim/2 always raises.',
+  'mput with a non-string key raises (EMQX builds a map that cannot be JSON-encoded); mget with a list key returns ' +
+    'the default, as EMQX 5.8 does (the documented list form does not work there either).',
+  'contains_topic and contains_topic_match work on lists of {"topic", "qos"} maps or plain topic strings; EMQX 5.8 ' +
+    'expects atom-keyed maps and so always returns false on JSON data.',
+  'proc_dict_* is one dictionary per broker process (EMQX: per Erlang process, i.e. per client connection); ' +
+    'kv_store_* is one store per broker process, not persisted (EMQX: one ETS table per node).',
+  'mongo_date returns the string "ISODate(...Z)" everywhere (EMQX returns it only in the rule tester and a MongoDB ' +
+    'date term otherwise).',
+  'jq runs the real jq (jq-web, WebAssembly) in a worker thread while the rule waits: each call costs about 2 ms ' +
+    'of event-loop time (EMQX\'s NIF is faster), and the default timeout is 1000 ms instead of EMQX\'s 10 s because a ' +
+    'stuck program stalls the whole broker until it expires.',
+  'format_date with a negative timestamp uses floor division (EMQX truncates and prints odd sub-second fields).',
+];
+
+function arity(def: FunctionDef): string {
+  if (def.maxArity === Infinity) return `${def.minArity}+`;
+  return def.minArity === def.maxArity ? String(def.minArity) : `${def.minArity}–${def.maxArity}`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderFunctionsDoc(): string {
+  const lines: string[] = [];
+  lines.push('<!-- Generated from rules/functions/*.ts by rules/functions/docs.ts; do not edit by hand. -->');
+  lines.push('# Rule SQL built-in functions');
+  lines.push('');
+  lines.push(
+    'rulemq implements the built-in functions of EMQX CE 5.8.9 (`emqx_rule_funcs`) with the same names (case-' +
+      'sensitive), arities and behaviour, edge cases included; where the EMQX documentation and code disagree, the ' +
+      'code wins. The IoT shortcut functions (`topic()`, `clientid()`, `payload()`...) belong to the compiler and ' +
+      'are not listed here.',
+  );
+  lines.push('');
+  lines.push(
+    'Values: a missing field is `undefined` and prints as "undefined"; JSON null is `null`; strings are strings; ' +
+      'raw bytes are binaries (Node Buffers); maps are JSON objects; arrays are lists.',
+  );
+  lines.push('');
+  lines.push('## Errors');
+  lines.push('');
+  lines.push('A function that gets arguments it cannot handle throws a `RuleFunctionError` with one of these codes:');
+  lines.push('');
+  lines.push('| code | meaning |');
+  lines.push('| --- | --- |');
+  for (const code of Object.keys(FUNCTION_ERROR_CODES) as Array<keyof typeof FUNCTION_ERROR_CODES>) {
+    lines.push(`| \`${code}\` | ${cell(ERROR_DOCS[code])} |`);
+  }
+  lines.push('');
+  lines.push('## Differences from EMQX');
+  lines.push('');
+  for (const d of DIFFERENCES) lines.push(`- ${d}`);
+  lines.push('');
+  for (const cat of CATEGORIES) {
+    lines.push(`## ${cat.title}`);
+    lines.push('');
+    lines.push('| function | arity | description |');
+    lines.push('| --- | --- | --- |');
+    for (const def of cat.functions) lines.push(`| \`${def.name}\` | ${arity(def)} | ${cell(def.doc)} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(renderFunctionsDoc());
+}

@@ -1,0 +1,51 @@
+/**
+ * Errors raised by the built-in rule SQL functions.
+ *
+ * EMQX raises (function_clause, badarg, badarith, a throw) when a function gets arguments it cannot handle; the rule
+ * engine counts that as `failed.exception` and the rule-test API answers 400. We throw a typed error instead, with a
+ * stable `code` and the SQL function's name, so the engine and the tester can report it.
+ */
+
+/** Every code a rule function can throw. Each one is documented in docs/functions.md (a test checks that). */
+export const FUNCTION_ERROR_CODES = {
+  /** An argument has the wrong type or value (EMQX: function_clause / badarg / badarith). */
+  FUNC_BAD_ARG: 'FUNC_BAD_ARG',
+  /** The function or one of its features is not available in rulemq (e.g. jq when no engine is installed). */
+  FUNC_UNSUPPORTED: 'FUNC_UNSUPPORTED',
+  /** A jq program failed or timed out. */
+  FUNC_JQ_ERROR: 'FUNC_JQ_ERROR',
+  /** Two category files register the same function name (thrown when the registry module loads). */
+  FUNC_DUPLICATE: 'FUNC_DUPLICATE',
+} as const;
+
+export type FunctionErrorCode = keyof typeof FUNCTION_ERROR_CODES;
+
+export class RuleFunctionError extends Error {
+  override readonly name = 'RuleFunctionError';
+  readonly code: FunctionErrorCode;
+  /** The SQL function name, e.g. `substr`. */
+  readonly functionName: string;
+
+  constructor(code: FunctionErrorCode, functionName: string, message: string, options?: { cause?: unknown }) {
+    super(`${functionName}: ${message}`, options);
+    this.code = code;
+    this.functionName = functionName;
+  }
+}
+
+/** Builds the error for a bad argument; callers `throw badArg(...)` so control flow stays visible. */
+export function badArg(fn: string, message: string, cause?: unknown): RuleFunctionError {
+  return new RuleFunctionError('FUNC_BAD_ARG', fn, message, cause === undefined ? undefined : { cause });
+}
+
+/** Short, bounded description of a value for error messages (never dumps a whole payload). */
+export function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return v.length > 40 ? `string '${v.slice(0, 37)}...'` : `string '${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  if (Buffer.isBuffer(v)) return `binary of ${v.length} bytes`;
+  if (Array.isArray(v)) return `array of ${v.length}`;
+  if (typeof v === 'object') return 'map';
+  return typeof v;
+}
