@@ -1,7 +1,9 @@
 import { SinkRegistry } from './registry.js';
+import { hstreamdbSinkType } from './hstreamdb/index.js';
 
 /** Every sink type rulemq ships, by TYPE name in rules.sql. */
 export function createSinkRegistry(): SinkRegistry {
   const registry = new SinkRegistry();
+  registry.register(hstreamdbSinkType);
   return registry;
 }
