@@ -1,0 +1,34 @@
+/** `$events/client_connack`: the broker answered a CONNECT (reason_code success, not_authorized...). */
+import { EXAMPLE_NODE, exampleProps, now } from './common.js';
+import type { EventDescriptor } from './types.js';
+
+export const clientConnack: EventDescriptor = {
+  eventType: 'client_connack',
+  eventName: 'client.connack',
+  topic: '$events/client_connack',
+  columns: [
+    'event', 'reason_code', 'clientid', 'clean_start', 'username', 'peername', 'sockname', 'proto_name', 'proto_ver',
+    'keepalive', 'expiry_interval', 'conn_props', 'connected_at', 'timestamp', 'node',
+  ],
+  allowedContextFields: [
+    'reason_code', 'clientid', 'clean_start', 'username', 'peername', 'sockname', 'proto_name', 'proto_ver',
+    'keepalive', 'expiry_interval', 'connected_at',
+  ],
+  defaults: () => ({
+    event: 'client.connack',
+    reason_code: 'success',
+    clientid: 'c_emqx',
+    username: 'u_emqx',
+    peername: '192.168.0.10:56431',
+    sockname: '0.0.0.0:1883',
+    proto_name: 'MQTT',
+    proto_ver: 5,
+    keepalive: 60,
+    clean_start: true,
+    expiry_interval: 3600,
+    connected_at: now(),
+    conn_props: exampleProps('conn_props'),
+    timestamp: now(),
+    node: EXAMPLE_NODE,
+  }),
+};

@@ -1,0 +1,30 @@
+/** `$events/client_disconnected`: a client connection ended (normal, kicked, keepalive_timeout, takenover...). */
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, now } from './common.js';
+import type { EventDescriptor } from './types.js';
+
+export const clientDisconnected: EventDescriptor = {
+  eventType: 'client_disconnected',
+  eventName: 'client.disconnected',
+  topic: '$events/client_disconnected',
+  columns: [
+    'event', 'reason', 'clientid', 'username', 'peername', 'sockname', 'proto_name', 'proto_ver', 'disconn_props',
+    'connected_at', 'disconnected_at', 'timestamp', 'node', 'client_attrs',
+  ],
+  allowedContextFields: ['clientid', 'username', 'reason', 'peername', 'sockname', 'disconnected_at'],
+  defaults: () => ({
+    event: 'client.disconnected',
+    reason: 'normal',
+    clientid: 'c_emqx',
+    username: 'u_emqx',
+    peername: '192.168.0.10:56431',
+    sockname: '0.0.0.0:1883',
+    proto_name: 'MQTT',
+    proto_ver: 5,
+    disconn_props: exampleProps('disconn_props'),
+    connected_at: now(),
+    disconnected_at: now(),
+    timestamp: now(),
+    node: EXAMPLE_NODE,
+    client_attrs: exampleClientAttrs(),
+  }),
+};

@@ -1,0 +1,110 @@
+/**
+ * Example values shared by the event descriptors (EMQX emqx_rule_events:columns_with_exam and
+ * columns_example_props), and the types of known columns for rule_test context checks.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FieldType } from './types.js';
+
+/** Node name reported in the `node` column of rule_test outputs. */
+export const EXAMPLE_NODE = 'rulemq@127.0.0.1';
+
+/** A fresh message id: 32 upper-case hex digits like emqx_guid:to_hexstr/1. */
+export function exampleId(): string {
+  return randomBytes(16).toString('hex').toUpperCase();
+}
+
+export function now(): number {
+  return Date.now();
+}
+
+function userProps(): Record<string, unknown> {
+  return { 'User-Property': { foo: 'bar' }, 'User-Property-Pairs': [{ key: 'foo' }, { value: 'bar' }] };
+}
+
+/** MQTT 5 property examples per property column. */
+export function exampleProps(kind: 'pub_props' | 'puback_props' | 'conn_props' | 'disconn_props' | 'sub_props' | 'unsub_props'): Record<string, unknown> {
+  switch (kind) {
+    case 'pub_props':
+      return { 'Payload-Format-Indicator': 0, 'Message-Expiry-Interval': 30, ...userProps() };
+    case 'puback_props':
+      return { 'Reason-String': 'OK', ...userProps() };
+    case 'conn_props':
+      return { 'Session-Expiry-Interval': 7200, 'Receive-Maximum': 32, ...userProps() };
+    case 'disconn_props':
+      return {
+        'Session-Expiry-Interval': 7200,
+        'Reason-String': 'Redirect to another server',
+        'Server Reference': '192.168.22.129',
+        ...userProps(),
+      };
+    case 'sub_props':
+    case 'unsub_props':
+      return userProps();
+  }
+}
+
+export function exampleClientAttrs(): Record<string, unknown> {
+  return { test: 'example' };
+}
+
+/** The message columns shared by publish-like events (payload, topic, qos...). */
+export function exampleMessage(): Record<string, unknown> {
+  return {
+    payload: '{"msg": "hello"}',
+    peerhost: '192.168.0.10',
+    peername: '192.168.0.10:32781',
+    topic: 't/a',
+    qos: 1,
+    flags: {},
+    publish_received_at: now(),
+    pub_props: exampleProps('pub_props'),
+  };
+}
+
+/** rule_test context fields common to message events (EMQX msg_event_common_fields). */
+export const MSG_CONTEXT_FIELDS = ['clientid', 'username', 'payload', 'peerhost', 'topic', 'publish_received_at', 'qos'] as const;
+
+/** Types of every known column, for rule_test context checks. Unlisted columns accept any JSON value. */
+export const COLUMN_TYPES: Readonly<Record<string, FieldType>> = {
+  id: 'string',
+  clientid: 'string',
+  username: 'string',
+  payload: 'string',
+  peerhost: 'string',
+  peername: 'string',
+  sockname: 'string',
+  topic: 'string',
+  qos: 'qos',
+  publish_received_at: 'integer',
+  timestamp: 'integer',
+  node: 'string',
+  event: 'string',
+  flags: 'map',
+  pub_props: 'map',
+  puback_props: 'map',
+  conn_props: 'map',
+  disconn_props: 'map',
+  sub_props: 'map',
+  unsub_props: 'map',
+  client_attrs: 'map',
+  metadata: 'map',
+  from_clientid: 'string',
+  from_username: 'string',
+  reason: 'string',
+  reason_code: 'string',
+  mountpoint: 'string',
+  proto_name: 'string',
+  proto_ver: 'any',
+  keepalive: 'integer',
+  clean_start: 'boolean',
+  expiry_interval: 'integer',
+  receive_maximum: 'integer',
+  is_bridge: 'boolean',
+  connected_at: 'integer',
+  disconnected_at: 'integer',
+  action: 'string',
+  authz_source: 'string',
+  result: 'string',
+  is_anonymous: 'boolean',
+  is_superuser: 'boolean',
+};
