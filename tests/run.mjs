@@ -1,7 +1,7 @@
 // Runs every compiled test file (dist/tests/**/*.test.js) with node:test.
 // Node 20's --test takes no globs, so the files are listed here. Extra arguments filter by substring:
 //   node tests/run.mjs broker/ sinks/
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -18,7 +18,10 @@ function walk(dir) {
   return out;
 }
 
+const sourceRoot = new URL('./', import.meta.url).pathname;
 const files = walk(root)
+  // A compiled test whose .ts source was renamed or deleted is stale output in dist/: skip it.
+  .filter((f) => existsSync(join(sourceRoot, relative(root, f).replace(/\.js$/, '.ts'))))
   .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)))
   .sort();
 if (files.length === 0) {
