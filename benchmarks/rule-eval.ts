@@ -8,17 +8,18 @@
  * of one core, robust to other load on the machine) with the median wall-clock rate beside them.
  */
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
 import { createMessageContext } from '../rules/context.js';
 
-const ROUND_SECONDS = Number(process.argv[2] ?? '0.6');
+let ROUND_SECONDS = 0.6;
 const ROUNDS = 5;
 
-const SEED_SQL =
+export const SEED_SQL =
   'SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"';
 const SEED_PAYLOAD = '{"temp": "27.5", "hum": "41.8", "device": "sensor-0001", "site": "plant-a", "seq": 12345, "ok": true}';
 
-const RICH_SQL = `SELECT upper(payload.device.site) AS site, round(payload.reading.temp) AS temp,
+export const RICH_SQL = `SELECT upper(payload.device.site) AS site, round(payload.reading.temp) AS temp,
   str(payload.seq) AS seq, timestamp FROM "sensors/#"
   WHERE payload.reading.hum > 40 AND payload.ok = true`;
 const RICH_PAYLOAD = '{"device":{"id":"sensor-0001","site":"plant-a"},"reading":{"temp":27.5,"hum":41.8},"seq":12345,"ok":true}';
@@ -29,7 +30,15 @@ let sink = 0;
  * Rows per second of CPU time (user + system of this process) and of wall time. Other processes on a shared
  * machine slow the wall-time figure down; the CPU-time figure is the rate one core sustains.
  */
-function rowsPerSecond(step: (i: number) => void): { best: number; median: number; wall: number } {
+export interface Rate {
+  /** Rows per CPU-second: best and median of the rounds. */
+  best: number;
+  median: number;
+  /** Median rows per wall-clock second. */
+  wall: number;
+}
+
+function rowsPerSecond(step: (i: number) => void): Rate {
   const rates: number[] = [];
   const walls: number[] = [];
   for (let r = 0; r < ROUNDS + 1; r++) {
@@ -77,7 +86,7 @@ function evalStep(rule: CompiledRule, topic: string, payload: string | Buffer): 
   };
 }
 
-function fmt(r: { best: number; median: number; wall: number }): string {
+function fmt(r: Rate): string {
   return `${(r.best / 1e6).toFixed(3)} M rows/CPU-s best, ${(r.median / 1e6).toFixed(3)} median (wall ${(r.wall / 1e6).toFixed(3)} M rows/s)`;
 }
 
@@ -91,29 +100,37 @@ function fiftyLineRule(): string {
   return lines.join('\n');
 }
 
-function main(): void {
-  console.log(`CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`payloads: seed ${SEED_PAYLOAD.length} bytes, rich ${RICH_PAYLOAD.length} bytes; ${ROUNDS} rounds of ${ROUND_SECONDS}s`);
+export interface RuleEvalResult {
+  roundSeconds: number;
+  /** Fresh context + JSON.parse of the payload, no rule. */
+  baseline: Rate;
+  seed: Rate;
+  seedBuffer: Rate;
+  rich: Rate;
+  compileMs: number;
+  compileLines: number;
+}
 
+/** Runs every case in this process (single core). */
+export function runRuleEval(roundSeconds = 0.6, log: (line: string) => void = () => undefined): RuleEvalResult {
+  ROUND_SECONDS = roundSeconds;
   const seed = compileRule(SEED_SQL);
   const rich = compileRule(RICH_SQL);
-  const check = seed.evaluate(context(0, 'temp_hum/emqx', SEED_PAYLOAD));
-  const checkRich = rich.evaluate(context(0, 'sensors/1', RICH_PAYLOAD));
-  console.log('seed output:', JSON.stringify(check));
-  console.log('rich output:', JSON.stringify(checkRich));
+  log(`seed output: ${JSON.stringify(seed.evaluate(context(0, 'temp_hum/emqx', SEED_PAYLOAD)))}`);
+  log(`rich output: ${JSON.stringify(rich.evaluate(context(0, 'sensors/1', RICH_PAYLOAD)))}`);
 
   const baseline = rowsPerSecond((i) => {
     const ctx = context(i, 'temp_hum/emqx', SEED_PAYLOAD);
     sink += (JSON.parse(ctx.payload as string) as { seq: number }).seq;
   });
-  console.log(`baseline (context + JSON.parse only):  ${fmt(baseline)}`);
+  log(`baseline (context + JSON.parse only):  ${fmt(baseline)}`);
   const a = rowsPerSecond(evalStep(seed, 'temp_hum/emqx', SEED_PAYLOAD));
-  console.log(`(a) seed rule:                          ${fmt(a)}  (${((a.best / baseline.best) * 100).toFixed(0)}% of baseline)`);
+  log(`(a) seed rule:                          ${fmt(a)}  (${((a.best / baseline.best) * 100).toFixed(0)}% of baseline)`);
   const seedBuf = Buffer.from(SEED_PAYLOAD);
   const a2 = rowsPerSecond(evalStep(seed, 'temp_hum/emqx', seedBuf));
-  console.log(`(a') seed rule, Buffer payload:         ${fmt(a2)}`);
+  log(`(a') seed rule, Buffer payload:         ${fmt(a2)}`);
   const b = rowsPerSecond(evalStep(rich, 'sensors/1', RICH_PAYLOAD));
-  console.log(`(b) WHERE + 3 functions + nested paths: ${fmt(b)}`);
+  log(`(b) WHERE + 3 functions + nested paths: ${fmt(b)}`);
 
   const sql50 = fiftyLineRule();
   for (let i = 0; i < 20; i++) compileRule(sql50);
@@ -121,8 +138,17 @@ function main(): void {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) compileRule(sql50);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-  console.log(`compile of a ${sql50.split('\n').length}-line rule: ${ms.toFixed(3)} ms`);
-  if (sink < 0) console.log(sink);
+  const lines = sql50.split('\n').length;
+  log(`compile of a ${lines}-line rule: ${ms.toFixed(3)} ms`);
+  if (sink < 0) log(String(sink));
+  return { roundSeconds, baseline, seed: a, seedBuffer: a2, rich: b, compileMs: ms, compileLines: lines };
 }
 
-main();
+function main(): void {
+  console.log(`CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const round = Number(process.argv[2] ?? '0.6');
+  console.log(`payloads: seed ${SEED_PAYLOAD.length} bytes, rich ${RICH_PAYLOAD.length} bytes; ${ROUNDS} rounds of ${round}s`);
+  runRuleEval(round, (l) => console.log(l));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -101,40 +101,87 @@ async function encodeOnly(batchSize: number, compression: Compression, rows: num
   return rows / ((performance.now() - t0) / 1000);
 }
 
+export interface SinkCaseResult {
+  batchSize: number;
+  compression: Compression;
+  /** Rows per wall-clock second, render to Append OK. */
+  wallRowsPerSec: number;
+  /** Rows per CPU-second of the sink's process: the "per core" figure. */
+  rowsPerCpuSec: number;
+  /** Render + encode + compress only, no I/O. */
+  encodeOnlyRowsPerSec: number;
+  success: number;
+  dropped: number;
+  failed: number;
+  /** Records the server counted for the case (should equal success). */
+  stored: number;
+  /** Share of a core the server process used. */
+  serverCpu: number;
+}
+
+export interface SinkBenchOptions {
+  rows: number;
+  shards: number;
+  batchSizes?: number[];
+  compressions?: Compression[];
+  /** e.g. '100:gzip' runs one case. */
+  only?: string;
+}
+
+/** Every case against one server child; calls `onCase` as each finishes. */
+export async function runSinkBench(o: SinkBenchOptions, onCase: (r: SinkCaseResult) => void = () => undefined): Promise<SinkCaseResult[]> {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', '--shards', String(o.shards)], { stdio: 'inherit' });
+  try {
+    const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+    const out: SinkCaseResult[] = [];
+    for (const batchSize of o.batchSizes ?? [10, 100, 1000]) {
+      for (const compression of o.compressions ?? (['none', 'gzip', 'zstd'] as Compression[])) {
+        if (o.only && o.only !== `${batchSize}:${compression}`) continue;
+        const before = await ask<{ count: number; cpuSec: number }>(child, 'count');
+        const r = await runCase(port, batchSize, compression, o.rows);
+        const after = await ask<{ count: number; cpuSec: number }>(child, 'count');
+        const enc = await encodeOnly(batchSize, compression, Math.min(o.rows, 100_000));
+        const res: SinkCaseResult = {
+          batchSize, compression,
+          wallRowsPerSec: Math.round(o.rows / r.wall),
+          rowsPerCpuSec: Math.round(o.rows / r.cpuSec),
+          encodeOnlyRowsPerSec: Math.round(enc),
+          success: r.success, dropped: r.dropped, failed: r.failed,
+          stored: after.count - before.count - 5000, // minus warm-up rows
+          serverCpu: Math.round(((after.cpuSec - before.cpuSec) / r.wall) * 100) / 100,
+        };
+        out.push(res);
+        onCase(res);
+      }
+    }
+    return out;
+  } finally {
+    child.send({ cmd: 'stop' });
+  }
+}
+
 async function main(): Promise<void> {
   const shards = arg('shards', 8);
   if (process.argv.includes('--server')) return serveChild(shards);
   const rows = arg('rows', 200_000);
-  const child = fork(fileURLToPath(import.meta.url), ['--server', '--shards', String(shards)], { stdio: 'inherit' });
-  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
   const cpu = cpus();
   console.log(`CPU: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}, Node ${process.version}`);
   console.log(`HStreamDB sink, seed rows (4-field JSON HRecord), ${shards} shards, 1000 keys, ${rows} rows per case;`);
   console.log('server = in-process test server in a child process (counts records, no per-record decode).\n');
   console.log('batch  compression  wall rows/s  rows/cpu-s (sink)  encode-only rows/s  success  dropped  server CPU');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined; // e.g. 100:gzip
-  for (const batchSize of [10, 100, 1000]) {
-    for (const compression of ['none', 'gzip', 'zstd'] as Compression[]) {
-      if (only && only !== `${batchSize}:${compression}`) continue;
-      const before = await ask<{ count: number; cpuSec: number }>(child, 'count');
-      const r = await runCase(port, batchSize, compression, rows);
-      const after = await ask<{ count: number; cpuSec: number }>(child, 'count');
-      const enc = await encodeOnly(batchSize, compression, 100_000);
-      const stored = after.count - before.count - 5000; // minus warm-up rows
-      const serverBusy = (after.cpuSec - before.cpuSec) / r.wall;
-      console.log([
-        String(batchSize).padStart(5), compression.padEnd(11), fmt(rows / r.wall).padStart(11), fmt(rows / r.cpuSec).padStart(18),
-        fmt(enc).padStart(19), String(r.success).padStart(8), String(r.dropped).padStart(8),
-        `${Math.round(serverBusy * 100)}%`.padStart(11),
-        stored === r.success ? '' : ` (server stored ${stored})`,
-      ].join('  '));
-    }
-  }
-  child.send({ cmd: 'stop' });
+  await runSinkBench({ rows, shards, only }, (r) => {
+    console.log([
+      String(r.batchSize).padStart(5), r.compression.padEnd(11), fmt(r.wallRowsPerSec).padStart(11), fmt(r.rowsPerCpuSec).padStart(18),
+      fmt(r.encodeOnlyRowsPerSec).padStart(19), String(r.success).padStart(8), String(r.dropped).padStart(8),
+      `${Math.round(r.serverCpu * 100)}%`.padStart(11),
+      r.stored === r.success ? '' : ` (server stored ${r.stored})`,
+    ].join('  '));
+  });
 }
 
 function fmt(n: number): string {
   return `${Math.round(n / 100) / 10}k`;
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

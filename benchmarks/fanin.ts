@@ -1,0 +1,134 @@
+/**
+ * Fan-in at scale: C raw-socket clients connected to one broker (rulemq with the seed rule and its
+ * HStreamDB action, or bare Aedes), idle and then publishing 1 msg/s each. Reports RSS per connection
+ * (after a forced GC, against the broker's RSS before any client), event-loop delay p99 measured inside
+ * the broker, broker CPU, and what reached HStreamDB.
+ */
+import type { FaninLoadArg, FaninPublishResult } from './fanin-load.js';
+import { SEED_STREAM, SEED_TOPIC, seedRules, startBroker, startHStream, type BrokerUnderTest } from './ingest.js';
+import { Child, cpuShare, forkChild, machineBusySec, openFilesLimit, sampleProc, sleep } from './lib/procs.js';
+
+export interface FaninOptions {
+  clients: number;
+  idleSec: number;
+  activeSec: number;
+  qos: 0 | 1;
+  /** Extra node flags for the broker process (e.g. --cpu-prof). */
+  brokerExecArgv?: string[];
+}
+
+export interface FaninResult {
+  broker: 'rulemq' | 'aedes';
+  clients: number;
+  failed: number;
+  connectSec: number;
+  rssBaseMB: number;
+  rssIdleMB: number;
+  /** (RSS idle − RSS base) / clients. */
+  kbPerConnection: number;
+  idleCpu: number;
+  idleEldP99Ms: number;
+  active: FaninPublishResult;
+  activeCpu: number;
+  activeEldP99Ms: number;
+  activeRssMB: number;
+  /** Cores used by the generator, and by everything else on the machine, in the active phase. */
+  generatorCpu: number;
+  othersCpu: number;
+  recordsPerSec?: number;
+  /** Records that reached HStreamDB for the messages of the active phase (should equal active.sent). */
+  records?: number;
+}
+
+/** How many clients the open-files limit allows (each side of a connection is one fd in its own process). */
+export function faninClientBudget(wanted: number): { clients: number; note?: string } {
+  const limit = openFilesLimit();
+  if (!Number.isFinite(limit)) return { clients: wanted };
+  // Each process holds its side of every connection plus its own files and sockets: keep a margin.
+  const margin = Math.min(1000, Math.floor(limit / 4));
+  const max = Math.max(0, limit - margin);
+  if (wanted <= max) return { clients: wanted };
+  return { clients: max, note: `ulimit -n is ${limit}: ${max} clients instead of ${wanted} (raise it to ≥ ${wanted + 1000})` };
+}
+
+/** Below rulemq's default maxConnectRate (1000/s), the same for both brokers. */
+export const FANIN_CONNECT_RATE = 800;
+
+const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+
+export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promise<FaninResult> {
+  let hs: { child: Child; port: number } | undefined;
+  let broker: BrokerUnderTest | undefined;
+  let load: Child | undefined;
+  try {
+    if (kind === 'rulemq') hs = await startHStream({ stream: SEED_STREAM, shards: 4, decode: 'count' });
+    broker = await startBroker(kind, { rulesText: hs ? seedRules(hs.port) : undefined, execArgv: o.brokerExecArgv });
+    const b = broker.child!;
+    await sleep(1000);
+    await b.call('gc');
+    const base = sampleProc(broker.pid);
+
+    const arg: FaninLoadArg = { port: broker.port, clients: o.clients, concurrency: 200, connectRate: FANIN_CONNECT_RATE, topic: SEED_TOPIC, qos: o.qos };
+    load = forkChild(new URL('./fanin-load.js', import.meta.url), 'fanin-load', arg);
+    await load.next('ready');
+    const conn = await load.call<{ connected: number; failed: number; seconds: number }>('connect', {}, 300_000);
+
+    await sleep(2000);
+    await b.call('gc');
+    const i0 = sampleProc(broker.pid);
+    await b.call('eld-reset');
+    await sleep(o.idleSec * 1000);
+    const idleEld = (await b.call<{ eld: { p99: number } }>('stats')).eld.p99;
+    const i1 = sampleProc(broker.pid);
+
+    await b.call('eld-reset');
+    const a0 = sampleProc(broker.pid);
+    const g0 = sampleProc(load.pid);
+    const h0 = hs ? sampleProc(hs.child.pid) : undefined;
+    const m0 = machineBusySec();
+    const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
+    const active = await load.call<FaninPublishResult>('publish', { seconds: o.activeSec }, (o.activeSec + 60) * 1000);
+    const a1 = sampleProc(broker.pid);
+    const g1 = sampleProc(load.pid);
+    const h1 = hs ? sampleProc(hs.child.pid) : undefined;
+    const m1 = machineBusySec();
+    const wall = (a1.at - a0.at) / 1000;
+    const ours = a1.cpuSec - a0.cpuSec + (g1.cpuSec - g0.cpuSec) + (h0 && h1 ? h1.cpuSec - h0.cpuSec : 0);
+    const activeEld = (await b.call<{ eld: { p99: number } }>('stats')).eld.p99;
+    let recordsPerSec: number | undefined;
+    let records: number | undefined;
+    if (hs) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        records = (await hs.child.call<{ count: number }>('stats')).count - r0;
+        if (records >= active.sent || Date.now() > deadline) break;
+        await sleep(100);
+      }
+      recordsPerSec = Math.round(records / o.activeSec);
+    }
+    const { id: _id, ...act } = active as FaninPublishResult & { id?: number };
+    return {
+      broker: kind,
+      clients: conn.connected,
+      failed: conn.failed,
+      connectSec: Math.round(conn.seconds * 10) / 10,
+      rssBaseMB: mb(base.rssBytes),
+      rssIdleMB: mb(i1.rssBytes),
+      kbPerConnection: conn.connected > 0 ? Math.round(((i0.rssBytes - base.rssBytes) / 1024 / conn.connected) * 10) / 10 : NaN,
+      idleCpu: Math.round(cpuShare(i0, i1) * 100) / 100,
+      idleEldP99Ms: idleEld,
+      active: act,
+      activeCpu: Math.round(cpuShare(a0, a1) * 100) / 100,
+      activeEldP99Ms: activeEld,
+      activeRssMB: mb(a1.rssBytes),
+      generatorCpu: Math.round(cpuShare(g0, g1) * 100) / 100,
+      othersCpu: Math.round(Math.max(0, (m1 - m0 - ours) / wall) * 100) / 100,
+      recordsPerSec,
+      records,
+    };
+  } finally {
+    await load?.stop().catch(() => undefined);
+    await broker?.stop().catch(() => undefined);
+    await hs?.child.stop().catch(() => undefined);
+  }
+}
