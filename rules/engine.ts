@@ -1,4 +1,5 @@
 import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } from 'aedes';
+import { AckGate, type AckCounters, type AckLogger } from './ack-gate.js';
 import { PAYLOAD_JSON, PAYLOAD_TEXT, UNSET, createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
 import { emqxPubProps } from './pub-props.js';
@@ -26,8 +27,20 @@ export class RuleEngine {
   private set: RuleSet = RuleSet.empty();
   private prefix = '';
   private counter = 0;
+  /** ack_mode = 'sink': holds QoS 1/2 messages in authorizePublish until their rows are written. */
+  private readonly gate: AckGate;
 
-  constructor(private readonly nodeName: string) {}
+  constructor(
+    private readonly nodeName: string,
+    logger?: AckLogger,
+  ) {
+    this.gate = new AckGate(this, logger);
+  }
+
+  /** Messages held for ack_mode = 'sink', and how they ended. */
+  get acks(): AckCounters {
+    return this.gate.acks;
+  }
 
   get current(): RuleSet {
     return this.set;
@@ -42,6 +55,7 @@ export class RuleEngine {
 
   attach(broker: Aedes): void {
     this.prefix = idPrefix(broker.id);
+    this.gate.install(broker);
     const preConnect = broker.preConnect;
     broker.preConnect = function rulesPreConnect(client, packet, callback) {
       recordConnect(client, packet);
@@ -80,6 +94,7 @@ export class RuleEngine {
 
   /** The publish hot path: index lookup, one context per message shared by every matching rule. */
   onPublish(packet: AedesPublishPacket, client: Client): void {
+    if (this.gate.ran(packet)) return; // ack_mode = 'sink': its rules ran in authorizePublish
     const topic = packet.topic;
     if (topic.charCodeAt(0) === DOLLAR && topic.startsWith('$SYS')) return;
     const rules = this.set.publishIndex.match(topic);

@@ -1,5 +1,6 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
 import type { Logger } from '../broker/logger.js';
 import type { SinkRegistry } from '../sinks/registry.js';
@@ -58,10 +59,22 @@ export class RulesPlugin implements BrokerPlugin {
 
   async attach(ctx: PluginContext): Promise<void> {
     this.ctx = ctx;
-    this.engine = new RuleEngine(ctx.config.nodeName);
+    this.engine = new RuleEngine(ctx.config.nodeName, ctx.logger);
     this.engine.attach(ctx.broker);
     this.metricsFor = createSinkHistograms(ctx.registry);
     registerRuleMetrics(ctx.registry, () => this.engine.current, this.reloads);
+    const acks = this.engine.acks;
+    new client.Counter({
+      name: 'rulemq_rule_acks_total',
+      help: "QoS 1/2 messages held for ack_mode = 'sink', by result: written (acknowledged once written), refused (a write failed: connection closed without acknowledgement).",
+      labelNames: ['result'],
+      registers: [ctx.registry],
+      collect() {
+        this.reset();
+        this.inc({ result: 'written' }, acks.written);
+        this.inc({ result: 'refused' }, acks.refused);
+      },
+    });
     registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api') });
 
     const file = this.options.file;
@@ -118,6 +131,10 @@ export class RulesPlugin implements BrokerPlugin {
       ruleLogger: log,
       metricsFor: this.metricsFor,
     });
+    // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.
+    const claimed = new Set(started.map((a) => a.exclusiveResource).filter((r) => r !== undefined));
+    const handOver = retired.actions.filter((a) => a.exclusiveResource !== undefined && claimed.has(a.exclusiveResource));
+    await Promise.all(handOver.map((a) => a.close(Math.min(this.ctx.config.shutdownGraceMs, 2000)).catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action'))));
     await Promise.all(started.map((a) => a.start()));
     this.engine.swap(set);
     // Replaced actions finish what they hold in the background; the new ones already take rows.

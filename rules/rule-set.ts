@@ -25,6 +25,8 @@ export class RuleSet {
   /** event type (client_connected...) → enabled rules that select from it. */
   readonly eventRules = new Map<string, RuntimeRule[]>();
   readonly rules: RuntimeRule[] = [];
+  /** Some publish rule writes to an action with ack_mode = 'sink' (QoS 1/2 messages it matches are held until written). */
+  holdsAcks = false;
 
   constructor(
     rules: RuntimeRule[],
@@ -41,6 +43,7 @@ export class RuleSet {
       const from = compiled.from[i];
       if (from.startsWith('$events/')) continue;
       this.publishIndex.add(from, rule);
+      if (rule.holdsAcks) this.holdsAcks = true;
     }
     for (const type of compiled.eventTypes) {
       if (type === 'message_publish') continue;

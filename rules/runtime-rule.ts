@@ -1,4 +1,5 @@
 import type { Action, ActionEnv, RowDone } from '../sinks/contract.js';
+import type { AckHold } from './ack-hold.js';
 import type { CompiledRule } from './compile.js';
 import type { EvalContext } from './context.js';
 import { RuleEvalError } from './errors.js';
@@ -57,7 +58,12 @@ export class RuntimeRule {
   readonly actions: readonly Action[];
   enabled: boolean;
   stats = new RuleStats();
+  /** Some action of this rule has ack_mode = 'sink': QoS 1/2 messages it matches are acknowledged once written. */
+  readonly holdsAcks: boolean;
   private readonly env: ActionEnv;
+  /** The env of rows a PUBACK waits on (sink-mode actions flush them at once). */
+  private readonly heldEnv: ActionEnv;
+  private readonly sinkMode: readonly boolean[];
   /** One pre-bound callback for all actions: counts actions.success / actions.failed without a closure per row. */
   readonly actionDone: RowDone;
   private lastLogAt = 0;
@@ -73,6 +79,9 @@ export class RuntimeRule {
     this.actions = spec.actions;
     this.enabled = spec.enabled;
     this.env = Object.freeze({ ruleName: spec.name });
+    this.heldEnv = Object.freeze({ ruleName: spec.name, ackHeld: true });
+    this.sinkMode = spec.actions.map((a) => a.ackMode === 'sink');
+    this.holdsAcks = this.sinkMode.includes(true);
     this.actionDone = (error) => {
       if (error) this.stats.actionsFailed++;
       else this.stats.actionsSuccess++;
@@ -102,6 +111,55 @@ export class RuntimeRule {
     }
     this.dispatch(out);
     return 1;
+  }
+
+  /**
+   * `run` for a message whose acknowledgement waits (ack_mode = 'sink', called from
+   * authorizePublish): rows for sink-mode actions register with `hold` and settle it; rows for
+   * the other actions go as in `run`.
+   */
+  runHeld(ctx: EvalContext, hold: AckHold): number {
+    const stats = this.stats;
+    stats.matched++;
+    let out: Record<string, unknown> | Record<string, unknown>[] | null;
+    try {
+      out = this.compiled.evaluate(ctx);
+    } catch (err) {
+      stats.failedException++;
+      this.logFailure(err);
+      return 0;
+    }
+    if (out === null) {
+      stats.failedNoResult++;
+      return 0;
+    }
+    stats.passed++;
+    // One callback per message and rule (not per row): counts the rule's metrics, then settles the hold.
+    const done: RowDone = (error) => {
+      this.actionDone(error);
+      hold.settle(error);
+    };
+    if (Array.isArray(out)) {
+      for (let i = 0; i < out.length; i++) this.dispatchHeld(out[i], hold, done);
+      return out.length;
+    }
+    this.dispatchHeld(out, hold, done);
+    return 1;
+  }
+
+  private dispatchHeld(row: Record<string, unknown>, hold: AckHold, heldDone: RowDone): void {
+    const actions = this.actions;
+    for (let i = 0; i < actions.length; i++) {
+      this.stats.actionsTotal++;
+      const sink = this.sinkMode[i];
+      const d = sink ? heldDone : this.actionDone;
+      if (sink) hold.add();
+      try {
+        actions[i].send(row, sink ? this.heldEnv : this.env, d);
+      } catch (err) {
+        d(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   /** Like `run`, but hands every row to `onRow` with a done callback per action (sync mode, ack_mode sink). */

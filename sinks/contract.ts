@@ -15,6 +15,11 @@ export interface ActionEnv {
   readonly clientid?: string;
   /** The topic of the message, when the row comes from a message. */
   readonly topic?: string;
+  /**
+   * A client's PUBACK/PUBREC waits on this row (ack_mode = 'sink'): the action should send it
+   * without waiting for its batch interval. Such rows always come with a `done` callback.
+   */
+  readonly ackHeld?: boolean;
 }
 
 /** Settles one row: `null` once the row is durably written (success), an Error when it failed or was dropped. */
@@ -39,6 +44,17 @@ export interface ActionStats {
 export interface Action {
   readonly name: string;
   readonly type: string;
+  /**
+   * 'sink': a client's QoS 1/2 PUBLISH that produced a row for this action is acknowledged only
+   * once `done(null)` was called for the row; a failure closes the client's connection so it
+   * resends. Absent or 'broker': acknowledged when the broker has the message.
+   */
+  readonly ackMode?: 'broker' | 'sink';
+  /**
+   * Something at most one running action may hold (e.g. a disk buffer directory). On reload, a
+   * replaced action holding the same resource is closed before the new one starts.
+   */
+  readonly exclusiveResource?: string;
   /** Starts connections and workers. Resolves when ready to accept rows (it may still be connecting). */
   start(): Promise<void>;
   /**

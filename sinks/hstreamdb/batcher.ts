@@ -10,14 +10,21 @@ import { MAX_BATCH_BYTES, batchEntrySize } from './record.js';
 
 /** One queued row: its final record bytes and what is needed to settle it. */
 export interface Row {
-  readonly bytes: Buffer;
-  readonly key: string;
+  /** The encoded HStreamRecord (disk mode: empty while the row waits on disk only). */
+  bytes: Buffer;
+  key: string;
   /** Bytes counted against max_buffer_bytes. */
   readonly size: number;
-  /** Date.now() after which the row is expired (request_ttl). */
+  /** Date.now() after which the row is expired (request_ttl); disk mode: when its caller stops waiting (Infinity without one). */
   readonly deadline: number;
   /** Cleared once called: the row's caller is told exactly once. */
   done: RowDone | undefined;
+  /** A client's PUBACK waits on this row (ack_mode = 'sink'): its batch goes out without waiting for batch_interval. */
+  readonly urgent: boolean;
+  /** Disk mode: the row's sequence number in the disk buffer (acknowledged once the row settles); -1 in memory mode. */
+  readonly seq: number;
+  /** Its caller was already told "timed out": a later success counts as a late reply. */
+  late: boolean;
 }
 
 export type BatchPhase = 'queued' | 'rpc' | 'backoff';
@@ -45,6 +52,8 @@ export class ShardBatcher {
   private openBytes = 0;
   private readonly closed: Batch[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The open batch holds a row a PUBACK waits on: close it as soon as the shard is idle. */
+  private urgent = false;
 
   constructor(
     readonly shardId: string,
@@ -68,9 +77,23 @@ export class ShardBatcher {
     if (this.open.length >= this.batchSize) {
       this.closeOpen();
       this.onReady();
-    } else if (this.open.length === 1) {
-      this.timer = setTimeout(this.onTimer, this.intervalMs);
+    } else {
+      if (this.open.length === 1) this.timer = setTimeout(this.onTimer, this.intervalMs);
+      if (row.urgent && !this.urgent) {
+        // Rows arriving in the same event-loop turn still share the batch: the pump runs on setImmediate.
+        this.urgent = true;
+        this.onReady();
+      }
     }
+  }
+
+  /**
+   * Called by the pump when nothing of this shard is in flight or waiting: an open batch that
+   * holds a PUBACK goes out now instead of after batch_interval. While an Append is out, rows keep
+   * gathering in the open batch and go together once it returns.
+   */
+  closeIfUrgent(): void {
+    if (this.urgent && this.current === null && this.closed.length === 0) this.closeOpen();
   }
 
   private readonly onTimer = (): void => {
@@ -87,6 +110,7 @@ export class ShardBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.urgent = false;
     if (this.open.length === 0) return;
     this.closed.push({
       rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, payload: undefined, call: undefined,
@@ -112,6 +136,7 @@ export class ShardBatcher {
     this.closed.length = 0;
     this.open = [];
     this.openBytes = 0;
+    this.urgent = false;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -153,8 +178,8 @@ export class ShardBatcher {
 }
 
 /**
- * Sync query mode: tells each waiting caller "timed out" at its row's request_ttl if the row has
- * not settled by then. Rows are watched in arrival order (their deadlines grow with it), so one
+ * Sync query mode (and, in disk mode, every caller): tells each waiting caller "timed out" at its
+ * row's request_ttl if the row has not settled by then. Rows are watched in arrival order (their deadlines grow with it), so one
  * timer for the oldest is enough.
  */
 export class SyncDeadlines {
@@ -186,6 +211,7 @@ export class SyncDeadlines {
       const d = head.done;
       if (d) {
         head.done = undefined; // the row's later fate is still counted, but its caller is told only once
+        head.late = true;
         this.onTimeout(d);
       }
       head = this.rows.peek();

@@ -90,6 +90,8 @@ export function parseConnectorSettings(raw: RawSettings): ConnectorConfig {
 export type RecordFormat = 'auto' | 'json' | 'raw';
 export type Compression = 'none' | 'gzip' | 'zstd';
 export type QueryMode = 'async' | 'sync';
+export type AckMode = 'broker' | 'sink';
+export type BufferMode = 'memory' | 'disk';
 
 export interface ActionConfig {
   readonly connector: string;
@@ -100,6 +102,7 @@ export interface ActionConfig {
   readonly recordFormat: RecordFormat;
   readonly batchSize: number;
   readonly batchIntervalMs: number;
+  /** Queue bound in batches (× batchSize rows); disk mode: rows held in memory for sending. */
   readonly maxBatches: number;
   readonly compression: Compression;
   /** Deadline of each Append call. */
@@ -107,14 +110,21 @@ export interface ActionConfig {
   readonly queryMode: QueryMode;
   /** Appends in flight at once across all shards of the action (one per shard at most). */
   readonly inflightWindow: number;
+  /** Rows not written by then are dropped as expired; disk mode: only how long a waiting caller waits. */
   readonly requestTtlMs: number;
+  /** Queue bound in bytes; disk mode: the disk buffer's bound. */
   readonly maxBufferBytes: number;
   readonly healthCheckIntervalMs: number;
-  /** Reserved for later work: validated and kept, not acted upon yet. */
-  readonly ackMode: 'broker' | 'sink';
-  readonly bufferMode: 'memory' | 'disk';
+  /**
+   * 'broker': a client's QoS 1/2 PUBLISH is acknowledged when the broker has it (as every broker
+   * does). 'sink': it is acknowledged only once the rows it produced for this action are written.
+   */
+  readonly ackMode: AckMode;
+  /** 'memory': queued rows live in memory; 'disk': in `bufferDir`, surviving a restart. */
+  readonly bufferMode: BufferMode;
+  /** Directory of the disk buffer (required with bufferMode 'disk'; one per action). */
   readonly bufferDir?: string;
-  /** Human-readable notes about accepted-but-inactive settings, for the loader to log. */
+  /** Human-readable notes about what the settings mean, for the loader to log. */
   readonly notes: readonly string[];
 }
 
@@ -150,13 +160,18 @@ export function parseActionSettings(raw: RawSettings): ActionConfig {
   const requestTtlMs = r.duration('request_ttl', '45s');
   const maxBufferBytes = r.bytes('max_buffer_bytes', '256MB', 1024);
   const healthCheckIntervalMs = r.duration('health_check_interval', '15s', 100);
-  const ackMode = r.oneOf('ack_mode', 'broker', ['broker', 'sink'] as const);
-  const bufferMode = r.oneOf('buffer_mode', 'memory', ['memory', 'disk'] as const);
+  const ackMode = r.oneOf<AckMode>('ack_mode', 'broker', ['broker', 'sink']);
+  const bufferMode = r.oneOf<BufferMode>('buffer_mode', 'memory', ['memory', 'disk']);
   const bufferDir = r.optionalString('buffer_dir');
+  if (bufferMode === 'disk' && bufferDir === undefined && !r.issues.some((i) => i.key === 'buffer_dir')) {
+    r.issue('buffer_dir', "`buffer_dir` is required with buffer_mode = 'disk': a directory for this action's buffer, like '/var/lib/rulemq/to_hstream'");
+  }
+  if (bufferMode === 'memory' && bufferDir !== undefined) {
+    r.issue('buffer_dir', "`buffer_dir` is set but buffer_mode is 'memory'; add buffer_mode = 'disk' or remove buffer_dir");
+  }
   const notes: string[] = [];
-  if (r.has('ack_mode')) notes.push(`ack_mode = ${ackMode} accepted; not acted upon yet (reserved)`);
-  if (r.has('buffer_mode')) notes.push(`buffer_mode = ${bufferMode} accepted; not acted upon yet, rows are buffered in memory (reserved)`);
-  if (bufferDir !== undefined) notes.push(`buffer_dir accepted; not acted upon yet (reserved)`);
+  if (ackMode === 'sink') notes.push("ack_mode = 'sink': QoS 1/2 messages matched by this action's rules are acknowledged once written to HStreamDB (latency: one Append; a failed write closes the client's connection so it resends)");
+  if (bufferMode === 'disk') notes.push(`buffer_mode = 'disk': queued rows are kept in ${bufferDir ?? '(buffer_dir)'} and survive a restart`);
   r.finish('hstreamdb action settings');
   return Object.freeze({
     connector, stream, partitionKey, recordTemplate, recordFormat, batchSize, batchIntervalMs, maxBatches,

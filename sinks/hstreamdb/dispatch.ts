@@ -61,8 +61,14 @@ export class Dispatcher {
   private pumpStart = 0;
   private state: 'new' | 'running' | 'closed' = 'new';
   private readyWaiters: (() => void)[] = [];
+  /** Closing in disk mode: no new Append starts (what waits stays in the disk buffer). */
+  private quiet = false;
+  /** Memory mode drops rows older than request_ttl; in disk mode rows wait until written. */
+  private readonly expires: boolean;
 
-  constructor(private readonly d: DispatchDeps) {}
+  constructor(private readonly d: DispatchDeps) {
+    this.expires = d.config.bufferMode !== 'disk';
+  }
 
   get hasRouting(): boolean {
     return this.routing !== null;
@@ -77,7 +83,7 @@ export class Dispatcher {
     this.state = 'running';
     const { config } = this.d;
     const sweepMs = Math.max(10, Math.min(1000, Math.floor(config.requestTtlMs / 4)));
-    this.sweepTimer = setInterval(() => this.sweepExpired(), sweepMs);
+    if (this.expires) this.sweepTimer = setInterval(() => this.sweepExpired(), sweepMs);
     this.stopHealth = startPeriodic(() => this.healthCheck(), config.healthCheckIntervalMs);
     this.requestRediscover();
   }
@@ -94,6 +100,19 @@ export class Dispatcher {
 
   whenReady(timeoutMs: number): Promise<boolean> {
     return this.routing ? Promise.resolve(true) : waitFor(this.readyWaiters, timeoutMs);
+  }
+
+  /** Appends in progress (not counting batches waiting to retry). */
+  get rpcInFlight(): number {
+    let n = 0;
+    for (const b of this.active) if (b.phase === 'rpc') n++;
+    return n;
+  }
+
+  /** Starts no Append any more (closing in disk mode); those in progress finish. */
+  quiesce(): void {
+    this.quiet = true;
+    this.stopHealth?.();
   }
 
   /** Closes every open batch so it goes out now (on close). */
@@ -145,12 +164,13 @@ export class Dispatcher {
   private readonly pump = (): void => {
     this.pumpScheduled = false;
     const routing = this.routing;
-    if (!routing || this.oldGenInflight > 0 || this.state === 'closed') return this.d.ledger.checkIdle();
+    if (!routing || this.oldGenInflight > 0 || this.state === 'closed' || this.quiet) return this.d.ledger.checkIdle();
     while (this.pending.length > 0 && !this.blocked) this.route(this.pending.shift()!, routing);
     const shards = routing.shards;
     const n = shards.length;
     for (let k = 0; k < n && this.active.size < this.d.config.inflightWindow; k++) {
       const s = shards[(this.pumpStart + k) % n];
+      s.closeIfUrgent();
       while (!s.current && s.hasClosed()) this.startBatch(s, s.nextBatch()!);
     }
     this.pumpStart = (this.pumpStart + 1) % Math.max(1, n);
@@ -164,7 +184,7 @@ export class Dispatcher {
     const now = Date.now();
     const live: Row[] = [];
     for (const r of b.rows) {
-      if (r.deadline <= now) ledger.dropQueued(r, 'expired');
+      if (this.expires && r.deadline <= now) ledger.dropQueued(r, 'expired');
       else live.push(r);
     }
     if (live.length === 0) return;
@@ -242,7 +262,7 @@ export class Dispatcher {
 
   private retryBatch(b: Batch): void {
     b.timer = undefined;
-    if (b.abandoned || this.state === 'closed') return;
+    if (b.abandoned || this.state === 'closed' || this.quiet) return;
     if (this.discovering) {
       void this.discovering.then(() => this.retryBatch(b));
       return;
@@ -256,7 +276,7 @@ export class Dispatcher {
       return;
     }
     const now = Date.now();
-    if (b.rows.some((r) => r.deadline <= now)) {
+    if (this.expires && b.rows.some((r) => r.deadline <= now)) {
       for (const r of b.rows) if (r.deadline <= now) this.d.ledger.dropInflight(r, 'expired');
       b.rows = b.rows.filter((r) => r.deadline > now);
       b.payload = undefined;

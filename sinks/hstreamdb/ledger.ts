@@ -14,6 +14,13 @@ const DROP_CODE: Record<DropReason, SinkErrorCode> = { queue_full: 'SINK_QUEUE_F
 export class RowLedger {
   readonly c: ActionStats = emptyStats();
   private idleWaiters: (() => void)[] = [];
+  /** Disk mode: told about every row that leaves the queue for good (written, failed or dropped). */
+  onRemoved: ((r: Row) => void) | undefined;
+  /**
+   * Disk mode: rows held when the action closes stay in the disk buffer for the next start; they
+   * keep counting as queuing (their callers are told SINK_CLOSED) instead of dropped.closed.
+   */
+  keepOnClose = false;
 
   constructor(private readonly requestTtlMs: number) {}
 
@@ -41,6 +48,12 @@ export class RowLedger {
     this.c.queuingBytes += r.size;
   }
 
+  /** A row queued without a Row object in memory (disk mode: it waits on disk only). */
+  enqueueOnDisk(size: number): void {
+    this.c.queuing++;
+    this.c.queuingBytes += size;
+  }
+
   failQueued(r: Row, err: Error): void {
     this.unqueue(r);
     this.c.failed++;
@@ -48,9 +61,17 @@ export class RowLedger {
   }
 
   dropQueued(r: Row, reason: DropReason): void {
+    if (reason === 'closed' && this.keepOnClose) return this.tell(r, this.dropError(reason));
     this.unqueue(r);
     this.countDrop(reason);
     this.settle(r, this.dropError(reason));
+  }
+
+  /** Rows found in the disk buffer at start: counted as matched and queuing again. */
+  recovered(rows: number, bytes: number): void {
+    this.c.matched += rows;
+    this.c.queuing += rows;
+    this.c.queuingBytes += bytes;
   }
 
   toInflight(rows: readonly Row[]): void {
@@ -69,7 +90,7 @@ export class RowLedger {
   succeed(rows: readonly Row[], now: number): void {
     this.c.inflight -= rows.length;
     for (const r of rows) {
-      if (r.deadline < now) this.c.lateReply++;
+      if (r.late || r.deadline < now) this.c.lateReply++;
       else this.c.success++;
       this.settle(r, null);
     }
@@ -85,6 +106,10 @@ export class RowLedger {
 
   dropInflight(r: Row, reason: DropReason): void {
     this.c.inflight--;
+    if (reason === 'closed' && this.keepOnClose) {
+      this.enqueue(r);
+      return this.tell(r, this.dropError(reason));
+    }
     this.countDrop(reason);
     this.settle(r, this.dropError(reason));
   }
@@ -103,7 +128,13 @@ export class RowLedger {
     this.c.droppedByReason[reason] = (this.c.droppedByReason[reason] ?? 0) + 1;
   }
 
+  /** The row leaves the queue for good: tell its caller (once) and, in disk mode, the buffer. */
   private settle(r: Row, err: Error | null): void {
+    if (this.onRemoved !== undefined) this.onRemoved(r);
+    this.tell(r, err);
+  }
+
+  private tell(r: Row, err: Error | null): void {
     const d = r.done;
     if (d) {
       r.done = undefined;

@@ -15,12 +15,20 @@
  * - retried: rows sent again after a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, …).
  *   A DEADLINE_EXCEEDED Append may have been committed, so its retry can write duplicates:
  *   delivery is at-least-once.
+ *
+ * ack_mode = 'sink': the runtime passes a `done` per row and `env.ackHeld`; such rows make their
+ * shard's open batch go out as soon as the shard is idle instead of after batch_interval.
+ * buffer_mode = 'disk' (disk-backlog.ts): rows are kept in a disk buffer until written; they do
+ * not expire (request_ttl only bounds how long a caller waits: SINK_REQUEST_TIMEOUT, and a later
+ * write counts as late_reply); max_buffer_bytes bounds the buffer; rows left at close or after a
+ * crash are written after the next start (counted again as matched).
  */
 import type { Action, ActionEnv, ActionStats, ConnectorStatus, RowDone } from '../contract.js';
 import { SinkError } from '../errors.js';
 import { SyncDeadlines, type Row } from './batcher.js';
 import type { ActionConfig } from './config.js';
 import type { HStreamConnector } from './connector.js';
+import { DiskBacklog, encodeBody, rowSize } from './disk-backlog.js';
 import { Dispatcher, type AppendMetrics } from './dispatch.js';
 import type { ConnectionTestResult } from './health.js';
 import { RowLedger, callDone } from './ledger.js';
@@ -51,6 +59,10 @@ export class HStreamAction implements Action {
   private readonly syncDeadlines: SyncDeadlines;
   private readonly maxRows: number;
   private readonly rl: RateLimitedLog;
+  /** buffer_mode = 'disk' only. */
+  private readonly backlog: DiskBacklog | undefined;
+  /** Callers are watched for request_ttl: sync query mode, and every caller in disk mode (rows there do not expire). */
+  private readonly watchCallers: boolean;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
 
   constructor(
@@ -71,6 +83,20 @@ export class HStreamAction implements Action {
     this.syncDeadlines = new SyncDeadlines((done) =>
       callDone(done, new SinkError('SINK_REQUEST_TIMEOUT', `no Append result within request_ttl (${config.requestTtlMs} ms)`)));
     this.maxRows = config.maxBatches * config.batchSize;
+    this.backlog = config.bufferMode === 'disk'
+      ? new DiskBacklog({ name, config, ledger: this.ledger, dispatcher: this.dispatcher, deadlines: this.syncDeadlines, logger, rl: this.rl })
+      : undefined;
+    this.watchCallers = config.queryMode === 'sync' && this.backlog === undefined;
+  }
+
+  /** 'sink': a PUBLISH that produced a row for this action is acknowledged once the row is written. */
+  get ackMode(): 'broker' | 'sink' {
+    return this.config.ackMode;
+  }
+
+  /** The disk buffer directory: at most one running action may use it. */
+  get exclusiveResource(): string | undefined {
+    return this.backlog ? `buffer_dir:${this.config.bufferDir}` : undefined;
   }
 
   /** How the record template is written: 'struct' (JSON HRecord), 'parse-json', 'json-text' or 'text' (RAW). */
@@ -82,15 +108,17 @@ export class HStreamAction implements Action {
     if (this.state !== 'new') return;
     this.state = 'running';
     if (this.config.compression === 'zstd') await loadZstd();
+    this.backlog?.open();
     await this.connector.start();
     this.dispatcher.start();
   }
 
-  send(row: Record<string, unknown>, _env: ActionEnv, done?: RowDone): void {
+  send(row: Record<string, unknown>, env: ActionEnv, done?: RowDone): void {
     const ledger = this.ledger;
     const c = ledger.c;
     c.matched++;
-    if (this.state === 'closing' || this.state === 'closed') return ledger.dropNew('closed', done);
+    // Disk mode keeps taking rows while closing: they go to the buffer for the next start (a reload hands it over).
+    if (this.state === 'closed' || (this.state === 'closing' && this.backlog === undefined)) return ledger.dropNew('closed', done);
     const blocked = this.dispatcher.blocked;
     if (blocked) return ledger.failNew(blocked, done);
     let bytes: Buffer;
@@ -101,15 +129,29 @@ export class HStreamAction implements Action {
       return ledger.failNew(e instanceof Error ? e : new Error(String(e)), done);
     }
     const key = this.encoder.lastKey;
+    if (this.backlog !== undefined) return this.sendToDisk(bytes, key, env, done);
     const size = bytes.length + key.length + ROW_OVERHEAD_BYTES;
     if (c.queuing >= this.maxRows || c.queuingBytes + size > this.config.maxBufferBytes) {
       this.rl.log('warn', 'queue_full', { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes }, 'hstreamdb action queue full; dropping new rows');
       return ledger.dropNew('queue_full', done);
     }
-    const r: Row = { bytes, key, size, deadline: Date.now() + this.config.requestTtlMs, done };
+    const r: Row = { bytes, key, size, deadline: Date.now() + this.config.requestTtlMs, done, urgent: env.ackHeld === true, seq: -1, late: false };
     ledger.enqueue(r);
-    if (done && this.config.queryMode === 'sync') this.syncDeadlines.watch(r);
+    if (done && this.watchCallers) this.syncDeadlines.watch(r);
     this.dispatcher.accept(r);
+  }
+
+  private sendToDisk(bytes: Buffer, key: string, env: ActionEnv, done: RowDone | undefined): void {
+    const body = encodeBody(key, bytes);
+    const size = rowSize(body);
+    const c = this.ledger.c;
+    if (c.queuingBytes + size > this.config.maxBufferBytes) {
+      this.rl.log('warn', 'queue_full', { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes }, 'hstreamdb disk buffer full (max_buffer_bytes); dropping new rows');
+      return this.ledger.dropNew('queue_full', done);
+    }
+    const held = env.ackHeld === true;
+    const waiting = done !== undefined && (held || this.config.queryMode === 'sync');
+    this.backlog!.push(body, body.subarray(body.length - bytes.length), key, size, Date.now() + this.config.requestTtlMs, done, held, waiting);
   }
 
   stats(): ActionStats {
@@ -121,7 +163,7 @@ export class HStreamAction implements Action {
   }
 
   status(): ConnectorStatus {
-    if (this.state === 'closed' || this.dispatcher.blocked) return 'disconnected';
+    if (this.state === 'closed' || this.dispatcher.blocked || this.backlog?.error) return 'disconnected';
     const cs = this.connector.status();
     if (!this.dispatcher.hasRouting) return cs === 'disconnected' ? 'disconnected' : 'connecting';
     return cs;
@@ -130,6 +172,7 @@ export class HStreamAction implements Action {
   /** Status with a reason a person can act on. */
   health(): { status: ConnectorStatus; reason: string } {
     const status = this.status();
+    if (this.backlog?.error) return { status, reason: this.backlog.error.message };
     if (this.dispatcher.blocked) return { status, reason: this.dispatcher.blocked.message };
     if (status !== 'connected') return { status, reason: this.connector.reason() || (this.dispatcher.hasRouting ? '' : 'discovering shards') };
     return { status, reason: '' };
@@ -155,11 +198,34 @@ export class HStreamAction implements Action {
     return this.dispatcher.shardCount;
   }
 
-  /** Stops accepting rows, sends open batches, waits up to `graceMs`, then drops what is left ('closed'). */
+  /** The disk buffer: rows on disk not read back yet, segment files and their bytes (undefined in memory mode). */
+  bufferUsage(): { unread: number; segments: number; diskBytes: number } | undefined {
+    return this.backlog?.usage();
+  }
+
+  /**
+   * Stops accepting rows, sends open batches, waits up to `graceMs`, then drops what is left ('closed').
+   * Disk mode: no new Append starts; those in progress get up to `graceMs`; every row not written
+   * stays in the buffer for the next start.
+   */
   async close(graceMs = 5000): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
     const wasStarted = this.state !== 'new';
     this.state = 'closing';
+    if (this.backlog) {
+      this.backlog.stopRefill();
+      if (wasStarted) {
+        this.dispatcher.quiesce();
+        const until = Date.now() + graceMs;
+        while (this.dispatcher.rpcInFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      }
+      this.state = 'closed';
+      this.syncDeadlines.stop();
+      this.dispatcher.stop();
+      this.backlog.close(this.ledger.dropError('closed'));
+      this.ledger.wakeAll();
+      return;
+    }
     if (wasStarted && this.dispatcher.hasRouting) {
       this.dispatcher.flushAll();
       await this.ledger.whenIdle(graceMs);

@@ -101,15 +101,24 @@ test('action settings: every problem is reported at once', () => {
   ]);
 });
 
-test('action settings: reserved keys are validated, kept and reported as accepted but inactive', () => {
+test('action settings: ack_mode, buffer_mode and buffer_dir are validated, kept and explained in notes', () => {
   const a = parseActionSettings({ connector: 'c', stream: 's', ack_mode: 'sink', buffer_mode: 'disk', buffer_dir: '/var/lib/rulemq' });
   assert.equal(a.ackMode, 'sink');
   assert.equal(a.bufferMode, 'disk');
   assert.equal(a.bufferDir, '/var/lib/rulemq');
-  assert.equal(a.notes.length, 3);
-  assert.ok(a.notes.every((n) => /not acted upon yet/.test(n)));
+  assert.equal(a.notes.length, 2);
+  assert.match(a.notes[0], /acknowledged once written/);
+  assert.match(a.notes[1], /\/var\/lib\/rulemq/);
+  const d = parseActionSettings({ connector: 'c', stream: 's' });
+  assert.deepEqual([d.ackMode, d.bufferMode, d.bufferDir, d.notes.length], ['broker', 'memory', undefined, 0]);
   assert.deepEqual(issues(() => parseActionSettings({ connector: 'c', stream: 's', ack_mode: 'never' })), [
     { key: 'ack_mode', message: "`ack_mode` must be one of broker, sink (got 'never')" },
+  ]);
+  assert.deepEqual(issues(() => parseActionSettings({ connector: 'c', stream: 's', buffer_mode: 'disk' })), [
+    { key: 'buffer_dir', message: "`buffer_dir` is required with buffer_mode = 'disk': a directory for this action's buffer, like '/var/lib/rulemq/to_hstream'" },
+  ]);
+  assert.deepEqual(issues(() => parseActionSettings({ connector: 'c', stream: 's', buffer_dir: '/tmp/x' })), [
+    { key: 'buffer_dir', message: "`buffer_dir` is set but buffer_mode is 'memory'; add buffer_mode = 'disk' or remove buffer_dir" },
   ]);
 });
 

@@ -22,7 +22,7 @@ test('the registry sink type parses settings, builds connector and action, and w
     assert.equal(t.actionTarget?.(config), 'temp_hum');
     assert.equal(connector.name, 'hs');
     assert.equal(action.type, 'hstreamdb');
-    assert.ok(logs.some((l) => JSON.stringify(l).includes('a1')), 'the reserved-key note is logged');
+    assert.ok(logs.some((l) => JSON.stringify(l).includes('a1')), 'the ack_mode note is logged');
     await action.start();
     assert.deepEqual(await sendAll(action, [{ v: 1 }, { v: 2 }]), [null, null]);
     assert.deepEqual(server.records('temp_hum').map((r) => r.value).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [{ v: 1 }, { v: 2 }]);
