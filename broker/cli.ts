@@ -10,6 +10,9 @@ Usage:
   rulemq check [--connect] FILE   validate a rules file; prints file:line:col: code: message per error
   rulemq test-rule --sql SQL [--context JSON]
                                   run one rule on one event as EMQX's rule tester does (exit 0 ok, 1 no match, 2 error)
+  rulemq passwd [-c|-D] FILE USER [--password P]
+                                  add, update (-c: new file) or delete (-D) a user of a mosquitto-compatible
+                                  password file; the password comes from --password or stdin
   rulemq help | --help            this text
   rulemq version | --version
 
@@ -32,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
     case 'test-rule': {
       const { runTestRule } = await import('./commands/test-rule.js');
       return runTestRule(rest);
+    }
+    case 'passwd': {
+      const { runPasswd } = await import('./commands/passwd.js');
+      return runPasswd(rest);
     }
     case 'version':
     case '--version':

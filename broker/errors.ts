@@ -8,6 +8,8 @@ export const BROKER_ERROR_CODES = {
   LISTEN_FAILED: 'A listener could not bind its host and port (in use, no permission, bad address).',
   TLS_FILES_UNREADABLE: 'The TLS certificate, key or CA file cannot be read.',
   RULES_INVALID: 'The rules file has errors; every error is printed with file:line:column.',
+  PASSWORD_FILE_INVALID: 'The password file (passwordFile) cannot be read or has bad lines; every problem is printed with file:line.',
+  ACL_FILE_INVALID: 'The ACL file (aclFile) cannot be read or has bad lines; every problem is printed with file:line.',
 } as const;
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_CODES;

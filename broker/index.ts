@@ -15,6 +15,7 @@ import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
 import type { Router } from './http/router.js';
 import { installConnectRules } from './hooks.js';
+import { Security } from './auth/security.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -47,6 +48,8 @@ export interface RunningBroker {
   readonly broker: Aedes;
   readonly registry: client.Registry;
   readonly counters: BrokerCounters;
+  /** Authentication, ACL and limits: `reload()` re-reads the password and ACL files (as SIGHUP does). */
+  readonly security: Security;
   /** Bound ports by listener name: mqtt-tcp, mqtt-tls, mqtt-ws, mqtt-wss, http. */
   readonly ports: Readonly<Record<string, number>>;
   ready(): boolean;
@@ -62,11 +65,15 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
 
+  // Reads the password and ACL files: a bad file stops start-up here, before anything listens.
+  const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
   const broker = await Aedes.createBroker({
     connectTimeout: config.connectTimeoutMs,
+    ...security.aedesOptions,
     ...options.aedes,
   });
   installConnectRules(broker);
+  security.install(broker);
 
   const retainedTopics = new Set<string>();
   const liveConns = new Set<Duplex>();
@@ -101,7 +108,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     return out;
   };
   broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
-  broker.on('connectionError', (c: Client, err: Error) => logger.debug({ err: err.message }, 'connection error'));
+  broker.on('connectionError', (c: Client, err: Error) => {
+    if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
+    logger.debug({ err: err.message }, 'connection error');
+  });
 
   let ready = false;
   const readiness = {
@@ -109,10 +119,12 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
+  router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
 
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
+    if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
     liveConns.add(conn);
     conn.once('close', () => {
       liveConns.delete(conn);
@@ -128,6 +140,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       (n) => {
         counters.receivedBytes += n;
       },
+      security.guardExtras(),
     );
     broker.handle(conn, req);
   };
@@ -147,11 +160,13 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     if (tlsFiles && config.tlsPort !== null) listeners.push(await startTlsListener(config.host, config.tlsPort, tlsFiles, onConnection, onTlsError));
     // A WebSocket message may carry one packet plus a little framing slack.
     const maxPayloadBytes = config.maxPacketBytes + 1024;
-    if (config.wsPort !== null) listeners.push(await startWsListener(config.host, config.wsPort, { path: config.wsPath, maxPayloadBytes }, onConnection));
-    if (tlsFiles && config.wssPort !== null) listeners.push(await startWsListener(config.host, config.wssPort, { path: config.wsPath, maxPayloadBytes, tls: tlsFiles }, onConnection, onTlsError));
+    const wsLimits = { maxHeaderBytes: config.wsMaxHeaderBytes, onHeaderOverflow: () => security.wsHeaderOverflow() };
+    if (config.wsPort !== null) listeners.push(await startWsListener(config.host, config.wsPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits }, onConnection));
+    if (tlsFiles && config.wssPort !== null) listeners.push(await startWsListener(config.host, config.wssPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits, tls: tlsFiles }, onConnection, onTlsError));
     if (config.httpPort !== null) listeners.push(await startHttpServer(config.httpHost, config.httpPort, router));
   } catch (err) {
     await closeAll();
+    security.close();
     await new Promise<void>((r) => broker.close(() => r()));
     throw err;
   }
@@ -161,6 +176,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     ports[l.name] = l.port;
     logger.info({ listener: l.name, host: l.host, port: l.port }, `${l.name} listening on ${l.host}:${l.port}`);
   }
+  security.warnOnOpenAccess(listeners);
   ready = true;
 
   let closing: Promise<void> | null = null;
@@ -168,15 +184,21 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     broker,
     registry,
     counters,
+    security,
     ports,
     ready: () => ready && readiness.reasons().length === 0,
     close(graceMs = config.shutdownGraceMs) {
       closing ??= (async () => {
         ready = false;
+        security.close();
         const http = listeners.find((l) => l.name === 'http');
-        await Promise.all(listeners.filter((l) => l !== http).map((l) => l.close().catch(() => undefined)));
+        // Stop accepting now; a server's close only completes once its connections are gone, so do
+        // not wait for it before Aedes has closed the clients (that would wait for keepalive timeouts).
+        const listenersClosed = Promise.all(listeners.filter((l) => l !== http).map((l) => l.close().catch(() => undefined)));
         await Promise.all(plugins.map((p) => withTimeout(p.close?.(graceMs) ?? Promise.resolve(), graceMs + 1000)));
         await withTimeout(new Promise<void>((r) => broker.close(() => r())), Math.max(graceMs, 1000));
+        for (const conn of liveConns) conn.destroy();
+        await withTimeout(listenersClosed.then(() => undefined), 1000);
         if (http) await http.close();
       })();
       return closing;

@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { startRulemq, type BrokerPlugin } from '../index.js';
 import { BrokerError } from '../errors.js';
 import { loadPlugins } from '../plugins.js';
+import { createCluster, ClusterError, type Cluster } from '../cluster/index.js';
 
 /** parseArgs options for every config key plus --config. */
 export function configFlagOptions(): Record<string, { type: 'string' }> {
@@ -39,7 +40,17 @@ export async function runStart(argv: string[]): Promise<number> {
     logger.flush();
     throw err;
   }
-  const running = await startRulemq({ config, logger, plugins });
+  // With --redis-url: Redis-backed persistence and pub/sub, plus the plugin that reports Redis health.
+  let cluster: Cluster | null;
+  try {
+    cluster = await createCluster(config, logger);
+  } catch (err) {
+    logger.flush();
+    if (!(err instanceof ClusterError)) throw err;
+    process.stderr.write(`rulemq: ${err.code}: ${err.message}\n`);
+    return 2;
+  }
+  const running = await startRulemq({ config, logger, plugins: cluster ? [...plugins, cluster.plugin] : plugins, aedes: cluster?.aedes });
   logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
 
   return new Promise<number>((resolve) => {

@@ -71,10 +71,13 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
     const given = hasCert ? 'tlsCert' : 'tlsKey';
     issues.push({ key: missing, source: sourceOf[given], message: `\`${missing}\` is required when \`${given}\` is set (TLS needs both a certificate and a key)` });
   }
+  if (out.useIdentityAsUsername === true && out.tlsVerifyClient !== true) {
+    issues.push({ key: 'useIdentityAsUsername', source: sourceOf.useIdentityAsUsername, message: '`useIdentityAsUsername` needs `tlsVerifyClient` true (the user name comes from a verified client certificate)' });
+  }
   if (out.tlsVerifyClient === true && out.tlsCa === null) {
     issues.push({ key: 'tlsCa', source: sourceOf.tlsVerifyClient, message: '`tlsCa` is required when `tlsVerifyClient` is true (the CA that signs client certificates)' });
   }
-  for (const key of ['tlsCert', 'tlsKey', 'tlsCa', 'rules'] as const) {
+  for (const key of ['tlsCert', 'tlsKey', 'tlsCa', 'rules', 'passwordFile', 'aclFile'] as const) {
     const p = out[key];
     if (typeof p === 'string') {
       const abs = resolve(cwd, p);

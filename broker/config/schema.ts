@@ -40,6 +40,24 @@ export interface RulemqConfig {
   readonly maxPacketBytes: number;
   readonly connectTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  // Security (broker/auth, broker/acl, broker/limits, broker/validation; docs/security.md).
+  readonly allowAnonymous: boolean;
+  readonly passwordFile: string | null;
+  readonly aclFile: string | null;
+  readonly useIdentityAsUsername: boolean;
+  readonly httpApiToken: string | null;
+  readonly maxClientIdBytes: number;
+  readonly maxTopicBytes: number;
+  readonly maxTopicLevels: number;
+  readonly maxKeepaliveSeconds: number;
+  readonly maxInflightInbound: number;
+  readonly maxQueuedMessages: number;
+  readonly maxConnections: number;
+  readonly maxConnectRate: number;
+  readonly maxPublishRate: number;
+  readonly wsMaxHeaderBytes: number;
+  /** Shared Redis of a multi-node deployment; null = single node (in-memory state). */
+  readonly redisUrl: string | null;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -87,6 +105,28 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: { kind: 'int', min: 0, max: 600000 },
     default: 10000,
     doc: 'On SIGTERM/SIGINT, how long in-flight work may take before the process exits.',
+  },
+  // Security settings: see docs/security.md.
+  { key: 'allowAnonymous', type: { kind: 'bool' }, default: true, doc: 'Accept clients that send no user name (start-up warns when a listener is reachable off-host with this on).' },
+  { key: 'passwordFile', type: path, default: null, doc: 'mosquitto_passwd file (user:$7$... lines); reloaded on SIGHUP. Manage it with `rulemq passwd`.' },
+  { key: 'aclFile', type: path, default: null, doc: 'ACL file in mosquitto format (user / topic [read|write|readwrite|deny] / pattern %c %u); reloaded on SIGHUP.' },
+  { key: 'useIdentityAsUsername', type: { kind: 'bool' }, default: false, doc: 'On TLS and WSS, the client certificate CN is the user name (needs tlsVerifyClient).' },
+  { key: 'httpApiToken', type: str, default: null, doc: 'Token required on /api/* (Bearer, or Basic auth password); /metrics, /healthz, /readyz stay open.' },
+  { key: 'maxClientIdBytes', type: { kind: 'int', min: 23, max: 65535 }, default: 1024, doc: 'Longest client id; longer gets CONNACK 0x02.' },
+  { key: 'maxTopicBytes', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest topic name or filter, in bytes; longer closes the connection.' },
+  { key: 'maxTopicLevels', type: { kind: 'int', min: 1, max: 100 }, default: 100, doc: 'Most levels in a topic name or filter (100 is the ceiling of the Aedes matcher).' },
+  { key: 'maxKeepaliveSeconds', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest Keep Alive a client may ask for; longer gets CONNACK 0x02 (mosquitto max_keepalive).' },
+  { key: 'maxInflightInbound', type: { kind: 'int', min: 0, max: 65535 }, default: 100, doc: 'QoS 2 messages per client received and awaiting PUBREL; past it the client is disconnected (0 = no limit).' },
+  { key: 'maxQueuedMessages', type: { kind: 'int', min: 0, max: 10000000 }, default: 1000, doc: 'QoS 1/2 messages queued per persistent session; newer ones are dropped (0 = no limit; in-memory store only).' },
+  { key: 'maxConnections', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'Open MQTT connections, all listeners together; more are closed at once (0 = no limit).' },
+  { key: 'maxConnectRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 1000, doc: 'New MQTT connections per second, all listeners together; more are closed at once (0 = no limit).' },
+  { key: 'maxPublishRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 0, doc: 'PUBLISH packets per second per client; faster clients are slowed down, nothing is dropped (0 = no limit).' },
+  { key: 'wsMaxHeaderBytes', type: { kind: 'int', min: 1024, max: 1048576 }, default: 16384, doc: 'Largest HTTP header block of a WebSocket upgrade; larger gets 431.' },
+  {
+    key: 'redisUrl',
+    type: str,
+    default: null,
+    doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
   },
 ];
 

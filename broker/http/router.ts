@@ -6,6 +6,8 @@ export interface HttpReply {
   /** Sent as-is with this content type instead of JSON. */
   text?: string;
   contentType?: string;
+  /** Extra response headers (e.g. WWW-Authenticate). */
+  headers?: Record<string, string>;
 }
 
 export type RouteHandler = (req: IncomingMessage, params: Record<string, string>, body: unknown) => Promise<HttpReply> | HttpReply;
@@ -20,6 +22,9 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
+  /** Checked before routing: returns a reply to refuse the request (e.g. 401), or null to let it through. */
+  authorize: ((req: IncomingMessage, path: string) => HttpReply | null) | null = null;
+
   constructor(private readonly maxBodyBytes = 1024 * 1024) {}
 
   add(method: string, path: string, handler: RouteHandler): this {
@@ -29,6 +34,8 @@ export class Router {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const refused = this.authorize?.(req, url.pathname) ?? null;
+    if (refused !== null) return send(res, refused);
     const parts = url.pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
@@ -91,6 +98,6 @@ function send(res: ServerResponse, reply: HttpReply): void {
     return;
   }
   const json = reply.body === undefined ? '' : JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': 'application/json' });
+  res.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json' });
   res.end(json);
 }

@@ -1,5 +1,12 @@
 import type { Duplex } from 'node:stream';
-import { PacketGuard, type GuardViolation } from './packet-guard.js';
+import { PacketGuard, type PacketInspector } from './packet-guard.js';
+
+/** What a connection's guard checks beyond packet size and the first packet. */
+export interface GuardExtras {
+  inspector: PacketInspector;
+  /** Bytes to send (a CONNACK with a refusal code) before closing for this violation, or null. */
+  replyFor(violation: string): Uint8Array | null;
+}
 
 /**
  * Puts a PacketGuard in front of Aedes on one connection. Aedes pulls bytes with `conn.read()` on
@@ -9,10 +16,11 @@ import { PacketGuard, type GuardViolation } from './packet-guard.js';
 export function guardConnection(
   conn: Duplex,
   maxPacketBytes: number,
-  onViolation: (violation: GuardViolation) => void,
+  onViolation: (violation: string) => void,
   onBytes?: (n: number) => void,
+  extras?: GuardExtras,
 ): void {
-  const guard = new PacketGuard(maxPacketBytes);
+  const guard = new PacketGuard(maxPacketBytes, extras?.inspector);
   const read = conn.read;
   let closed = false;
   conn.read = function guardedRead(this: Duplex, size?: number) {
@@ -24,7 +32,16 @@ export function guardConnection(
     if (violation !== null) {
       closed = true;
       onViolation(violation);
-      this.destroy();
+      const reply = extras?.replyFor(violation) ?? null;
+      if (reply === null) {
+        this.destroy();
+      } else {
+        // The spec asks for a CONNACK before the close [MQTT-3.1.2-2] [MQTT-3.1.3-9]: flush it, then close.
+        const timer = setTimeout(() => this.destroy(), 2000);
+        timer.unref();
+        this.once('close', () => clearTimeout(timer));
+        this.end(reply, () => this.destroy());
+      }
       return null;
     }
     return chunk;

@@ -10,6 +10,10 @@ export interface WsOptions {
   /** Largest WebSocket message accepted; a larger one closes the connection (ws `maxPayload`). */
   maxPayloadBytes: number;
   tls?: TlsFiles;
+  /** Largest header block of the upgrade request (Node's maxHeaderSize); larger gets 431. */
+  maxHeaderBytes?: number;
+  /** Called when an upgrade request is refused for its header size. */
+  onHeaderOverflow?: () => void;
 }
 
 /**
@@ -18,11 +22,22 @@ export interface WsOptions {
  * offered, as MQTT over WebSocket requires [MQTT-6.0.0-3]; clients that offer none are accepted.
  */
 export async function startWsListener(host: string, port: number, options: WsOptions, onConnection: ConnectionHandler, onTlsError?: (err: Error) => void): Promise<Listener> {
-  const server = options.tls ? https.createServer(tlsServerOptions(options.tls)) : http.createServer();
+  const maxHeaderSize = options.maxHeaderBytes;
+  const server = options.tls ? https.createServer({ ...tlsServerOptions(options.tls), maxHeaderSize }) : http.createServer({ maxHeaderSize });
   // Bound header size and handshake time for the upgrade request.
   server.maxHeadersCount = 100;
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Node's default answer, plus counting header overflows (thousands of headers, huge cookies).
+    const overflow = err.code === 'HPE_HEADER_OVERFLOW';
+    if (overflow) options.onHeaderOverflow?.();
+    if (err.code !== 'ECONNRESET' && socket.writable && (socket as { bytesWritten?: number }).bytesWritten === 0) {
+      const status = overflow ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
+  });
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
   });

@@ -64,3 +64,16 @@ describe('HTTP: health, readiness and metrics', () => {
     await closing;
   });
 });
+
+describe('shutdown with clients connected', () => {
+  test('close() disconnects connected clients and returns promptly instead of waiting for their keepalive', async () => {
+    const other = await startTestBroker();
+    const c = await connectClient(`mqtt://127.0.0.1:${other.ports['mqtt-tcp']}`, { clientId: 'stays-connected', keepalive: 60 });
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    const started = Date.now();
+    await other.close(500);
+    await closed;
+    assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
+    await endAll(c);
+  });
+});

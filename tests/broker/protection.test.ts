@@ -5,6 +5,8 @@ import { connectPacket, rawConnect, remainingLength } from '../support/raw.js';
 import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import type { RunningBroker } from '../../broker/index.js';
 import WebSocket from 'ws';
+import { makeTestCerts } from '../support/certs.js';
+import { openSession } from '../security/support/session.js';
 
 describe('protections bare Aedes lacks', () => {
   let broker: RunningBroker;
@@ -113,4 +115,32 @@ describe('memory under oversize declared packets', () => {
       await broker.close(1000);
     }
   });
+
+  for (const transport of ['tls', 'ws'] as const) {
+    test(`the same over ${transport}: closed, RSS grows by less than 20 MiB, and the broker still serves`, async () => {
+      const certs = makeTestCerts();
+      const broker = await startTestBroker({ tlsCert: certs.serverCert, tlsKey: certs.serverKey });
+      try {
+        global.gc?.();
+        const before = process.memoryUsage().rss;
+        const conns = await Promise.all([0, 1, 2, 3].map(() => openSession(broker, transport, { ca: certs.ca })));
+        for (const [i, c] of conns.entries()) {
+          c.write(connectPacket(`oversize-${transport}-${i}`));
+          assert.deepEqual([...(await c.read(4))], [0x20, 0x02, 0x00, 0x00]);
+          c.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024)]));
+          const chunk = Buffer.alloc(64 * 1024, 0x61);
+          for (let k = 0; k < 16 && !c.closed; k++) c.write(chunk);
+        }
+        assert.deepEqual(await Promise.all(conns.map((c) => c.waitClosed(10_000))), [true, true, true, true]);
+        const growth = process.memoryUsage().rss - before;
+        assert.ok(growth < 20 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
+        const ok = await openSession(broker, transport, { ca: certs.ca });
+        ok.write(connectPacket(`after-oversize-${transport}`));
+        assert.deepEqual([...(await ok.read(4))], [0x20, 0x02, 0x00, 0x00]);
+        ok.destroy();
+      } finally {
+        await broker.close(1000);
+      }
+    });
+  }
 });

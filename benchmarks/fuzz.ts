@@ -1,0 +1,102 @@
+/**
+ * The long run of the seeded mutation fuzzer (tests/security/fuzz.test.ts runs it for seconds):
+ *
+ *   npx tsc -p tsconfig.json && node dist/benchmarks/fuzz.js [--seconds 120] [--seed N] [--concurrency 8] [--flags '--max-packet-bytes 65536 ...']
+ *
+ * The broker runs as its own process (`rulemq start`, loopback only). Recorded MQTT.js sessions and
+ * hand-made ones are mutated and replayed over TCP and WebSocket; every 200 sessions a normal client
+ * must complete a QoS 1 round trip. The run fails (exit 1) on a broker exit, anything on its stderr,
+ * an error-level log line, a failed round trip, or an unclean SIGTERM drain. It prints the seed, so a
+ * failing run can be repeated.
+ */
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { startBrokerProcess } from '../tests/security/support/broker-process.js';
+import { fuzz, handMadeSessions, recordSessions } from '../tests/security/support/fuzz.js';
+
+async function roundTrip(port: number, id: string): Promise<void> {
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+  try {
+    await c.subscribeAsync(`alive/${id}`, { qos: 1 });
+    const got = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`round trip ${id} timed out`)), 5000);
+      c.once('message', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    await c.publishAsync(`alive/${id}`, 'ok', { qos: 1 });
+    await got;
+  } finally {
+    await c.endAsync(true);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '120' },
+      seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+      concurrency: { type: 'string', default: '8' },
+      flags: { type: 'string', default: '' },
+    },
+  });
+  const seconds = Number(values.seconds);
+  const seed = Number(values.seed);
+  const concurrency = Number(values.concurrency);
+  const flags = ['--max-connect-rate', '0', '--connect-timeout-ms', '1000', ...values.flags.split(/\s+/).filter(Boolean)];
+  process.stdout.write(`fuzz: ${seconds} s, seed ${seed}, ${concurrency} at once, broker flags: ${flags.join(' ')}\n`);
+
+  const broker = await startBrokerProcess(flags);
+  const problems: string[] = [];
+  try {
+    const corpus = [...(await recordSessions(broker.ports['mqtt-tcp'])), ...handMadeSessions()];
+    const started = Date.now();
+    let n = 0;
+    const stats = await fuzz({
+      mqttPort: broker.ports['mqtt-tcp'],
+      wsPort: broker.ports['mqtt-ws'],
+      seed,
+      durationMs: seconds * 1000,
+      concurrency,
+      corpus,
+      checkEvery: 200,
+      check: async () => {
+        try {
+          await roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n++}`);
+        } catch (err) {
+          problems.push(`live check failed: ${(err as Error).message}`);
+        }
+      },
+    });
+    const elapsed = (Date.now() - started) / 1000;
+    process.stdout.write(
+      `sessions ${stats.sessions} (${(stats.sessions / elapsed).toFixed(0)}/s), ${(stats.bytes / 1048576).toFixed(1)} MiB sent, ` +
+        `${stats.closedByBroker} closed by the broker, ${stats.checks} live checks\n`,
+    );
+    if (broker.exitCode() !== null) problems.push(`the broker exited with ${broker.exitCode()}`);
+    else await roundTrip(broker.ports['mqtt-tcp'], 'fuzz-final').catch((err: Error) => problems.push(`final round trip: ${err.message}`));
+    const rejected: Record<string, number> = {};
+    for (const l of broker.logs) if (l.msg === 'connection closed by protection') rejected[String(l.violation)] = (rejected[String(l.violation)] ?? 0) + 1;
+    process.stdout.write(`closed by protection, by reason: ${JSON.stringify(rejected)}\n`);
+    for (const l of broker.logs) if (typeof l.level === 'number' && l.level >= 50) problems.push(`error log: ${JSON.stringify(l)}`);
+  } finally {
+    const code = await broker.stop();
+    if (code !== 0) problems.push(`SIGTERM drain exited with ${code}`);
+    if (broker.stderr() !== '') problems.push(`stderr: ${broker.stderr()}`);
+  }
+  if (problems.length > 0) {
+    process.stdout.write(`FAILED (seed ${seed}):\n${problems.slice(0, 20).join('\n')}\n`);
+    return 1;
+  }
+  process.stdout.write(`ok: no crash, no uncaught exception, no error log (seed ${seed})\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

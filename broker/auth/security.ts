@@ -1,0 +1,221 @@
+import type { Duplex } from 'node:stream';
+import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
+import type client from 'prom-client';
+import type { RulemqConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { GuardExtras } from '../listeners/guard-connection.js';
+import type { HttpReply } from '../http/router.js';
+import type { IncomingMessage } from 'node:http';
+import { Acl } from '../acl/acl.js';
+import { installAuthorization } from '../acl/install.js';
+import { SecurityCounters, registerSecurityMetrics } from '../limits/counters.js';
+import { ConnectionGate } from '../limits/connection-gate.js';
+import { installPublishRate } from '../limits/publish-rate.js';
+import { installQueueLimit } from '../limits/queue-limit.js';
+import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
+import { violationReply } from '../validation/violations.js';
+import { Authenticator } from './authenticator.js';
+import { createApiAuthorizer } from './http-api.js';
+import { readAclFile, readPasswordFile } from './load-files.js';
+import type { PasswordDb } from './password-file.js';
+
+const IDENTITY = Symbol('rulemq.identity');
+
+interface Identity {
+  readonly username: string | undefined;
+  /** The password-file hash the client logged in with; a reload that changes it disconnects the client. */
+  readonly hashText: string | undefined;
+}
+
+export interface SecurityOptions {
+  config: RulemqConfig;
+  logger: Logger;
+  registry: client.Registry;
+  /** True with Aedes' built-in in-memory persistence (maxQueuedMessages applies only there). */
+  inMemoryPersistence: boolean;
+}
+
+/**
+ * The security layer of the broker: authentication (password file, anonymous access, TLS
+ * identity), authorization (ACL file, $SYS), limits (connections, rates, sizes, queues) and the
+ * MQTT input validation that runs in each connection's packet guard. Files are read when it is
+ * created, so a bad password or ACL file stops start-up; SIGHUP reloads them (a bad file then
+ * keeps the old one). startRulemq creates one and wires it in.
+ */
+export class Security {
+  readonly counters = new SecurityCounters();
+  /** For the HTTP router: null, or a function refusing /api/* requests without the token. */
+  readonly httpAuthorizer: ((req: IncomingMessage, path: string) => HttpReply | null) | null;
+  private readonly config: RulemqConfig;
+  private readonly logger: Logger;
+  private readonly authenticator: Authenticator;
+  private readonly gate: ConnectionGate;
+  private readonly inspectorLimits: InspectorLimits;
+  private readonly inMemoryPersistence: boolean;
+  private acl: Acl | null = null;
+  private aclGeneration = 0;
+  private broker: Aedes | null = null;
+  private readonly onSighup = () => void this.reload('SIGHUP');
+
+  constructor(options: SecurityOptions) {
+    const { config, logger } = options;
+    this.config = config;
+    this.logger = logger;
+    this.inMemoryPersistence = options.inMemoryPersistence;
+    const passwords = config.passwordFile ? readPasswordFile(config.passwordFile, logger) : null;
+    if (config.aclFile) this.acl = new Acl(readAclFile(config.aclFile, logger), ++this.aclGeneration);
+    this.authenticator = new Authenticator({ allowAnonymous: config.allowAnonymous, useIdentityAsUsername: config.useIdentityAsUsername }, passwords);
+    this.gate = new ConnectionGate(config.maxConnections, config.maxConnectRate, this.counters);
+    this.inspectorLimits = {
+      maxClientIdBytes: config.maxClientIdBytes,
+      maxTopicBytes: config.maxTopicBytes,
+      maxTopicLevels: config.maxTopicLevels,
+      maxKeepaliveSeconds: config.maxKeepaliveSeconds,
+    };
+    this.httpAuthorizer = config.httpApiToken ? createApiAuthorizer(config.httpApiToken) : null;
+    registerSecurityMetrics(options.registry, this.counters);
+  }
+
+  /** Aedes options that carry limits Aedes enforces itself. */
+  get aedesOptions(): AedesOptions {
+    return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels };
+  }
+
+  /** Installs the hooks, wrapping (never replacing) those already on `broker`. */
+  install(broker: Aedes): void {
+    this.broker = broker;
+    const self = this;
+    const authenticate = broker.authenticate;
+    broker.authenticate = function rulemqAuthenticate(c, username, password, done) {
+      // Earlier rules (hooks.ts: empty client id) answer first; credentials are checked after them.
+      authenticate.call(this, c, username, password, (err, ok) => {
+        if (err || !ok) return done(err, ok);
+        self.authenticator.authenticate(c, username, password).then(
+          (outcome) => {
+            self.counters.authResult(outcome.result);
+            if (outcome.ok) {
+              const entry = outcome.method === 'password' && outcome.username !== undefined ? self.authenticator.passwords?.users.get(outcome.username) : undefined;
+              const identity: Identity = { username: outcome.username, hashText: entry?.text };
+              (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
+              done(null, true);
+              return;
+            }
+            self.logger.info({ clientid: c.id, username, result: outcome.result }, 'connection refused: not authorized');
+            const e = new Error(`not authorized (${outcome.result})`) as AuthenticateError;
+            e.returnCode = outcome.returnCode;
+            done(e, false);
+          },
+          (error: unknown) => {
+            self.logger.error({ clientid: c.id, err: String(error) }, 'authentication failed');
+            const e = new Error('authentication failed') as AuthenticateError;
+            e.returnCode = 3; // server unavailable
+            done(e, false);
+          },
+        );
+      });
+    };
+    installAuthorization(broker, { acl: () => this.acl, usernameOf, counters: this.counters }, this.config.aclFile !== null);
+    if (this.config.maxPublishRate > 0) installPublishRate(broker, this.config.maxPublishRate, this.counters);
+    if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) installQueueLimit(broker, this.config.maxQueuedMessages, this.counters);
+    broker.on('clientError', (_c: Client, err: Error) => {
+      if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');
+    });
+    process.on('SIGHUP', this.onSighup);
+  }
+
+  /** Admits a new network connection (connection count and rate); false = it was closed. */
+  admit(conn: Duplex): boolean {
+    return this.gate.admit(conn) === null;
+  }
+
+  /** The MQTT validation for one new connection's packet guard. */
+  guardExtras(): GuardExtras {
+    return {
+      inspector: new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit)),
+      replyFor: violationReply,
+    };
+  }
+
+  /** Counts a WebSocket upgrade refused for its header size. */
+  wsHeaderOverflow(): void {
+    this.counters.limit('ws_header');
+  }
+
+  /**
+   * Re-reads the password and ACL files. A file with errors keeps the previous version (logged).
+   * Clients whose user was removed or whose password changed are disconnected, as mosquitto does.
+   * Returns the problems found (empty when both files loaded).
+   */
+  reload(reason = 'reload'): string[] {
+    const problems: string[] = [];
+    const { passwordFile, aclFile } = this.config;
+    if (passwordFile) {
+      try {
+        const db = readPasswordFile(passwordFile, this.logger);
+        this.authenticator.setPasswords(db);
+        this.disconnectStale(db);
+        this.logger.info({ file: passwordFile, users: db.users.size, reason }, 'password file reloaded');
+      } catch (err) {
+        problems.push((err as Error).message);
+        this.logger.error({ file: passwordFile, err: (err as Error).message }, 'password file not reloaded; the previous one stays in force');
+      }
+    }
+    if (aclFile) {
+      try {
+        this.acl = new Acl(readAclFile(aclFile, this.logger), ++this.aclGeneration);
+        this.logger.info({ file: aclFile, reason }, 'ACL file reloaded');
+      } catch (err) {
+        problems.push((err as Error).message);
+        this.logger.error({ file: aclFile, err: (err as Error).message }, 'ACL file not reloaded; the previous one stays in force');
+      }
+    }
+    return problems;
+  }
+
+  /** Logs loud warnings for settings that leave the broker open, once the listeners are bound. */
+  warnOnOpenAccess(listeners: ReadonlyArray<{ name: string; host: string; port: number }>): void {
+    const { config } = this;
+    const anonymousOn = listeners.filter(
+      (l) => l.name.startsWith('mqtt-') && !isLoopback(l.host) && config.allowAnonymous && !(config.useIdentityAsUsername && (l.name === 'mqtt-tls' || l.name === 'mqtt-wss')),
+    );
+    if (anonymousOn.length > 0) {
+      const where = anonymousOn.map((l) => `${l.name} ${l.host}:${l.port}`).join(', ');
+      this.logger.warn(
+        { listeners: anonymousOn.map((l) => l.name) },
+        `SECURITY WARNING: anonymous MQTT clients are accepted on ${where}, reachable from other hosts. Set allowAnonymous: false with a passwordFile (rulemq passwd), or bind host to 127.0.0.1. See docs/security.md.`,
+      );
+    }
+    const http = listeners.find((l) => l.name === 'http');
+    if (http && !isLoopback(http.host) && !config.httpApiToken) {
+      this.logger.warn({ listener: 'http' }, `SECURITY WARNING: the HTTP API on ${http.host}:${http.port} is reachable from other hosts without a token: set httpApiToken.`);
+    }
+    if (!config.allowAnonymous && !config.passwordFile && !config.useIdentityAsUsername) {
+      this.logger.warn('allowAnonymous is false and no passwordFile is set: every MQTT client will be refused');
+    }
+  }
+
+  close(): void {
+    process.off('SIGHUP', this.onSighup);
+  }
+
+  private disconnectStale(db: PasswordDb): void {
+    const clients = (this.broker as unknown as { clients?: Record<string, Client> } | null)?.clients;
+    if (!clients) return;
+    for (const c of Object.values(clients)) {
+      const identity = (c as unknown as Record<symbol, Identity | undefined>)[IDENTITY];
+      if (identity?.hashText === undefined || identity.username === undefined) continue;
+      if (db.users.get(identity.username)?.text !== identity.hashText) {
+        this.logger.info({ clientid: c.id, username: identity.username }, 'disconnecting: user removed or password changed');
+        c.close();
+      }
+    }
+  }
+}
+
+function usernameOf(c: Client): string | undefined {
+  return (c as unknown as Record<symbol, Identity | undefined>)[IDENTITY]?.username;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+}

@@ -1,0 +1,89 @@
+import type { AedesOptions } from 'aedes';
+import createRedisPersistence from 'aedes-persistence-redis';
+import type { RulemqConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { ClusterConnection, REDIS_ROLES, redactUrl, redisOptions, type RedisRole } from './connection.js';
+import { createRedisEmitter } from './emitter.js';
+import { ClusterError } from './errors.js';
+import { newClusterCounters } from './metrics.js';
+import { retryStoreWrites } from './store-retry.js';
+import { ClusterPlugin } from './plugin.js';
+
+export { ClusterPlugin } from './plugin.js';
+export { ClusterError, CLUSTER_ERROR_CODES } from './errors.js';
+
+export interface Cluster {
+  /** Pass to startRulemq as `aedes`: the Redis persistence and the Redis emitter. */
+  readonly aedes: AedesOptions;
+  /** Pass to startRulemq among the plugins: readiness, metrics, outage behaviour. */
+  readonly plugin: ClusterPlugin;
+}
+
+export interface ClusterTuning {
+  /** How long start-up waits for Redis (default 10 s). */
+  startupWaitMs?: number;
+  /** Longest wait between reconnect attempts (default 2 s). */
+  maxBackoffMs?: number;
+  /** How long a failed store write of the publish path waits for Redis before it is given up (default 10 s). */
+  storeRetryWindowMs?: number;
+}
+
+/**
+ * Connects a node to the shared Redis when `redisUrl` is set (null otherwise): sessions,
+ * subscriptions, retained messages and QoS 1/2 in-flight state in aedes-persistence-redis, and
+ * every PUBLISH through mqemitter-redis so it reaches the subscribers of every node. Start-up
+ * fails when Redis does not answer: a node without the shared state would serve a split view.
+ */
+export async function createCluster(config: RulemqConfig, logger: Logger, tuning: ClusterTuning = {}): Promise<Cluster | null> {
+  const url = config.redisUrl;
+  if (!url) return null;
+  checkUrl(url);
+  const limits = { maxBackoffMs: tuning.maxBackoffMs ?? 2000 };
+  const conns = {} as Record<RedisRole, ClusterConnection>;
+  for (const role of REDIS_ROLES) conns[role] = new ClusterConnection(url, role, redisOptions(role, config.nodeName, limits), logger);
+
+  const waitMs = tuning.startupWaitMs ?? 10_000;
+  try {
+    await Promise.all(REDIS_ROLES.map((role) => conns[role].waitReady(waitMs)));
+  } catch (err) {
+    for (const role of REDIS_ROLES) conns[role].forceEnd();
+    throw new ClusterError('CLUSTER_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} within ${waitMs} ms: ${(err as Error).message}`, { cause: err });
+  }
+
+  const counters = newClusterCounters();
+  const mq = createRedisEmitter(conns.publish, conns.subscribe, counters, logger);
+  const persistence = createRedisPersistence({ conn: conns.store });
+  retryStoreWrites(persistence, conns.store, counters, tuning.storeRetryWindowMs ?? 10_000);
+
+  // Aedes never destroys its persistence, and its emitter's close waits for QUIT replies that never
+  // come while Redis is away. Once the broker has closed, every connection is ended here instead.
+  const setup = persistence.setup.bind(persistence);
+  persistence.setup = async function setupAndHookClose(broker: unknown): Promise<void> {
+    (broker as { once(event: 'closed', fn: () => void): void }).once('closed', () => {
+      for (const role of REDIS_ROLES) conns[role].retire();
+      // After this tick the emitter has sent its QUITs; the store goes last (client closes may still write).
+      setImmediate(() => {
+        for (const role of REDIS_ROLES) if (role === 'store' || !conns[role].ready) conns[role].release();
+      });
+      setTimeout(() => {
+        for (const role of REDIS_ROLES) conns[role].forceEnd();
+      }, 3000).unref();
+    });
+    await setup(broker);
+  };
+
+  logger.info({ redis: redactUrl(url) }, 'cluster mode: sessions, retained messages and pub/sub through Redis');
+  return { aedes: { mq, persistence }, plugin: new ClusterPlugin(conns, counters, logger) };
+}
+
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\` must be a redis:// or rediss:// URL (got '${redactUrl(url)}')`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\` must start with redis:// or rediss:// (got '${parsed.protocol}//...')`);
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../broker/config/load.js';
+import { createLogger } from '../../broker/logger.js';
+import { startRulemq, type BrokerPlugin, type RunningBroker } from '../../broker/index.js';
+import { createCluster, type ClusterPlugin } from '../../broker/cluster/index.js';
+import { RulesPlugin, readPlan } from '../../rules/plugin.js';
+import { createSinkRegistry } from '../../sinks/index.js';
+import { errorsOf, formatAll } from '../../rules/diagnostics.js';
+
+export interface TestNode {
+  readonly name: string;
+  readonly running: RunningBroker;
+  readonly cluster: ClusterPlugin;
+  readonly rules: RulesPlugin | null;
+  readonly mqttUrl: string;
+  readonly httpPort: number;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * One rulemq node of a test cluster, in this process: MQTT and HTTP on OS-chosen ports of
+ * 127.0.0.1, sharing `redisUrl`; with `rules`, the rules plugin loads that text from a temp file.
+ */
+export async function startNode(name: string, redisUrl: string, opts: { rules?: string; maxBackoffMs?: number } = {}): Promise<TestNode> {
+  const config = loadConfig({
+    flags: { host: '127.0.0.1', mqttPort: 0, wsPort: 'off', tlsPort: 'off', wssPort: 'off', httpPort: 0, logLevel: 'info', nodeName: name, redisUrl },
+    env: {},
+    cwd: process.cwd(),
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  }));
+  const plugins: BrokerPlugin[] = [];
+  let rules: RulesPlugin | null = null;
+  if (opts.rules !== undefined) {
+    const file = join(mkdtempSync(join(tmpdir(), 'rulemq-cluster-')), 'rules.sql');
+    writeFileSync(file, opts.rules);
+    const sinks = createSinkRegistry();
+    const { plan, text } = readPlan(file, sinks, {});
+    const errors = errorsOf(plan.diagnostics);
+    if (errors.length > 0) throw new Error(formatAll(errors, file, text));
+    rules = new RulesPlugin({ file, sinks, env: {}, watch: false }, plan);
+    plugins.push(rules);
+  }
+  const cluster = await createCluster(config, logger, { startupWaitMs: 5000, maxBackoffMs: opts.maxBackoffMs ?? 500 });
+  if (!cluster) throw new Error('createCluster returned null although redisUrl is set');
+  plugins.push(cluster.plugin);
+  const running = await startRulemq({ config, logger, plugins, aedes: cluster.aedes });
+  return {
+    name,
+    running,
+    cluster: cluster.plugin,
+    rules,
+    mqttUrl: `mqtt://127.0.0.1:${running.ports['mqtt-tcp']}`,
+    httpPort: running.ports.http,
+    logs,
+    close: () => running.close(1000),
+  };
+}
