@@ -122,6 +122,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
 
+  const protectionLog = { at: 0, suppressed: 0 };
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -135,7 +136,15 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       config.maxPacketBytes,
       (violation) => {
         counters.reject(violation);
-        logger.warn({ transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
+        // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
+        const now = Date.now();
+        if (now - protectionLog.at >= 1000) {
+          logger.warn({ transport, violation, remote: remoteAddress(conn, req), suppressed: protectionLog.suppressed }, 'connection closed by protection');
+          protectionLog.at = now;
+          protectionLog.suppressed = 0;
+        } else {
+          protectionLog.suppressed++;
+        }
       },
       (n) => {
         counters.receivedBytes += n;

@@ -144,3 +144,20 @@ describe('memory under oversize declared packets', () => {
     });
   }
 });
+
+describe('logging under a flood of hostile connections', () => {
+  test('closures by protection are logged at most about once a second, with a count of the suppressed ones', async () => {
+    const broker = await startTestBroker();
+    try {
+      const conns = await Promise.all(Array.from({ length: 30 }, () => rawConnect(broker.ports['mqtt-tcp'])));
+      for (const c of conns) c.socket.write(Buffer.from([0xc0, 0x00]));
+      await Promise.all(conns.map((c) => c.closed()));
+      const lines = broker.logs.filter((l) => l.includes('connection closed by protection'));
+      assert.ok(lines.length >= 1 && lines.length <= 3, `${lines.length} log lines for 30 closures`);
+      const metrics = await httpGet(broker.ports.http, '/metrics');
+      assert.equal(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="first_packet_not_connect"'), 30);
+    } finally {
+      await broker.close(1000);
+    }
+  });
+});

@@ -152,3 +152,22 @@ describe('rules on the publish path', () => {
     assert.equal(notJson.status, 400);
   });
 });
+
+describe('message ids', () => {
+  test('are 32 upper-case hex digits and unique per message, like EMQX ids', async () => {
+    const rb = await startRulesBroker(`CREATE RULE ids AS SELECT id FROM "ids/t" INTO republish(topic = 'ids/out', payload = '\${id}');`);
+    const sub = await connectClient(rb.mqttUrl, { clientId: 'ids-sub' });
+    const pub = await connectClient(rb.mqttUrl, { clientId: 'ids-pub' });
+    try {
+      await sub.subscribeAsync('ids/out', { qos: 0 });
+      const got = nextMessages(sub, 3);
+      for (let i = 0; i < 3; i++) await pub.publishAsync('ids/t', 'x', { qos: 1 });
+      const ids = (await got).map((m) => m.payload);
+      for (const id of ids) assert.match(id, /^[0-9A-F]{32}$/);
+      assert.equal(new Set(ids).size, 3);
+    } finally {
+      await endAll(sub, pub);
+      await rb.close();
+    }
+  });
+});
