@@ -88,8 +88,8 @@ export class RuntimeRule {
     };
   }
 
-  /** Evaluates the rule on one event and dispatches its output(s). Returns the number of rows produced. */
-  run(ctx: EvalContext): number {
+  /** Evaluates and counts matched/passed/failed.*; null when there is nothing to dispatch. Never throws. */
+  private evaluateCounted(ctx: EvalContext): Record<string, unknown> | Record<string, unknown>[] | null {
     const stats = this.stats;
     stats.matched++;
     let out: Record<string, unknown> | Record<string, unknown>[] | null;
@@ -98,13 +98,20 @@ export class RuntimeRule {
     } catch (err) {
       stats.failedException++;
       this.logFailure(err);
-      return 0;
+      return null;
     }
     if (out === null) {
       stats.failedNoResult++;
-      return 0;
+      return null;
     }
     stats.passed++;
+    return out;
+  }
+
+  /** Evaluates the rule on one event and dispatches its output(s). Returns the number of rows produced. */
+  run(ctx: EvalContext): number {
+    const out = this.evaluateCounted(ctx);
+    if (out === null) return 0;
     if (Array.isArray(out)) {
       for (let i = 0; i < out.length; i++) this.dispatch(out[i]);
       return out.length;
@@ -119,21 +126,8 @@ export class RuntimeRule {
    * the other actions go as in `run`.
    */
   runHeld(ctx: EvalContext, hold: AckHold): number {
-    const stats = this.stats;
-    stats.matched++;
-    let out: Record<string, unknown> | Record<string, unknown>[] | null;
-    try {
-      out = this.compiled.evaluate(ctx);
-    } catch (err) {
-      stats.failedException++;
-      this.logFailure(err);
-      return 0;
-    }
-    if (out === null) {
-      stats.failedNoResult++;
-      return 0;
-    }
-    stats.passed++;
+    const out = this.evaluateCounted(ctx);
+    if (out === null) return 0;
     // One callback per message and rule (not per row): counts the rule's metrics, then settles the hold.
     const done: RowDone = (error) => {
       this.actionDone(error);
