@@ -20,31 +20,9 @@ export type BrokerKind = 'rulemq' | 'aedes' | 'mosquitto';
 export const SEED_STREAM = 'temp_hum';
 export const SEED_TOPIC = 'temp_hum/emqx';
 
-/** The seed rules.sql of tests/e2e/seed.test.ts, pointed at `port`; `ackMode` adds the ack_mode setting. */
-export function seedRules(port: number, ackMode?: 'broker' | 'sink'): string {
-  return `
-CREATE CONNECTOR hstream TYPE hstreamdb WITH (
-  url = 'hstream://127.0.0.1:${port}',
-  grpc_timeout = '30s'
-);
+import { seedRules } from '../tests/support/seed-rules.js';
 
-CREATE ACTION to_hstream TYPE hstreamdb WITH (
-  connector = 'hstream',
-  stream = 'temp_hum',
-  partition_key = '\${client_id}',
-  record_template = '{"up_timestamp": \${up_timestamp}, "client_id": \${client_id}, "temp": \${temp}, "hum": \${hum}}',
-  query_mode = 'async',
-  batch_size = 100,
-  batch_interval = '50ms'${ackMode ? `,\n  ack_mode = '${ackMode}'` : ''}
-);
-
-CREATE RULE temp_hum AS
-  SELECT timestamp as up_timestamp, clientid as client_id,
-         payload.temp as temp, payload.hum as hum
-  FROM "temp_hum/emqx"
-  INTO to_hstream;
-`;
-}
+export { seedRules };
 
 /** The compiled broker-child.js: this build's, or a patched copy's (BENCH_RULEMQ_DIST, to measure a proposed change). */
 export function brokerChildScript(): URL {

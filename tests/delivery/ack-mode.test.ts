@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Aedes } from 'aedes';
-import { HStreamTestServer } from '../support/hstream-server.js';
+import { HStreamTestServer, withTestServer } from '../support/hstream-server.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { startTestBroker } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
@@ -16,15 +16,11 @@ import type { HStreamAction } from '../../sinks/hstreamdb/sink.js';
 import { SeqDevice } from './device.js';
 import { STREAM, account, assertStatsInvariant, deliveryRules, settled, startDeliveryBroker } from './support.js';
 
-async function withServer(shards: number, fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
-  const server = new HStreamTestServer();
-  await server.start();
-  if (shards > 0) server.createStream(STREAM, shards);
-  try {
+function withServer(shards: number, fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
+  return withTestServer(async (server) => {
+    if (shards > 0) server.createStream(STREAM, shards);
     await fn(server);
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 test("ack_mode = 'sink': no PUBACK while HStreamDB refuses the Append; it comes once the record is written", () => withServer(1, async (server) => {

@@ -6,22 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { HStreamTestServer, selfSignedCert } from '../support/hstream-server.js';
+import { HStreamTestServer, selfSignedCert, withTestServer } from '../support/hstream-server.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { httpGet, httpPost } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
 import { SeqDevice } from './device.js';
 import { STREAM, account, assertStatsInvariant, settled, startDeliveryBroker } from './support.js';
 
-async function withServer(shards: number, fn: (server: HStreamTestServer) => Promise<void>, opts?: ConstructorParameters<typeof HStreamTestServer>[0]): Promise<void> {
-  const server = new HStreamTestServer(opts);
-  await server.start();
-  if (shards > 0) server.createStream(STREAM, shards);
-  try {
+function withServer(shards: number, fn: (server: HStreamTestServer) => Promise<void>, opts?: ConstructorParameters<typeof HStreamTestServer>[0]): Promise<void> {
+  return withTestServer(async (server) => {
+    if (shards > 0) server.createStream(STREAM, shards);
     await fn(server);
-  } finally {
-    await server.stop();
-  }
+  }, opts);
 }
 
 test('scenario 3a: a slow HStreamDB with ack_mode = broker: the queue stays at its bound, the overflow is dropped and counted, memory stays flat', () => withServer(1, async (server) => {

@@ -5,32 +5,8 @@ import { startRulesBroker, eventually, type RulesBroker } from '../support/rules
 import { connectClient, endAll } from '../support/mqtt.js';
 import { httpGet, httpPost, metricValue } from '../support/broker.js';
 import { keyHash } from '../../sinks/hstreamdb/shards.js';
+import { seedRules } from '../support/seed-rules.js';
 
-/** The seed, unchanged: the rules.sql format of the README with the seed SQL and record template. */
-function seedRules(port: number): string {
-  return `
-CREATE CONNECTOR hstream TYPE hstreamdb WITH (
-  url = 'hstream://127.0.0.1:${port}',
-  grpc_timeout = '30s'
-);
-
-CREATE ACTION to_hstream TYPE hstreamdb WITH (
-  connector = 'hstream',
-  stream = 'temp_hum',
-  partition_key = '\${client_id}',
-  record_template = '{"up_timestamp": \${up_timestamp}, "client_id": \${client_id}, "temp": \${temp}, "hum": \${hum}}',
-  query_mode = 'async',
-  batch_size = 100,
-  batch_interval = '50ms'
-);
-
-CREATE RULE temp_hum AS
-  SELECT timestamp as up_timestamp, clientid as client_id,
-         payload.temp as temp, payload.hum as hum
-  FROM "temp_hum/emqx"
-  INTO to_hstream;
-`;
-}
 
 describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () => {
   let server: HStreamTestServer;

@@ -472,3 +472,14 @@ export function selfSignedCert(): { cert: Buffer; key: Buffer; certFile: string;
   ], { stdio: 'ignore' });
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile, keyFile };
 }
+
+/** Runs `fn` against a started test server and stops the server afterwards, whatever `fn` does. */
+export async function withTestServer(fn: (server: HStreamTestServer) => Promise<void>, opts?: TestServerOptions): Promise<void> {
+  const server = new HStreamTestServer(opts);
+  await server.start();
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}

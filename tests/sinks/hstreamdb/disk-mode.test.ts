@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HStreamTestServer, assertInvariant, openSink, sendAll } from '../../support/hstream-server.js';
+import { HStreamTestServer, assertInvariant, openSink, sendAll, withTestServer } from '../../support/hstream-server.js';
 import type { RawSettings } from '../../../sinks/settings.js';
 
 const codeOf = (e: Error | null): string | undefined => (e as { code?: string } | null)?.code;
 const tempDir = () => mkdtempSync(join(tmpdir(), 'rulemq-disk-'));
 
-async function withServer(fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
-  const server = new HStreamTestServer();
-  await server.start();
-  try {
-    await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
+const withServer = withTestServer;
 
 const disk = (dir: string, more: RawSettings = {}): RawSettings => ({
   stream: 's', buffer_mode: 'disk', buffer_dir: dir, partition_key: '${k}', record_template: '{"k": ${k}, "i": ${i}}', ...more,

@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { HStreamTestServer, assertInvariant, openSink, sendAll } from '../../support/hstream-server.js';
+import { HStreamTestServer, assertInvariant, openSink, sendAll, withTestServer } from '../../support/hstream-server.js';
 
 const codeOf = (e: Error | null): string | undefined => (e as { code?: string } | null)?.code;
 
-async function withServer(fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
-  const server = new HStreamTestServer();
-  await server.start();
-  try {
-    await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
+const withServer = withTestServer;
 
 test('server down at start: rows wait for the shard map and are written once it is up', () => withServer(async (server) => {
   server.createStream('s', 2);

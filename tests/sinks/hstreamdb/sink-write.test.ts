@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyHash } from '../../../sinks/hstreamdb/shards.js';
-import { HStreamTestServer, assertInvariant, openSink, sendAll } from '../../support/hstream-server.js';
+import { HStreamTestServer, assertInvariant, openSink, sendAll, withTestServer } from '../../support/hstream-server.js';
 
 const SEED_TEMPLATE = '{"up_timestamp": ${up_timestamp}, "client_id": ${client_id}, "temp": ${temp}, "hum": ${hum}}';
 
-async function withServer(fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
-  const server = new HStreamTestServer();
-  await server.start();
-  try {
-    await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
+const withServer = withTestServer;
 
 test('writes the seed row as exactly one typed JSON HRecord in temp_hum, key dev-1, in its hash shard', () => withServer(async (server) => {
   server.createStream('temp_hum', 1);
