@@ -14,7 +14,8 @@ import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
 import type { Router } from './http/router.js';
-import { installConnectRules } from './hooks.js';
+import { BrokerHooks } from './hooks.js';
+import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
@@ -34,6 +35,8 @@ export interface PluginContext {
   readonly logger: Logger;
   readonly registry: client.Registry;
   readonly router: Router;
+  /** Where the plugin provides its steps of the Aedes hooks (broker/hooks.ts orders them). */
+  readonly hooks: BrokerHooks;
 }
 
 export interface RulemqOptions {
@@ -72,8 +75,9 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     ...security.aedesOptions,
     ...options.aedes,
   });
-  installConnectRules(broker);
-  security.install(broker);
+  const hooks = new BrokerHooks();
+  provideConnectRules(hooks);
+  security.install(broker, hooks);
 
   const retainedTopics = new Set<string>();
   const liveConns = new Set<Duplex>();
@@ -92,8 +96,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     },
   });
 
-  broker.on('publish', (packet: AedesPublishPacket, c: Client | null) => {
-    if (c === null) return; // $SYS heartbeats and broker-originated messages
+  hooks.provide('published', 'metrics.received', (packet) => {
     counters.received[packet.qos]++;
     counters.receivedPayloadBytes += packet.payload.length;
     if (packet.retain) {
@@ -101,12 +104,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       else retainedTopics.add(packet.topic);
     }
   });
-  const forward = broker.authorizeForward;
-  broker.authorizeForward = function countForward(c, packet) {
-    const out = forward.call(this, c, packet);
-    if (out) counters.sent[packet.qos]++;
-    return out;
-  };
+  hooks.provide('authorizeForward', 'metrics.sent', (_c, packet) => {
+    counters.sent[packet.qos]++;
+    return packet;
+  });
   broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
@@ -120,7 +121,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   };
   const router = createBaseRouter(registry, readiness);
   router.authorize = security.httpAuthorizer;
-  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
+  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
+  hooks.seal(broker);
 
   const protectionLog = { at: 0, suppressed: 0 };
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
