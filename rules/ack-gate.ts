@@ -101,7 +101,7 @@ export class AckGate implements AckHoldObserver {
     const hold = new AckHold(callback, this, client.id, packet.topic);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
-      if (rule.enabled) rule.runHeld(ctx, hold);
+      if (rule.enabled) rule.run(ctx, hold);
     }
     hold.release();
   }
