@@ -6,6 +6,7 @@ import client from 'prom-client';
 import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
+import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { startTcpListener } from './listeners/tcp.js';
@@ -124,7 +125,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
   hooks.seal(broker);
 
-  const protectionLog = { at: 0, suppressed: 0 };
+  // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
+  const protectionLog = new RateLimitedLog(logger, 1000);
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -138,15 +140,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       config.maxPacketBytes,
       (violation) => {
         counters.reject(violation);
-        // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
-        const now = Date.now();
-        if (now - protectionLog.at >= 1000) {
-          logger.warn({ transport, violation, remote: remoteAddress(conn, req), suppressed: protectionLog.suppressed }, 'connection closed by protection');
-          protectionLog.at = now;
-          protectionLog.suppressed = 0;
-        } else {
-          protectionLog.suppressed++;
-        }
+        protectionLog.log('warn', 'protection', { transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
       },
       (n) => {
         counters.receivedBytes += n;

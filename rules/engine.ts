@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } from 'aedes';
 import type { BrokerHooks } from '../broker/hooks.js';
-import { AckGate, type AckCounters, type AckLogger } from './ack-gate.js';
+import { AckGate, type AckCounters } from './ack-gate.js';
+import type { Logger } from '../common/logger.js';
 import { AUTHN_COMPLETE, AUTHZ_COMPLETE, type AuthnCompleteListener, type AuthzCompleteListener } from '../broker/auth-events.js';
 import { createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
@@ -57,7 +58,7 @@ export class RuleEngine {
 
   constructor(
     private readonly nodeName: string,
-    logger?: AckLogger,
+    logger?: Logger,
   ) {
     this.gate = new AckGate(this, logger);
   }

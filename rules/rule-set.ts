@@ -3,7 +3,8 @@ import { ConsoleAction } from '../sinks/console.js';
 import { RepublishAction, type Publisher } from '../sinks/republish.js';
 import type { ConnectorInstance, SinkDeps } from '../sinks/registry.js';
 import type { RulesPlan } from './load.js';
-import { RuntimeRule, type RuleErrorLogger } from './runtime-rule.js';
+import { RuntimeRule } from './runtime-rule.js';
+import type { Logger } from '../common/logger.js';
 import { TopicIndex } from './topic-index.js';
 
 export interface LiveConnector {
@@ -64,7 +65,7 @@ export class RuleSet {
 
 export interface BuildDeps extends SinkDeps {
   broker: Publisher;
-  ruleLogger: RuleErrorLogger;
+  ruleLogger: Logger;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AckHold } from './ack-hold.js';
 import type { CompiledRule } from './compile.js';
 import type { EvalContext } from './context.js';
 import { RuleEvalError } from './errors.js';
+import { RateLimitedLog, type Logger } from '../common/logger.js';
 
 /** Per-rule counters with EMQX's names (matched, passed, failed, failed.exception, failed.no_result, actions.*). */
 export class RuleStats {
@@ -33,10 +34,6 @@ export class RuleStats {
   }
 }
 
-export interface RuleErrorLogger {
-  warn(obj: object, msg: string): void;
-}
-
 export interface RuntimeRuleSpec {
   name: string;
   enabled: boolean;
@@ -44,8 +41,6 @@ export interface RuntimeRuleSpec {
   compiled: CompiledRule;
   actions: Action[];
 }
-
-const LOG_INTERVAL_MS = 10_000;
 
 /**
  * One loaded rule: its compiled evaluator, its actions and its counters. `run` is the hot path:
@@ -66,13 +61,14 @@ export class RuntimeRule {
   private readonly sinkMode: readonly boolean[];
   /** One pre-bound callback for all actions: counts actions.success / actions.failed without a closure per row. */
   readonly actionDone: RowDone;
-  private lastLogAt = 0;
-  private suppressed = 0;
+  /** Evaluation failures can repeat once per message: logged at most once per 10 s per rule, with a count. */
+  private readonly log: RateLimitedLog;
 
   constructor(
     spec: RuntimeRuleSpec,
-    private readonly logger: RuleErrorLogger,
+    logger: Logger,
   ) {
+    this.log = new RateLimitedLog(logger);
     this.name = spec.name;
     this.description = spec.description;
     this.compiled = spec.compiled;
@@ -150,17 +146,7 @@ export class RuntimeRule {
   }
 
   private logFailure(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastLogAt < LOG_INTERVAL_MS) {
-      this.suppressed++;
-      return;
-    }
     const clause = err instanceof RuleEvalError ? err.clause : undefined;
-    this.logger.warn(
-      { rule: this.name, clause, err: err instanceof Error ? err.message : String(err), suppressed: this.suppressed },
-      'rule evaluation failed',
-    );
-    this.lastLogAt = now;
-    this.suppressed = 0;
+    this.log.log('warn', 'eval', { rule: this.name, clause, err: err instanceof Error ? err.message : String(err) }, 'rule evaluation failed');
   }
 }

@@ -1,9 +1,6 @@
+import type { Logger } from '../common/logger.js';
 import type { ActionEnv } from './contract.js';
 import { ImmediateAction } from './immediate-action.js';
-
-export interface ConsoleLogger {
-  info(obj: object, msg: string): void;
-}
 
 /** `INTO console`: logs each rule output as one JSON log line (EMQX's console action). */
 export class ConsoleAction extends ImmediateAction {
@@ -11,7 +8,7 @@ export class ConsoleAction extends ImmediateAction {
 
   constructor(
     name: string,
-    private readonly logger: ConsoleLogger,
+    private readonly logger: Logger,
   ) {
     super(name);
   }

@@ -1,3 +1,4 @@
+import type { Logger } from '../common/logger.js';
 import type { Action, ConnectorStatus } from './contract.js';
 
 /** A setting value from rules.sql after env() resolution. */
@@ -18,13 +19,6 @@ export function isSettingsError(err: unknown): err is SettingsErrorLike {
   return err instanceof Error && Array.isArray((err as { issues?: unknown }).issues);
 }
 
-export interface SinkLogger {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
-}
-
 /** Histogram hooks the runtime wires to prom-client, per action. */
 export interface SinkMetricsHooks {
   observeAppendSeconds(seconds: number): void;
@@ -32,7 +26,7 @@ export interface SinkMetricsHooks {
 }
 
 export interface SinkDeps {
-  logger: SinkLogger;
+  logger: Logger;
   metricsFor(actionName: string): SinkMetricsHooks;
 }
 

@@ -18,7 +18,7 @@ import { discoverShards } from './discovery.js';
 import { describeCallError, isGrpcError, serverError } from './errors.js';
 import { startPeriodic } from './health.js';
 import { waitFor, type RowLedger } from './ledger.js';
-import type { Logger, RateLimitedLog } from './log.js';
+import type { Logger, RateLimitedLog } from '../../common/logger.js';
 import { appendRequestPrefix, compressBatch, encodeAppendRequest, encodeBatch } from './record.js';
 import type { ShardMap } from './shards.js';
 

@@ -32,7 +32,7 @@ import { DiskBacklog, encodeBody, rowSize } from './disk-backlog.js';
 import { Dispatcher, type AppendMetrics } from './dispatch.js';
 import type { ConnectionTestResult } from './health.js';
 import { RowLedger, callDone } from './ledger.js';
-import { RateLimitedLog, silentLogger, type Logger } from './log.js';
+import { RateLimitedLog, silentLogger, type Logger } from '../../common/logger.js';
 import { RecordEncoder, loadZstd } from './record.js';
 
 export type { AppendMetrics } from './dispatch.js';
