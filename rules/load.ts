@@ -5,6 +5,7 @@ import { compileRule, type CompiledRule } from './compile.js';
 import { diagnosticAt, type Diagnostic } from './diagnostics.js';
 import { REPUBLISH_DEFAULTS, type RepublishConfig } from '../sinks/republish.js';
 import { isSettingsError, type RawSettings, type SinkRegistry, type SinkType } from '../sinks/registry.js';
+import type { RawValue } from '../sinks/settings.js';
 
 /** A connector ready to be instantiated: its validated config and a fingerprint to detect changes on reload. */
 export interface PlannedConnector {
@@ -75,7 +76,7 @@ export function planRules(text: string, opts: PlanOptions): RulesPlan {
 }
 
 function rawSettings(settings: Settings, skip?: string): RawSettings {
-  const out: RawSettings = {};
+  const out: Record<string, RawValue> = {};
   for (const [k, s] of settings) if (k !== skip) out[k] = s.value;
   return out;
 }

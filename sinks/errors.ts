@@ -33,12 +33,10 @@ export interface SettingsIssue {
 }
 
 /** Thrown by parseConnectorSettings / parseActionSettings with every problem at once. */
-export class SettingsError extends Error {
-  readonly code = 'SETTINGS_INVALID' as const;
+export class SettingsError extends SinkError {
   readonly issues: readonly SettingsIssue[];
   constructor(issues: SettingsIssue[], subject = 'settings') {
-    super(`invalid ${subject}:\n` + issues.map((i) => `  - ${i.message}`).join('\n'));
-    this.name = 'SettingsError';
+    super('SETTINGS_INVALID', `invalid ${subject}:\n` + issues.map((i) => `  - ${i.message}`).join('\n'));
     this.issues = Object.freeze(issues.slice());
   }
 }

@@ -1,14 +1,9 @@
 import type { Logger } from '../common/logger.js';
 import type { Action, ConnectorStatus } from './contract.js';
+import type { SettingsIssue } from './errors.js';
+import type { RawSettings } from './settings.js';
 
-/** A setting value from rules.sql after env() resolution. */
-export type RawSettings = Record<string, string | number | boolean>;
-
-/** One bad setting: which key (or '' for the statement as a whole) and what is wrong, naming the expected value. */
-export interface SettingsIssue {
-  key: string;
-  message: string;
-}
+export type { RawSettings, SettingsIssue };
 
 /** What a sink type throws from parseConnector/parseAction when settings are bad (all issues at once). */
 export interface SettingsErrorLike extends Error {
