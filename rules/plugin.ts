@@ -126,9 +126,9 @@ export class RulesPlugin implements BrokerPlugin {
       log.warn({ code: w.code, line: w.line, column: w.column }, w.message);
     }
     const { set, started, retired } = buildRuleSet(plan, this.engine.current, {
-      broker: this.ctx.broker,
+      publisher: this.ctx.broker,
       logger: log,
-      ruleLogger: log,
+      sinks: this.options.sinks,
       metricsFor: this.metricsFor,
     });
     // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.

@@ -1,10 +1,7 @@
 import type { Action } from '../sinks/contract.js';
-import { ConsoleAction } from '../sinks/console.js';
-import { RepublishAction, type Publisher } from '../sinks/republish.js';
-import type { ConnectorInstance, SinkDeps } from '../sinks/registry.js';
+import type { ConnectorInstance, SinkDeps, SinkRegistry } from '../sinks/registry.js';
 import type { RulesPlan } from './load.js';
 import { RuntimeRule } from './runtime-rule.js';
-import type { Logger } from '../common/logger.js';
 import { TopicIndex } from './topic-index.js';
 
 export interface LiveConnector {
@@ -64,8 +61,8 @@ export class RuleSet {
 }
 
 export interface BuildDeps extends SinkDeps {
-  broker: Publisher;
-  ruleLogger: Logger;
+  /** Where console and republish targets come from. */
+  sinks: SinkRegistry;
 }
 
 /**
@@ -103,16 +100,16 @@ export function buildRuleSet(plan: RulesPlan, previous: RuleSet, deps: BuildDeps
           return live.instance;
         }
         case 'console':
-          return new ConsoleAction(`${r.name}:console`, deps.logger);
+          return deps.sinks.target('console').createAction(`${r.name}:console`, null, null, deps);
         case 'republish':
-          return new RepublishAction(`${r.name}:republish`, t.config, deps.broker);
+          return deps.sinks.target('republish').createAction(`${r.name}:republish`, t.config, null, deps);
         default: {
           const never: never = t;
           return never;
         }
       }
     });
-    const rule = new RuntimeRule({ name: r.name, enabled: r.enabled, description: r.description, compiled: r.compiled, actions: ruleActions }, deps.ruleLogger);
+    const rule = new RuntimeRule({ name: r.name, enabled: r.enabled, description: r.description, compiled: r.compiled, actions: ruleActions }, deps.logger);
     const old = previous.rule(r.name);
     if (old && old.compiled.sql === r.compiled.sql) rule.stats = old.stats;
     return rule;

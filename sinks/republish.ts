@@ -1,6 +1,7 @@
 import type { ActionEnv } from './contract.js';
 import { ImmediateAction } from './immediate-action.js';
-import { compileTextTemplate, type TextTemplate } from '../rules/template-text.js';
+import { compileTextTemplate, type TextTemplate } from './template-text.js';
+import type { SinkType } from './registry.js';
 
 export interface RepublishConfig {
   topic: string;
@@ -51,4 +52,22 @@ export class RepublishAction extends ImmediateAction {
     };
     this.broker.publish(packet, (err) => finish(err ?? null));
   }
+}
+
+/** `INTO republish(...)`: built per rule from its INTO clause (its settings are parsed with the rules file). */
+export const republishSinkType: SinkType<never, RepublishConfig> = {
+  type: 'republish',
+  needsConnector: false,
+  intoTarget: true,
+  parseConnector: notConfigurable,
+  parseAction: notConfigurable,
+  createConnector: notConfigurable,
+  createAction: (name, config, _connector, deps) => {
+    if (!deps.publisher) throw new Error(`republish target '${name}' needs a broker to publish to`);
+    return new RepublishAction(name, config, deps.publisher);
+  },
+};
+
+function notConfigurable(): never {
+  throw new Error('republish is an INTO target, not a connector or action type');
 }
