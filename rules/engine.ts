@@ -44,9 +44,10 @@ function hex48(n: number): string {
 }
 
 /**
- * Connects Aedes to the loaded rules. `publish` events (messages from clients; not $SYS and not
- * messages the broker or a rule republished itself, which prevents rule loops) go through the topic
- * index; `$events/...` contexts are built only when some rule selects from that event.
+ * Connects Aedes to the loaded rules. Messages published by clients reach the topic index through
+ * the `rules.run` step of the `published` hook (broker/hooks.ts): $SYS messages and messages the
+ * broker or a rule republished (no client) never do, which prevents rule loops. `$events/...`
+ * contexts are built only when some rule selects from that event.
  */
 export class RuleEngine {
   private set: RuleSet = RuleSet.empty();
@@ -156,7 +157,7 @@ export class RuleEngine {
     return publishContext(packet, client.id, clientInfo(client), this.nextId(packet), this.nodeName, Date.now());
   }
 
-  /** A message as a delivery event sees it: its id, and the publisher's user name when this node knows it. */
+  /** A message as a delivery event sees it: its id and the packet (from_username is not known here: left undefined). */
   private delivered(packet: AedesPublishPacket): NonNullable<LiveEvent['message']> {
     return { id: this.nextId(packet), packet };
   }

@@ -20,7 +20,7 @@ export interface LiveAction {
  */
 export class RuleSet {
   readonly publishIndex = new TopicIndex<RuntimeRule>();
-  /** event type (client_connected...) → enabled rules that select from it. */
+  /** event type (client_connected...) → the rules that select from it (disabled ones are skipped when run). */
   readonly eventRules = new Map<string, RuntimeRule[]>();
   readonly rules: RuntimeRule[] = [];
   /** Some publish rule writes to an action with ack_mode = 'sink' (QoS 1/2 messages it matches are held until written). */
