@@ -2,7 +2,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
-import type { Logger } from '../broker/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import { errorsOf, formatAll } from './diagnostics.js';
 import { RuleEngine } from './engine.js';
