@@ -93,7 +93,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 
 function send(res: ServerResponse, reply: HttpReply): void {
   if (reply.text !== undefined) {
-    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
+    res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
     res.end(reply.text);
     return;
   }
