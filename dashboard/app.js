@@ -64,13 +64,13 @@ function route() {
   void tick();
 }
 
-function askForToken(message) {
+function askForToken() {
   const section = $('token');
   if (!section.hidden) return;
   section.hidden = false;
   $('page').hidden = true;
   // A token we sent was refused: say so, rather than asking as if for the first time.
-  notice($('token-error'), 'error', token() ? `The broker refused this token: ${message}` : '');
+  notice($('token-error'), 'error', token() ? 'The broker refused this token. Check it (httpApiToken in the broker configuration) and try again.' : '');
   $('token-input').focus();
 }
 
