@@ -108,4 +108,16 @@ describe('dashboard access: the API token prompt and cross-site requests, in Chr
     assert.equal(ran, false, 'inline script is blocked');
     await page.close();
   });
+
+  test('when the broker stops, the page says it cannot reach it instead of going blank', async () => {
+    const gone = await startRulesBroker(RULES);
+    const page = await openPage(browser, `http://127.0.0.1:${gone.httpPort}/`);
+    await page.locator('#ov-rules tr[data-rule="to_console"]').waitFor();
+    await gone.close();
+    await page.locator('#banner', { hasText: 'Cannot reach the broker' }).waitFor();
+    assert.equal(await page.locator('#live').innerText(), 'offline');
+    assert.equal(await page.locator('#ov-rules tr[data-rule="to_console"]').count(), 1, 'the last data stays on screen');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
 });
