@@ -51,7 +51,7 @@ async function refresh() {
   // Redraw only on change: a click on a button must not land on a row being replaced.
   const key = JSON.stringify(res.data.map((c) => [c.clientid, c.username, c.ip_address, c.port, c.subscriptions]));
   if (key === shown) {
-    for (const td of el.list.querySelectorAll('td[data-since]')) td.textContent = since(td.dataset.since);
+    for (const span of el.list.querySelectorAll('span[data-since]')) span.textContent = `for ${since(span.dataset.since)}`;
     return;
   }
   shown = key;
@@ -60,11 +60,11 @@ async function refresh() {
     h('td', c.username ?? h('span.muted', '—')),
     h('td', `${c.ip_address}:${c.port}`),
     h('td', protocol(c)),
-    h('td', { title: c.connected_at, dataset: { since: c.connected_at } }, since(c.connected_at)),
+    h('td', { title: c.connected_at }, new Date(c.connected_at).toLocaleString(), h('div.muted', h('span', { dataset: { since: c.connected_at } }, `for ${since(c.connected_at)}`))),
     h('td', c.subscriptions.length ? c.subscriptions.map((s) => h('code.tag', { title: `QoS ${s.qos}` }, s.topic)) : h('span.muted', 'none')),
     h('td', h('button.danger', { type: 'button', onclick: (e) => disconnect(c.clientid, e.currentTarget) }, 'Disconnect')),
   ));
-  fill(el.list, table(['Client id', 'User name', 'Address', 'Protocol', 'Connected for', 'Subscriptions', ''], rows, q ? 'No connected client matches.' : 'No client is connected.'));
+  fill(el.list, table(['Client id', 'User name', 'Address', 'Protocol', 'Connected since', 'Subscriptions', ''], rows, q ? 'No connected client matches.' : 'No client is connected.'));
 }
 
 export default { title: 'Clients', mount, refresh };

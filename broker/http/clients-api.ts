@@ -39,9 +39,13 @@ function subscriptionsOf(c: Client): { topic: string; qos: number }[] {
   return Object.keys(subs).map((topic) => ({ topic, qos: subs[topic]?.qos ?? 0 }));
 }
 
-function clientJson(c: Client, node: string): Record<string, unknown> {
+function peer(c: Client): { host: string; port: number } {
   const socket = (c.req?.socket ?? c.conn) as SocketLike;
-  const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, ''); // as EMQX prints IPv4 peers
+  return { host: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 }; // as EMQX prints IPv4 peers
+}
+
+function clientJson(c: Client, node: string): Record<string, unknown> {
+  const { host, port } = peer(c);
   const info = clientInfo(c);
   const at = connectedAt.get(c) ?? (info.connectedAt || Date.now());
   const subscriptions = subscriptionsOf(c);
@@ -49,7 +53,7 @@ function clientJson(c: Client, node: string): Record<string, unknown> {
     clientid: c.id,
     username: info.username ?? null,
     ip_address: host,
-    port: socket.remotePort ?? 0,
+    port,
     proto_name: PROTO_NAMES[c.version] ?? 'MQTT',
     proto_ver: c.version,
     clean_start: c.clean,
@@ -85,16 +89,26 @@ function list(req: IncomingMessage, broker: Aedes, node: string): HttpReply {
   if (typeof limit === 'string') return badRequest(limit);
   const likeId = q.get('like_clientid');
   const likeUser = q.get('like_username');
-  const exact: [string, string | null][] = [['clientid', q.get('clientid')], ['username', q.get('username')], ['ip_address', q.get('ip_address')], ['proto_ver', q.get('proto_ver')]];
+  const id = q.get('clientid');
+  const user = q.get('username');
+  const ip = q.get('ip_address');
+  const ver = q.get('proto_ver');
+  // Filter on the raw clients and render only the requested page: the list may hold many thousands.
+  // EMQX's like_* filters are substring matches; the others are exact.
   const all = clientsOf(broker)
-    .filter((c) => c.connected)
-    .map((c) => clientJson(c, node))
-    // EMQX's like_* filters are substring matches; the exact ones compare the rendered value.
-    .filter((c) => likeId === null || String(c.clientid).includes(likeId))
-    .filter((c) => likeUser === null || (typeof c.username === 'string' && c.username.includes(likeUser)))
-    .filter((c) => exact.every(([k, v]) => v === null || String(c[k]) === v))
-    .sort((a, b) => String(a.clientid).localeCompare(String(b.clientid)));
-  const data = all.slice((page - 1) * limit, page * limit);
+    .filter((c) => {
+      if (!c.connected) return false;
+      if (likeId !== null && !c.id.includes(likeId)) return false;
+      if (id !== null && c.id !== id) return false;
+      if (ver !== null && String(c.version) !== ver) return false;
+      if (likeUser !== null || user !== null) {
+        const u = clientInfo(c).username;
+        if (u === undefined || (likeUser !== null && !u.includes(likeUser)) || (user !== null && u !== user)) return false;
+      }
+      return ip === null || peer(c).host === ip;
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const data = all.slice((page - 1) * limit, page * limit).map((c) => clientJson(c, node));
   return { status: 200, body: { data, meta: { page, limit, count: all.length, hasnext: page * limit < all.length } } };
 }
 

@@ -1,9 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestBroker, httpGet } from '../../support/broker.js';
+import { httpGet } from '../../support/broker.js';
 import { connectClient, endAll } from '../../support/mqtt.js';
-import { eventually } from '../../support/rules-broker.js';
-import type { RunningBroker } from '../../../broker/index.js';
+import { eventually, startRulesBroker, type RulesBroker } from '../../support/rules-broker.js';
 import type { MqttClient } from 'mqtt';
 
 interface ClientRow {
@@ -18,7 +17,8 @@ interface ClientRow {
 }
 
 describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics', () => {
-  let broker: RunningBroker;
+  let rb: RulesBroker;
+  let broker: RulesBroker['broker'];
   let url: string;
   let clients: MqttClient[] = [];
   const get = async (path: string) => {
@@ -26,7 +26,9 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
     return { status: res.status, json: res.text ? JSON.parse(res.text) : undefined };
   };
   before(async () => {
-    broker = await startTestBroker();
+    // With the rule engine, as the CLI runs it: it records each client's user name at CONNECT.
+    rb = await startRulesBroker('CREATE RULE echo AS SELECT payload FROM "t/#" INTO console;');
+    broker = rb.broker;
     url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
     clients = [
       await connectClient(url, { clientId: 'dev-a1', username: 'alice' }),
@@ -37,7 +39,7 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
   });
   after(async () => {
     await endAll(...clients);
-    await broker.close(1000);
+    await rb.close();
   });
 
   test('lists connected clients with address, protocol, connect time and subscriptions', async () => {
@@ -47,6 +49,8 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
     const rows = res.json.data as ClientRow[];
     assert.deepEqual(rows.map((c) => c.clientid), ['dev-a1', 'dev-a2', 'probe/b']);
     const a1 = rows[0];
+    assert.equal(a1.username, 'alice');
+    assert.equal(rows[1].username, null);
     assert.equal(a1.ip_address, '127.0.0.1');
     assert.ok(a1.port > 0);
     assert.equal(a1.proto_ver, 4);
@@ -60,6 +64,10 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
     assert.deepEqual((await get('/api/v5/clients?like_clientid=dev-')).json.data.map((c: ClientRow) => c.clientid), ['dev-a1', 'dev-a2']);
     assert.deepEqual((await get('/api/v5/clients?clientid=probe%2Fb')).json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
     assert.deepEqual((await get('/api/v5/clients?proto_ver=3')).json.data.map((c: ClientRow) => c.clientid), ['dev-a2']);
+    assert.deepEqual((await get('/api/v5/clients?like_username=lic')).json.data.map((c: ClientRow) => c.clientid), ['dev-a1']);
+    assert.deepEqual((await get('/api/v5/clients?username=bob')).json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
+    assert.equal((await get('/api/v5/clients?ip_address=127.0.0.1')).json.meta.count, 3);
+    assert.equal((await get('/api/v5/clients?ip_address=10.0.0.1')).json.meta.count, 0);
     const page2 = await get('/api/v5/clients?limit=2&page=2');
     assert.deepEqual(page2.json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
     assert.deepEqual(page2.json.meta, { page: 2, limit: 2, count: 3, hasnext: false });
