@@ -69,8 +69,8 @@ async function refresh() {
     history.in = [...history.in, inRate ?? 0].slice(-HISTORY);
     history.out = [...history.out, outRate ?? 0].slice(-HISTORY);
   }
-  fill(el.sparkIn, sparkline(history.in));
-  fill(el.sparkOut, sparkline(history.out));
+  fill(el.sparkIn, sparkline(history.in, HISTORY));
+  fill(el.sparkOut, sparkline(history.out, HISTORY));
 
   const ruleRows = rules.data.map((r) => {
     const m = r.metrics;
@@ -86,7 +86,7 @@ async function refresh() {
       h('td.num', rate(perSecond(m.failed, p?.failed, dt))),
     );
   });
-  fill(el.rules, table(['Rule', 'Status', 'Matched', '/s', 'Passed', '/s', 'Failed', '/s'], ruleRows, 'No rules loaded.'));
+  fill(el.rules, table(['Rule', 'Status', 'Matched', 'Matched/s', 'Passed', 'Passed/s', 'Failed', 'Failed/s'], ruleRows, 'No rules loaded.'));
 
   const actionRows = actions.map((a) => {
     const m = a.metrics;

@@ -11,11 +11,11 @@ export function h(spec, attrs, ...children) {
     attrs = undefined;
   }
   for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
+    if (v === undefined || v === null) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k in el && typeof v !== 'string') el[k] = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else if (k in el && typeof v !== 'string') el[k] = v; // properties: hidden, disabled, rows, spellcheck
+    else if (v !== false) el.setAttribute(k, v === true ? '' : String(v));
   }
   append(el, children);
   return el;
@@ -88,8 +88,8 @@ export function numbered(text, startLine = 1) {
   return h('pre.code', lines.map((line, i) => h('span.line', h('span.ln', String(startLine + i)), line, '\n')));
 }
 
-/** Renders values of the last `n` samples as an SVG polyline. */
-export function sparkline(values, width = 240, height = 40) {
+/** Renders the samples as an SVG polyline, right-aligned in `slots` slots (so a new chart fills in from the right). */
+export function sparkline(values, slots = 60, width = 240, height = 40) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -98,8 +98,9 @@ export function sparkline(values, width = 240, height = 40) {
   svg.setAttribute('preserveAspectRatio', 'none');
   const finite = values.filter((v) => Number.isFinite(v));
   const max = Math.max(1, ...finite);
-  const step = values.length > 1 ? width / (values.length - 1) : width;
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - ((Number.isFinite(v) ? v : 0) / max) * (height - 4)).toFixed(1)}`);
+  const step = width / (slots - 1);
+  const offset = slots - values.length;
+  const points = values.map((v, i) => `${((offset + i) * step).toFixed(1)},${(height - 2 - ((Number.isFinite(v) ? v : 0) / max) * (height - 4)).toFixed(1)}`);
   const line = document.createElementNS(ns, 'polyline');
   line.setAttribute('points', points.join(' '));
   svg.append(line);

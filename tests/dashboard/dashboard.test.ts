@@ -161,10 +161,11 @@ describe('dashboard in Chromium against a broker running the seed rule', () => {
       assert.match(text, /kitchen/);
       assert.match(text, /127\.0\.0\.1:\d+/);
       assert.match(text, /MQTT 3\.1\.1/);
+      await page.locator('tr[data-client="sensor-garage"]').waitFor();
+      await screenshot(page, 'dashboard-clients');
       await page.fill('#c-search', 'kitch');
       await page.locator('tr[data-client="sensor-garage"]').waitFor({ state: 'detached' });
       assert.equal(await row.count(), 1);
-      await screenshot(page, 'dashboard-clients');
 
       const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
       await row.locator('button', { hasText: 'Disconnect' }).click();
