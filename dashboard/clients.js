@@ -9,7 +9,7 @@ let searchTimer = null;
 function mount(main) {
   shown = '';
   el = {
-    search: h('input', { id: 'c-search', type: 'search', placeholder: 'part of a client id or user name', oninput: () => {
+    search: h('input', { id: 'c-search', type: 'search', placeholder: 'type part of it', oninput: () => {
       clearTimeout(searchTimer);
       searchTimer = setTimeout(() => void refresh().catch(() => {}), 200);
     } }),
