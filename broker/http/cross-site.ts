@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { HttpReply } from './router.js';
 
 /** The header the dashboard sends with every request; browsers cannot add it cross-site without a CORS preflight we never grant. */
@@ -39,7 +40,29 @@ export function crossSiteGuard(req: IncomingMessage): HttpReply | null {
   return null;
 }
 
-/** The cross-site guard first, then `next` (the API token check) when there is one. */
+/** True for a Host header naming this machine or an address: `localhost`, `127.0.0.1:18083`, `[::1]:18083`. */
+function isAddressHost(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '');
+  return name === 'localhost' || isIP(name) !== 0;
+}
+
+/**
+ * DNS rebinding: a site can point its own name at this broker, and its pages then talk to the API as
+ * "same origin". Without a token to stop them, a browser may reach /api only through an address or
+ * `localhost`, names an attacker cannot rebind. With `httpApiToken` set, the token decides.
+ */
+export function rebindingGuard(req: IncomingMessage, path: string): HttpReply | null {
+  if (path.split('/').find((p) => p !== '') !== 'api') return null;
+  if (req.headers.origin === undefined && req.headers['sec-fetch-site'] === undefined) return null;
+  const host = req.headers.host ?? '';
+  if (isAddressHost(host)) return null;
+  return {
+    status: 403,
+    body: { code: 'HOST_NOT_ALLOWED', message: `the API is not open to browsers at host ${JSON.stringify(host)} without httpApiToken: set httpApiToken, or open the dashboard by IP address or localhost` },
+  };
+}
+
+/** The cross-site guard first, then `next` (the API token check) when there is one, else the DNS rebinding guard. */
 export function withCrossSiteGuard(next: Authorizer | null): Authorizer {
-  return (req, path) => crossSiteGuard(req) ?? next?.(req, path) ?? null;
+  return (req, path) => crossSiteGuard(req) ?? (next ? next(req, path) : rebindingGuard(req, path));
 }

@@ -74,4 +74,30 @@ describe('HTTP: dashboard files, Content-Security-Policy, cross-site guard', () 
     const read = await request(port, 'GET', '/api/v5/clients', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' });
     assert.equal(read.status, 200); // the browser's same-origin policy keeps the answer from the other site
   });
+
+  test('without a token, browsers reach /api only by address or localhost (DNS rebinding); the page itself is served', async () => {
+    const browser = { 'sec-fetch-site': 'same-origin' };
+    const rebound = await request(port, 'GET', '/api/v5/clients', { ...browser, host: `attacker.example:${port}` });
+    assert.equal(rebound.status, 403);
+    assert.equal(JSON.parse(rebound.body).code, 'HOST_NOT_ALLOWED');
+    assert.match(JSON.parse(rebound.body).message, /set httpApiToken/);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, '10.1.2.3']) {
+      assert.equal((await request(port, 'GET', '/api/v5/clients', { ...browser, host })).status, 200, host);
+    }
+    // Scripts (no browser headers) may use any name; the dashboard files are public.
+    assert.equal((await request(port, 'GET', '/api/v5/clients', { host: 'broker.internal' })).status, 200);
+    assert.equal((await request(port, 'GET', '/', { ...browser, host: 'attacker.example' })).status, 200);
+  });
+
+  test('with httpApiToken set, the token decides whatever the host name', async () => {
+    const locked = await startTestBroker({ httpApiToken: 'tok-31' });
+    try {
+      const p = locked.ports.http;
+      const headers = { 'sec-fetch-site': 'same-origin', host: 'broker.internal' };
+      assert.equal((await request(p, 'GET', '/api/v5/clients', headers)).status, 401);
+      assert.equal((await request(p, 'GET', '/api/v5/clients', { ...headers, authorization: 'Bearer tok-31' })).status, 200);
+    } finally {
+      await locked.close(1000);
+    }
+  });
 });
