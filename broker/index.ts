@@ -13,11 +13,8 @@ import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
+import { installDashboard } from './http/install-dashboard.js';
 import type { Router } from './http/router.js';
-import { withCrossSiteGuard } from './http/cross-site.js';
-import { registerDashboard } from './http/dashboard.js';
-import { registerClientsApi } from './http/clients-api.js';
-import { registerStatsApi } from './http/stats-api.js';
 import { installConnectRules } from './hooks.js';
 import { Security } from './auth/security.js';
 
@@ -123,10 +120,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
-  router.authorize = withCrossSiteGuard(security.httpAuthorizer);
-  registerDashboard(router);
-  registerClientsApi(router, broker, config.nodeName);
-  registerStatsApi(router, registry, config.nodeName);
+  installDashboard(router, broker, registry, config.nodeName);
+  router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
 
   const protectionLog = { at: 0, suppressed: 0 };

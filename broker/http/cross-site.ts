@@ -7,8 +7,6 @@ export const CSRF_HEADER = 'x-rulemq-request';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-type Authorizer = (req: IncomingMessage, path: string) => HttpReply | null;
-
 function refuse(message: string): HttpReply {
   return { status: 403, body: { code: 'CROSS_SITE_REQUEST', message } };
 }
@@ -60,9 +58,4 @@ export function rebindingGuard(req: IncomingMessage, path: string): HttpReply | 
     status: 403,
     body: { code: 'HOST_NOT_ALLOWED', message: `the API is not open to browsers at host ${JSON.stringify(host)} without httpApiToken: set httpApiToken, or open the dashboard by IP address or localhost` },
   };
-}
-
-/** The cross-site guard first, then `next` (the API token check) when there is one, else the DNS rebinding guard. */
-export function withCrossSiteGuard(next: Authorizer | null): Authorizer {
-  return (req, path) => crossSiteGuard(req) ?? (next ? next(req, path) : rebindingGuard(req, path));
 }
