@@ -1,7 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { startRulesBroker, type RulesBroker } from '../support/rules-broker.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HStreamTestServer } from '../support/hstream-server.js';
+import { connectClient, endAll } from '../support/mqtt.js';
+import { eventually, startRulesBroker, type RulesBroker } from '../support/rules-broker.js';
 import { httpGet, httpPost } from '../support/broker.js';
 
 const RULES = `
@@ -87,5 +91,52 @@ describe('rules API details: event catalogue, last reload, action details', () =
     assert.equal(test1.status, 400);
     assert.match((test1.json as { message: string }).message, /has no connection to test/);
     assert.equal((await httpPost(rb.httpPort, '/api/v5/rulemq/actions/nope/test', {})).status, 404);
+  });
+});
+
+describe('rules API details: an HStreamDB action with a disk buffer', () => {
+  test('reports stream, shards, partition key, template, disk buffer use and Append latency', async () => {
+    const server = new HStreamTestServer();
+    const port = await server.start();
+    server.createStream('readings', 3);
+    const dir = mkdtempSync(join(tmpdir(), 'rulemq-buffer-'));
+    const rb = await startRulesBroker(`
+CREATE CONNECTOR hs TYPE hstreamdb WITH (url = 'hstream://127.0.0.1:${port}');
+CREATE ACTION to_readings TYPE hstreamdb WITH (
+  connector = 'hs', stream = 'readings', partition_key = '\${clientid}',
+  record_template = '{"v": \${v}}', buffer_mode = 'disk', buffer_dir = '${dir}', batch_interval = '10ms'
+);
+CREATE RULE r AS SELECT clientid, payload.v as v FROM "r/#" INTO to_readings;
+`);
+    const dev = await connectClient(rb.mqttUrl, { clientId: 'disk-dev' });
+    try {
+      await dev.publishAsync('r/1', '{"v": 1}', { qos: 1 });
+      await server.waitForRecords('readings', 1);
+      let action: Record<string, any> = {};
+      await eventually(async () => {
+        [action] = JSON.parse((await httpGet(rb.httpPort, '/api/v5/rulemq/actions')).text);
+        return action.metrics.success === 1 && action.latency.count >= 1;
+      }, 5000, 'success and one Append timed');
+      assert.equal(action.status, 'connected');
+      assert.equal(action.reason, '');
+      const h = action.hstreamdb;
+      assert.equal(h.stream, 'readings');
+      assert.equal(h.shards, 3);
+      assert.equal(h.partition_key, '\${clientid}');
+      assert.equal(h.record_template, '{"v": \${v}}');
+      assert.equal(h.buffer_mode, 'disk');
+      assert.equal(typeof h.buffer.diskBytes, 'number');
+      assert.equal(h.buffer.unread, 0);
+      assert.ok(action.latency.mean_ms > 0);
+      assert.ok(action.latency.p99_le_ms >= action.latency.p50_le_ms);
+      const res = await httpPost(rb.httpPort, '/api/v5/rulemq/actions/to_readings/test', {});
+      assert.equal(res.status, 200);
+      assert.equal((res.json as { shardCount: number }).shardCount, 3);
+    } finally {
+      await endAll(dev);
+      await rb.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
