@@ -14,6 +14,7 @@ import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
+import { installDashboard } from './http/install-dashboard.js';
 import type { Router } from './http/router.js';
 import { BrokerHooks } from './hooks.js';
 import { provideConnectRules } from './connect-rules.js';
@@ -121,6 +122,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
+  installDashboard(router, broker, registry, config.nodeName);
   router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
   hooks.seal(broker);
