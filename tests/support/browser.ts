@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -7,6 +9,11 @@ export const CHROMIUM = process.env.RULEMQ_CHROMIUM ?? '/usr/bin/chromium';
 
 /** docs/ at the repository root, where the dashboard screenshots live (tests run from dist/tests/...). */
 export const DOCS_DIR = fileURLToPath(new URL('../../../docs/', import.meta.url));
+/**
+ * Where a test run writes its screenshots: docs/ with RULEMQ_UPDATE_SCREENSHOTS=1 (to refresh the
+ * pictures the docs show), else a temporary folder, so `npm test` leaves the tree unchanged.
+ */
+const SHOTS_DIR = process.env.RULEMQ_UPDATE_SCREENSHOTS === '1' ? DOCS_DIR : join(tmpdir(), 'rulemq-screenshots/');
 
 /** One headless Chromium for a test file. */
 export async function launchBrowser(): Promise<Browser> {
@@ -25,8 +32,8 @@ export async function openPage(browser: Browser, url: string): Promise<Page & { 
   return Object.assign(page, { errors });
 }
 
-/** Saves a screenshot of the page as docs/<name>.png. */
+/** Saves a screenshot of the page as <name>.png (see SHOTS_DIR). */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(DOCS_DIR, { recursive: true });
-  await page.screenshot({ path: `${DOCS_DIR}${name}.png`, fullPage: true });
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: `${SHOTS_DIR}${name}.png`, fullPage: true });
 }
