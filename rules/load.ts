@@ -4,6 +4,7 @@ import { SqlError } from '../grammar/index.js';
 import { compileRule, type CompiledRule } from './compile.js';
 import { diagnosticAt, type Diagnostic } from './diagnostics.js';
 import { REPUBLISH_DEFAULTS, type RepublishConfig } from '../sinks/republish.js';
+import { REPUBLISH_PROPERTY_KEYS } from '../grammar/rules-file/republish.js';
 import { isSettingsError, type RawSettings, type SinkRegistry, type SinkType } from '../sinks/registry.js';
 import type { RawValue } from '../sinks/settings.js';
 
@@ -185,6 +186,7 @@ function planRule(decl: RuleDecl, diagnostics: Diagnostic[]): PlannedRule | null
             qos: (raw.qos ?? REPUBLISH_DEFAULTS.qos) as 0 | 1 | 2,
             retain: (raw.retain ?? REPUBLISH_DEFAULTS.retain) as boolean,
             payload: String(raw.payload ?? REPUBLISH_DEFAULTS.payload),
+            properties: Object.fromEntries(REPUBLISH_PROPERTY_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
           },
         };
       }

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Client } from 'aedes';
 import { AUTHZ_COMPLETE } from '../auth-events.js';
+import { isSysTopic } from '../../common/topics.js';
 import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from '../limits/counters.js';
 import { READ, WRITE, type Acl, type ClientAcl } from './acl.js';
@@ -22,10 +23,6 @@ export interface AuthorizationDeps {
   events: EventEmitter;
 }
 
-/** `$SYS` topics are the broker's: clients never publish there (Aedes #597; mosquitto denies it too). */
-function isSys(topic: string): boolean {
-  return topic.startsWith('$SYS') && (topic.length === 4 || topic.charCodeAt(4) === 0x2f);
-}
 
 /**
  * Provides the ACL and $SYS steps of the broker's hooks:
@@ -57,7 +54,7 @@ export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps
     if (client !== null) {
       const topic = packet.topic;
       const own = aclConfigured ? aclOf(client) : null;
-      const allowed = !isSys(topic) && (own === null || own.allows(topic, WRITE));
+      const allowed = !isSysTopic(topic) && (own === null || own.allows(topic, WRITE));
       if (events.listenerCount(AUTHZ_COMPLETE) !== 0) events.emit(AUTHZ_COMPLETE, client, topic, 'publish', source, allowed ? 'allow' : 'deny');
       if (!allowed) {
         counters.denied.publish++;

@@ -40,7 +40,7 @@ export const RULES_FILE_CODES = {
   },
   RULES_BAD_REPUBLISH: {
     severity: 'error',
-    doc: 'republish(...) settings are invalid: topic (string, required, no wildcards), qos (0, 1 or 2), retain (true/false), payload (string); other keys are rejected.',
+    doc: 'republish(...) settings are invalid: topic (string, required, no wildcards, not under $SYS), qos (0, 1 or 2), retain (true/false), payload (string), the MQTT 5 property templates (user_properties, payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data); other keys are rejected.',
   },
   RULES_EMPTY_RULE: {
     severity: 'warning',
