@@ -32,7 +32,7 @@ export async function runStart(argv: string[]): Promise<number> {
     env: process.env,
     configFile: (values.config as string | undefined) ?? process.env.RULEMQ_CONFIG ?? null,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   let plugins: BrokerPlugin[];
   try {
     plugins = await loadPlugins(config, logger);
