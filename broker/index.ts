@@ -16,6 +16,7 @@ import { createBaseRouter, startHttpServer } from './http/server.js';
 import type { Router } from './http/router.js';
 import { installConnectRules } from './hooks.js';
 import { Security } from './auth/security.js';
+import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -107,11 +108,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     if (out) counters.sent[packet.qos]++;
     return out;
   };
-  broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
-    logger.debug({ err: err.message }, 'connection error');
   });
+  installConnectionLog(broker, logger);
 
   let ready = false;
   const readiness = {

@@ -4,10 +4,11 @@
  * Enter ends the line; Backspace erases; Ctrl-C or Ctrl-D on an empty line abort (null).
  */
 export async function promptHidden(input: NodeJS.ReadStream, output: NodeJS.WritableStream, prompt: string): Promise<string | null> {
-  output.write(prompt);
   const tty = input as NodeJS.ReadStream & { setRawMode?(on: boolean): void; isRaw?: boolean };
   const wasRaw = tty.isRaw === true;
+  // Echo goes off before the prompt shows: an answer typed the moment the prompt appears is never displayed.
   tty.setRawMode?.(true);
+  output.write(prompt);
   input.resume();
   try {
     return await new Promise<string | null>((resolve) => {
