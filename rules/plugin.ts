@@ -1,4 +1,4 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
@@ -20,6 +20,8 @@ export interface RulesPluginOptions {
   reloadDebounceMs?: number;
   /** Watch the file for changes (SIGHUP always reloads). */
   watch?: boolean;
+  /** The file may be missing (the default ./rules.sql): it is loaded when it appears. */
+  optional?: boolean;
 }
 
 /** Reads and plans a rules file; the text is returned for formatting diagnostics. */
@@ -79,9 +81,11 @@ export class RulesPlugin implements BrokerPlugin {
 
     const file = this.options.file;
     if (file) {
-      const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
-      this.initialPlan = null;
-      await this.apply(plan);
+      if (this.initialPlan !== null || !this.options.optional || existsSync(file)) {
+        const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
+        this.initialPlan = null;
+        await this.apply(plan);
+      }
       process.on('SIGHUP', this.onSighup);
       if (this.options.watch !== false) this.watchFile(file);
     }
@@ -96,6 +100,13 @@ export class RulesPlugin implements BrokerPlugin {
       const log = this.ctx.logger;
       let text = '';
       let plan: RulesPlan;
+      if (!existsSync(file)) {
+        // Not an error for the default ./rules.sql: it was removed, or the change seen was an editor's rename.
+        if (!this.options.optional) this.reloads.error++;
+        const rules = this.engine.current.rules.length;
+        log.warn({ file, reason, rules }, `rules file ${file} does not exist; ${rules > 0 ? `the ${rules} loaded rule(s) keep running` : 'running without rules'} until it is created`);
+        return { ok: false, errors: `rules file ${file} does not exist` };
+      }
       try {
         ({ plan, text } = readPlan(file, this.options.sinks, this.options.env));
       } catch (err) {

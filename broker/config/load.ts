@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BrokerError, ConfigError, type ConfigIssue } from '../errors.js';
-import { SETTINGS, envName, flagName, type RulemqConfig, type SettingSpec } from './schema.js';
+import { DEFAULT_RULES_FILE, SETTINGS, envName, flagName, type RulemqConfig, type SettingSpec } from './schema.js';
 import { closestName } from '../../grammar/did-you-mean.js';
 
 type Source = ConfigIssue['source'];
@@ -87,7 +87,7 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
     }
   }
   if (out.rules === null && sourceOf.rules === 'default') {
-    const candidate = resolve(cwd, 'rules.sql');
+    const candidate = resolve(cwd, DEFAULT_RULES_FILE);
     if (existsSync(candidate)) out.rules = candidate;
   }
   if (typeof out.wsPath === 'string' && !out.wsPath.startsWith('/')) {

@@ -63,6 +63,9 @@ export interface RulemqConfig {
   readonly redisUrl: string | null;
 }
 
+/** The rules file used when `rules` is not set, relative to the working directory. */
+export const DEFAULT_RULES_FILE = 'rules.sql';
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const port = { kind: 'port' } as const;
