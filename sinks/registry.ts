@@ -7,6 +7,8 @@ export type RawSettings = Record<string, string | number | boolean>;
 export interface SettingsIssue {
   key: string;
   message: string;
+  /** For a problem inside a string value: its offset in the value, so the loader points at it. */
+  valueOffset?: number;
 }
 
 /** What a sink type throws from parseConnector/parseAction when settings are bad (all issues at once). */
