@@ -113,6 +113,15 @@ describe('rulemq test-rule', () => {
     assert.deepEqual({ ...out, up_timestamp: typeof out.up_timestamp }, { up_timestamp: 'number', client_id: 'c1', temp: '27.5', hum: '41.8' });
   });
 
+  test('a no-match says why: FROM not matched by the topic, or WHERE false', async () => {
+    const fromMiss = await run(['test-rule', '--sql', sql, '--context', '{"topic": "x/1"}']);
+    assert.equal(fromMiss.code, 1);
+    assert.deepEqual(JSON.parse(fromMiss.stderr), { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `FROM does not match: the context's topic 'x/1' matches none of FROM "temp_hum/emqx"` });
+    const whereMiss = await run(['test-rule', '--sql', 'SELECT payload.temp as t FROM "t/#" WHERE payload.temp > 30', '--context', '{"topic": "t/1", "payload": "{\\"temp\\": 20}"}']);
+    assert.equal(whereMiss.code, 1);
+    assert.equal((JSON.parse(whereMiss.stderr) as { reason: string }).reason, 'WHERE is false for this context');
+  });
+
   test('exit 1 when the topic does not match, 2 on bad SQL or bad context JSON', async () => {
     assert.equal((await run(['test-rule', '--sql', sql, '--context', '{"topic": "x"}'])).code, 1);
     assert.equal((await run(['test-rule', '--sql', 'SELECT FROM'])).code, 2);

@@ -144,7 +144,7 @@ describe('rules on the publish path', () => {
     assert.equal(typeof out.up_timestamp, 'number');
     const miss = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql, context: { topic: 'other', payload: '{}' } });
     assert.equal(miss.status, 412);
-    assert.deepEqual(miss.json, { code: 'NOT_MATCH', message: 'SQL Not Match' });
+    assert.deepEqual(miss.json, { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `FROM does not match: the context's topic 'other' matches none of FROM "temp_hum/emqx"` });
     const bad = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT FROM', context: {} });
     assert.equal(bad.status, 400);
     assert.equal((bad.json as { code: string }).code, 'BAD_REQUEST');
