@@ -57,7 +57,7 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply);
     const rule = rb.plugin.current.rule('temp_hum')!;
     await eventually(() => rule.stats.actionsSuccess === 1, 2000, 'rule actions.success');
-    const actions = JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as Array<{ name: string; status: string; metrics: Record<string, number> }>;
+    const actions = (JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { data: Array<{ name: string; status: string; metrics: Record<string, number> }> }).data;
     const a = actions.find((x) => x.name === 'to_hstream')!;
     assert.equal(a.metrics.success, 1);
     assert.equal(a.status, 'connected');
