@@ -6,7 +6,7 @@ import client from 'prom-client';
 import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
-import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
+import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
@@ -64,7 +64,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const plugins = options.plugins ?? [];
   const counters = new BrokerCounters();
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
+  // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds...): stock Node.js dashboards find them.
+  client.collectDefaultMetrics({ register: registry });
 
   // Reads the password and ACL files: a bad file stops start-up here, before anything listens.
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
@@ -74,6 +75,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     ...options.aedes,
   });
   installConnectRules(broker);
+  registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker);
 
   const retainedTopics = new Set<string>();
