@@ -107,9 +107,13 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     }
   });
 
-  test('POST /api/v5/connectors/hstream/test reports the connection', async () => {
+  test('POST /api/v5/connectors/hstream/test reports the connection and the shards of the action\'s stream', async () => {
     const res = await httpPost(rb.httpPort, '/api/v5/connectors/hstream/test', {});
     assert.equal(res.status, 200, JSON.stringify(res.json));
-    assert.equal((res.json as { ok: boolean }).ok, true);
+    const body = res.json as { ok: boolean; shardCount: number; streams: Record<string, number> };
+    assert.equal(body.ok, true);
+    // The stream the seed action writes to has 2 shards.
+    assert.equal(body.shardCount, 2);
+    assert.deepEqual(body.streams, { temp_hum: 2 });
   });
 });
