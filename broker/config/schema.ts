@@ -36,6 +36,7 @@ export interface RulemqConfig {
   readonly wsPath: string;
   readonly httpHost: string;
   readonly httpPort: number | null;
+  readonly httpAddressFile: string | null;
   readonly rules: string | null;
   readonly logLevel: string;
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -91,6 +92,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'wsPath', type: str, default: '/mqtt', doc: 'HTTP path of the WebSocket endpoint.' },
   { key: 'httpHost', type: str, default: '127.0.0.1', doc: 'Address of the HTTP server (/metrics, /healthz, /readyz, /api/v5).' },
   { key: 'httpPort', type: port, default: 18083, doc: 'Port of the HTTP server; off = disabled.' },
+  {
+    key: 'httpAddressFile',
+    type: path,
+    default: null,
+    doc: "Once the HTTP server listens, write its URL (http://127.0.0.1:PORT) to this file, removed at exit: the container's HEALTHCHECK reads it, so it follows the port however it was set.",
+  },
   { key: 'rules', type: path, default: null, shownDefault: './rules.sql', doc: 'Rules file. Unset: ./rules.sql in the working directory, loaded whenever it exists (watched, so it may appear later).' },
   { key: 'logLevel', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'Log level; debug adds a line per client connect, disconnect, subscribe and unsubscribe.' },
   {

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { planRules } from '../../rules/load.js';
@@ -110,4 +110,27 @@ describe('user docs', () => {
       for (const c of cmds) assert.match(c, /^(--host \S+ --port \d+ (--tls-ca \S+ )?)?stream read-stream temp_hum --from earliest\s*$/, `${page}: hstream ${c}`);
     }
   });
+
+  test('every log line the docs quote is one rulemq (or the compose setup) really writes', () => {
+    const sources = ['broker', 'rules', 'sinks']
+      .flatMap((dir) => sourceFiles(join(REPO, dir)))
+      .concat(['compose/hstreamdb-tcp.yaml', 'compose/hstreamdb-tls.yaml'].map((p) => join(REPO, p)))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    let quoted = 0;
+    for (const page of [...PAGES, 'docs/security.md', 'docs/scaling.md']) {
+      // "logs `...`", "log says `...`", "log ends with `...`"; '...' in a quote stands for a variable part.
+      for (const m of read(page).matchAll(/\blogs?(?:\s+says|\s+ends\s+with)?\s+`([^`]+)`/g)) {
+        quoted++;
+        for (const fragment of m[1].split('...').map((f) => f.trim()).filter(Boolean)) {
+          assert.ok(sources.includes(fragment), `${page} quotes the log line \`${m[1]}\`, but no source writes '${fragment}'`);
+        }
+      }
+    }
+    assert.ok(quoted >= 3, `found ${quoted} quoted log lines`);
+  });
 });
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
