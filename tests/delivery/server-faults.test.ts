@@ -1,5 +1,5 @@
 /**
- * Fault scenarios 3, 4, 5, 6, 8 and 10 of issue 7, end to end through MQTT (the sink-level versions
+ * Fault scenarios 3, 4, 5, 6, 8 and 10, end to end through MQTT (the sink-level versions
  * are in tests/sinks/hstreamdb/sink-faults.test.ts). Each counts lost and duplicated sequence
  * numbers and ends with the statistics invariant.
  */
