@@ -4,7 +4,8 @@ import type { Logger } from './logger.js';
 /**
  * Per-connection debug lines (`--log-level debug`): connect, ready, disconnect with its reason, subscribe,
  * unsubscribe and client errors, each with the client id and remote address. Only Aedes events are used,
- * so the publish path is untouched; at info and above every listener returns before building a line.
+ * so the publish path is untouched; below debug the logger drops the lines (these events come once per
+ * connection or subscription, never per message). Only the `Logger` methods are used, no pino extras.
  */
 export function installConnectionLog(broker: Aedes, logger: Logger): void {
   // The address is read at connect: once a socket is closed Node no longer reports its peer.
@@ -17,40 +18,34 @@ export function installConnectionLog(broker: Aedes, logger: Logger): void {
     }
     return entry;
   };
-  const debug = () => logger.isLevelEnabled('debug');
 
   broker.on('client', (c: Client) => {
-    if (!debug()) return;
     const { remote } = info(c);
     logger.debug({ clientid: c.id, remote }, `client connected: ${c.id} from ${remote ?? 'unknown address'}`);
   });
   broker.on('clientReady', (c: Client) => {
-    if (!debug()) return;
     logger.debug({ clientid: c.id, remote: info(c).remote }, `client ready: ${c.id}`);
   });
   broker.on('clientDisconnect', (c: Client) => {
-    if (!debug()) return;
     const entry = info(c);
     const reason = disconnectReason(c, entry.error);
     logger.debug({ clientid: c.id, remote: entry.remote, reason }, `client disconnected: ${c.id} (${reason})`);
   });
   broker.on('subscribe', (subs: Subscription[], c: Client) => {
-    if (!debug() || !c) return;
+    if (!c) return;
     const subscriptions = subs.map((s) => ({ topic: s.topic, qos: s.qos }));
     logger.debug({ clientid: c.id, remote: info(c).remote, subscriptions }, `client subscribed: ${c.id} to ${subscriptions.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ')}`);
   });
   broker.on('unsubscribe', (topics: string[], c: Client) => {
-    if (!debug() || !c) return;
+    if (!c) return;
     logger.debug({ clientid: c.id, remote: info(c).remote, topics }, `client unsubscribed: ${c.id} from ${topics.join(', ')}`);
   });
   broker.on('clientError', (c: Client, err: Error) => {
-    if (!debug()) return;
     const entry = info(c);
     entry.error = err.message; // the likely reason of the disconnect that follows
     logger.debug({ clientid: c?.id, remote: entry.remote, err: err.message }, `client error: ${c?.id}: ${err.message}`);
   });
   broker.on('connectionError', (c: Client, err: Error) => {
-    if (!debug()) return;
     // Before CONNECT completed: no client id yet.
     logger.debug({ remote: c ? remoteOf(c) : undefined, err: err.message }, `connection error before CONNECT: ${err.message}`);
   });
