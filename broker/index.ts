@@ -7,7 +7,7 @@ import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from '../common/logger.js';
-import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
+import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
@@ -19,6 +19,7 @@ import type { Router } from './http/router.js';
 import { BrokerHooks } from './hooks.js';
 import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
+import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -68,7 +69,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const plugins = options.plugins ?? [];
   const counters = new BrokerCounters();
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
+  // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds...): stock Node.js dashboards find them.
+  client.collectDefaultMetrics({ register: registry });
 
   // Reads the password and ACL files: a bad file stops start-up here, before anything listens.
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
@@ -79,6 +81,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   });
   const hooks = new BrokerHooks();
   provideConnectRules(hooks);
+  registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
 
   const retainedTopics = new Set<string>();
@@ -110,11 +113,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     counters.sent[packet.qos]++;
     return packet;
   });
-  broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
-    logger.debug({ err: err.message }, 'connection error');
   });
+  installConnectionLog(broker, logger);
 
   let ready = false;
   const readiness = {

@@ -43,8 +43,9 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   {
     title: 'Broker',
-    intro: 'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time.',
-    match: (n) => /^rulemq_(connections|messages|received_bytes|sent_bytes|subscriptions|retained)/.test(n),
+    intro: 'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time. ' +
+      '`rulemq_node_info` maps the scraped instance to the node name (`nodeName`) and Aedes broker id.',
+    match: (n) => /^rulemq_(connections|messages|received_bytes|sent_bytes|subscriptions|retained|node_info)/.test(n),
   },
   {
     title: 'Security and limits',
@@ -65,19 +66,18 @@ const SECTIONS: readonly Section[] = [
   },
   {
     title: 'Cluster',
-    intro: 'Registered only when `redisUrl` is set: nodes sharing Redis (see [scaling.md](scaling.md)). Each node serves its own; ' +
-      '`rulemq_node_info` maps the scraped instance to the node name.',
-    match: (n) => n.startsWith('rulemq_cluster_') || n === 'rulemq_node_info',
+    intro: 'Registered only when `redisUrl` is set: nodes sharing Redis (see [scaling.md](scaling.md)). Each node serves its own.',
+    match: (n) => n.startsWith('rulemq_cluster_'),
   },
   {
     title: 'Process',
-    intro: "prom-client's default process metrics, prefixed `rulemq_`.",
-    match: (n) => n.startsWith('rulemq_process_'),
+    intro: "prom-client's default process metrics under their standard names, so stock Node.js dashboards and alerts work unchanged.",
+    match: (n) => n.startsWith('process_'),
   },
   {
     title: 'Node.js runtime',
-    intro: "prom-client's default Node.js metrics (event loop lag, heap, handles, GC), prefixed `rulemq_`.",
-    match: (n) => n.startsWith('rulemq_nodejs_'),
+    intro: "prom-client's default Node.js metrics (event loop lag, heap, handles, GC) under their standard names.",
+    match: (n) => n.startsWith('nodejs_'),
   },
 ];
 
@@ -168,7 +168,7 @@ export function renderMetricsDoc(registry: Registry): string {
  */
 function optionalFamilies(): Registry {
   const r = new client.Registry();
-  registerClusterMetrics(r, {} as Record<RedisRole, ClusterConnection>, newClusterCounters(), { name: '', brokerId: '' });
+  registerClusterMetrics(r, {} as Record<RedisRole, ClusterConnection>, newClusterCounters());
   return r;
 }
 
@@ -192,7 +192,7 @@ export async function generateMetricsDoc(): Promise<string> {
     cwd,
   });
   const logger = createLogger(config.logLevel, new Writable({ write: (_c, _e, cb) => cb() }));
-  const running = await startRulemq({ config, logger, plugins: await loadPlugins(config, logger) });
+  const running = await startRulemq({ config, logger, plugins: await loadPlugins(config, logger, cwd) });
   try {
     return renderMetricsDoc(withOptionalFamilies(running.registry));
   } finally {

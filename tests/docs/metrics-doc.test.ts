@@ -17,7 +17,7 @@ describe('docs/metrics.md', () => {
 
   test('lists every family of a started broker (broker, rule, action, process) and of the optional cluster plugin', async () => {
     const doc = await generateMetricsDoc();
-    for (const name of ['rulemq_connections', 'rulemq_rule_matched_total{rule}', 'rulemq_cluster_redis_up{connection}', 'rulemq_action_dropped_total{action, reason}', 'rulemq_action_request_duration_seconds_bucket{action, le}', 'rulemq_process_resident_memory_bytes']) {
+    for (const name of ['rulemq_connections', 'rulemq_rule_matched_total{rule}', 'rulemq_cluster_redis_up{connection}', 'rulemq_action_dropped_total{action, reason}', 'rulemq_action_request_duration_seconds_bucket{action, le}', 'process_resident_memory_bytes']) {
       assert.ok(doc.includes(`\`${name}\``), name);
     }
   });
