@@ -2,7 +2,7 @@
  * Generates docs/metrics.md from the live Prometheus registry, so the reference can never list a
  * metric that does not exist or miss one that does. Regenerate after adding a metric:
  *
- *   npx tsc -p tsconfig.json && node dist/broker/metrics-doc.js --write docs/metrics.md
+ *   npx tsc -p tsconfig.json && node dist/tools/metrics-doc.js --write docs/metrics.md
  *
  * tests/docs/metrics-doc.test.ts fails while docs/metrics.md differs from what this renders.
  */
@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import client, { type Registry } from 'prom-client';
-import { loadConfig } from './config/load.js';
-import { createLogger } from './logger.js';
-import { startRulemq } from './index.js';
-import { loadPlugins } from './plugins.js';
-import { newClusterCounters, registerClusterMetrics } from './cluster/metrics.js';
-import type { ClusterConnection, RedisRole } from './cluster/connection.js';
+import { loadConfig } from '../broker/config/load.js';
+import { createLogger } from '../broker/logger.js';
+import { startRulemq } from '../broker/index.js';
+import { loadPlugins } from '../broker/plugins.js';
+import { newClusterCounters, registerClusterMetrics } from '../broker/cluster/metrics.js';
+import type { ClusterConnection, RedisRole } from '../broker/cluster/connection.js';
 
 /** The command that rewrites docs/metrics.md (printed in the file's first line). */
-export const REGENERATE_COMMAND = 'npx tsc -p tsconfig.json && node dist/broker/metrics-doc.js --write docs/metrics.md';
+export const REGENERATE_COMMAND = 'npx tsc -p tsconfig.json && node dist/tools/metrics-doc.js --write docs/metrics.md';
 
 /** What prom-client keeps on each metric object (not all of it is in its typings). */
 interface MetricShape {
@@ -127,7 +127,7 @@ export function renderMetricsDoc(registry: Registry): string {
     if (!order.includes(s.title)) order.push(s.title);
   }
   const lines: string[] = [];
-  lines.push(`<!-- Generated from the live metrics registry by broker/metrics-doc.ts; do not edit by hand. Regenerate: ${REGENERATE_COMMAND} -->`);
+  lines.push(`<!-- Generated from the live metrics registry by tools/metrics-doc.ts; do not edit by hand. Regenerate: ${REGENERATE_COMMAND} -->`);
   lines.push('# Metrics reference');
   lines.push('');
   lines.push(
