@@ -66,7 +66,7 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
   });
   new client.Counter({
     name: 'rulemq_connections_rejected_total',
-    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, connect_timeout, tls_handshake_timeout).',
+    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, incomplete_packets_budget, connect_timeout, tls_handshake_timeout).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
