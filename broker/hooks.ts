@@ -21,7 +21,7 @@
  *     metrics.sent          counts the delivery
  *     rules.message-delivered  fires $events/message_delivered
  *  4. published, once the message was handed to subscribers:
- *     metrics.received      counts the PUBLISH and retained topics
+ *     metrics.received      counts the PUBLISH
  *     rules.run             runs the rules whose FROM matches (skipped when rules.ack-hold already ran them)
  *  5. For QoS 2, Aedes sends PUBREC after step 4.
  */

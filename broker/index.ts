@@ -85,7 +85,6 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
 
-  const retainedTopics = new Set<string>();
   const liveConns = new Set<Duplex>();
   registerBrokerMetrics(registry, counters, {
     connected: () => broker.connectedClients,
@@ -94,7 +93,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       for (const c of connectedClients(broker)) if (c.subscriptions) n += Object.keys(c.subscriptions).length;
       return n;
     },
-    retained: () => retainedTopics.size,
+    retained: () => security.retained.count,
     liveSentBytes: () => {
       let n = 0;
       for (const c of liveConns) n += (c as { bytesWritten?: number }).bytesWritten ?? 0;
@@ -105,10 +104,6 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   hooks.provide('published', 'metrics.received', (packet) => {
     counters.received[packet.qos]++;
     counters.receivedPayloadBytes += packet.payload.length;
-    if (packet.retain) {
-      if (packet.payload.length === 0) retainedTopics.delete(packet.topic);
-      else retainedTopics.add(packet.topic);
-    }
   });
   hooks.provide('authorizeForward', 'metrics.sent', (_c, packet) => {
     counters.sent[packet.qos]++;

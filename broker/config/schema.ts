@@ -57,6 +57,9 @@ export interface RulemqConfig {
   readonly maxKeepaliveSeconds: number;
   readonly maxInflightInbound: number;
   readonly maxQueuedMessages: number;
+  readonly maxRetainedMessages: number;
+  readonly maxRetainedBytes: number;
+  readonly maxRetainedPayloadBytes: number;
   readonly maxConnections: number;
   readonly maxConnectRate: number;
   readonly maxPublishRate: number;
@@ -143,6 +146,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxTopicLevels', type: { kind: 'int', min: 1, max: 100 }, default: 100, doc: 'Most levels in a topic name or filter (100 is the ceiling of the Aedes matcher).' },
   { key: 'maxKeepaliveSeconds', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest Keep Alive a client may ask for; longer gets CONNACK 0x02 (mosquitto max_keepalive).' },
   { key: 'maxInflightInbound', type: { kind: 'int', min: 0, max: 65535 }, default: 100, doc: 'QoS 2 messages per client received and awaiting PUBREL; past it the client is disconnected (0 = no limit).' },
+  { key: 'maxRetainedMessages', type: { kind: 'int', min: 0, max: 100000000 }, default: 100000, doc: 'Retained topics kept; past it a new retained message is delivered but not kept (0 = no limit).' },
+  { key: 'maxRetainedBytes', type: { kind: 'int', min: 0, max: 68719476736 }, default: 268435456, doc: 'Payload bytes of all retained messages together; past it a new retained message is delivered but not kept (0 = no limit).' },
+  { key: 'maxRetainedPayloadBytes', type: { kind: 'int', min: 0, max: 268435455 }, default: 1048576, doc: 'Largest payload kept as a retained message; a larger one is delivered but not kept (0 = no limit).' },
   { key: 'maxQueuedMessages', type: { kind: 'int', min: 0, max: 10000000 }, default: 1000, doc: 'QoS 1/2 messages queued per persistent session; newer ones are dropped (0 = no limit; in-memory store only).' },
   { key: 'maxConnections', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'Open MQTT connections, all listeners together; more are closed at once (0 = no limit).' },
   { key: 'maxConnectRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 1000, doc: 'New MQTT connections per second, all listeners together; more are closed at once (0 = no limit).' },
