@@ -26,6 +26,15 @@ describe('HTTP: health, readiness and metrics', () => {
     assert.equal(post.status, 405);
   });
 
+  test('a malformed %-escape in a route parameter is a 400 with a message, and the API keeps answering', async () => {
+    const res = await fetch(`http://127.0.0.1:${broker.ports.http}/api/v5/clients/%ZZ`);
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(body.code, 'BAD_REQUEST');
+    assert.match(body.message, /malformed %-escape/);
+    assert.equal((await fetch(`http://127.0.0.1:${broker.ports.http}/api/v5/clients/ok`)).status, 404);
+  });
+
   test('/metrics counters move when messages flow', async () => {
     const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
     const before = (await httpGet(broker.ports.http, '/metrics')).text;
