@@ -16,6 +16,7 @@
  *  2. Aedes sends PUBACK (QoS 1) or stores the message (QoS 2), then calls broker.publish:
  *     acl.drop-denied       a PUBLISH marked by acl.publish ends here
  *  3. Aedes stores retained messages and delivers to subscribers; per subscriber, authorizeForward:
+ *     limits.slow-subscriber  drops QoS 0 for a subscriber whose socket is not draining (counted)
  *     limits.queue          refuses what the session's queue bound dropped
  *     acl.deliver           the subscriber must be allowed to read the topic
  *     metrics.sent          counts the delivery
@@ -34,7 +35,7 @@ export const STEP_ORDER = {
   authorizePublish: ['cluster.store-ready', 'limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
   publish: ['acl.drop-denied'],
   authorizeSubscribe: ['acl.subscribe'],
-  authorizeForward: ['limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
+  authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
   published: ['metrics.received', 'rules.run'],
 } as const;
 

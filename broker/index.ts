@@ -10,6 +10,7 @@ import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { IncompleteBudget } from './listeners/packet-guard.js';
+import { raiseWriteBuffer } from './limits/slow-subscriber.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
@@ -133,6 +134,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
     liveConns.add(conn);
+    if (config.maxClientOutgoingBytes > 0) raiseWriteBuffer(conn, config.maxClientOutgoingBytes);
     conn.once('close', () => {
       liveConns.delete(conn);
       counters.sentBytesClosed += (conn as { bytesWritten?: number }).bytesWritten ?? 0;

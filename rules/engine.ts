@@ -3,7 +3,7 @@ import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } f
 import type { BrokerHooks } from '../broker/hooks.js';
 import { AckGate, type AckCounters } from './ack-gate.js';
 import type { Logger } from '../common/logger.js';
-import { AUTHN_COMPLETE, AUTHZ_COMPLETE, type AuthnCompleteListener, type AuthzCompleteListener } from '../broker/auth-events.js';
+import { AUTHN_COMPLETE, AUTHZ_COMPLETE, DELIVERY_DROPPED, type AuthnCompleteListener, type AuthzCompleteListener, type DeliveryDroppedListener } from '../broker/events.js';
 import { createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
 import {
@@ -12,6 +12,7 @@ import {
   clientConnack,
   clientConnected,
   clientDisconnected,
+  deliveryDropped,
   messageAcked,
   messageDelivered,
   sessionSubscribed,
@@ -77,25 +78,38 @@ export class RuleEngine {
   swap(next: RuleSet): RuleSet {
     const prev = this.set;
     this.set = next;
-    this.listenForAuthz();
+    this.listenWhileSelected();
     return prev;
   }
 
   /**
-   * Authorization checks run for every PUBLISH: the ACL emits AUTHZ_COMPLETE only while someone
-   * listens, so the engine listens only while a rule selects from client_check_authz_complete.
+   * Authorization checks and delivery drops can happen once per message: the broker emits them only
+   * while someone listens, so the engine listens only while a rule selects from their event.
    */
-  private listenForAuthz(): void {
+  private listenWhileSelected(): void {
     const broker = this.broker;
     if (broker === null) return;
-    const wanted = this.set.eventRules.has('client_check_authz_complete');
-    const listening = broker.listeners(AUTHZ_COMPLETE).includes(this.onAuthz);
-    if (wanted && !listening) broker.on(AUTHZ_COMPLETE, this.onAuthz);
-    else if (!wanted && listening) broker.off(AUTHZ_COMPLETE, this.onAuthz);
+    for (const [eventType, name, typed] of this.perMessageEvents) {
+      const listener = typed as (...args: unknown[]) => void;
+      const wanted = this.set.eventRules.has(eventType);
+      const listening = broker.listeners(name).includes(listener);
+      if (wanted && !listening) broker.on(name, listener);
+      else if (!wanted && listening) broker.off(name, listener);
+    }
   }
 
-  private readonly onAuthz: AuthzCompleteListener = (client, topic, action, source, result) =>
-    this.emit(clientCheckAuthzComplete, client, { authz: { topic, action, source, result } });
+  private readonly perMessageEvents: ReadonlyArray<[string, string, (...args: never[]) => void]> = [
+    [
+      'client_check_authz_complete',
+      AUTHZ_COMPLETE,
+      ((client, topic, action, source, result) => this.emit(clientCheckAuthzComplete, client, { authz: { topic, action, source, result } })) satisfies AuthzCompleteListener,
+    ],
+    [
+      'delivery_dropped',
+      DELIVERY_DROPPED,
+      ((client, packet, reason) => this.emit(deliveryDropped, client, { message: this.delivered(packet), reason })) satisfies DeliveryDroppedListener,
+    ],
+  ];
 
   attach(broker: Aedes, hooks: BrokerHooks): void {
     this.prefix = idPrefix(broker.id);
@@ -136,7 +150,7 @@ export class RuleEngine {
       this.emit(clientCheckAuthnComplete, client, { reasonCode, authn: { isSuperuser: false, isAnonymous } });
     (broker as unknown as EventEmitter).on(AUTHN_COMPLETE, onAuthn);
     this.broker = broker as unknown as EventEmitter;
-    this.listenForAuthz();
+    this.listenWhileSelected();
   }
 
   /** The publish hot path: index lookup, one context per message shared by every matching rule. */

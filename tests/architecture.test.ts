@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const REPO = new URL('../../', import.meta.url).pathname;
 
 /** What the rules plugin may see of the broker: the plugin, hook, router and auth-event interfaces (types only). */
-const BROKER_SURFACE = new Set(['broker/index.ts', 'broker/hooks.ts', 'broker/http/router.ts', 'broker/auth-events.ts']);
+const BROKER_SURFACE = new Set(['broker/index.ts', 'broker/hooks.ts', 'broker/http/router.ts', 'broker/events.ts']);
 
 const ALLOWED: Record<string, (target: string) => boolean> = {
   common: (t) => t.startsWith('common/'),
@@ -37,7 +37,7 @@ for (const [part, allowed] of Object.entries(ALLOWED)) {
       for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)) {
         const target = relative(REPO, resolve(REPO, dirname(file), m[1])).replace(/\.js$/, '.ts');
         if (!allowed(target)) bad.push(`${file} → ${target}`);
-        else if (BROKER_SURFACE.has(target) && !/^\s*(?:import|export) type\b/.test(m[0]) && target !== 'broker/auth-events.ts') bad.push(`${file} → ${target} (types only)`);
+        else if (BROKER_SURFACE.has(target) && !/^\s*(?:import|export) type\b/.test(m[0]) && target !== 'broker/events.ts') bad.push(`${file} → ${target} (types only)`);
       }
     }
     assert.deepEqual(bad, []);

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Client } from 'aedes';
-import { AUTHZ_COMPLETE } from '../auth-events.js';
+import { AUTHZ_COMPLETE } from '../events.js';
 import { isSysTopic } from '../../common/topics.js';
 import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from '../limits/counters.js';

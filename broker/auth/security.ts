@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { AUTHN_COMPLETE } from '../auth-events.js';
+import { AUTHN_COMPLETE } from '../events.js';
 import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
 import type client from 'prom-client';
 import type { RulemqConfig } from '../config/schema.js';
@@ -16,6 +16,7 @@ import { ConnectionGate } from '../limits/connection-gate.js';
 import { providePublishRate } from '../limits/publish-rate.js';
 import { provideQueueLimit } from '../limits/queue-limit.js';
 import { RetainedLimit } from '../limits/retained-limit.js';
+import { provideSlowSubscriber } from '../limits/slow-subscriber.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
 import { violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
@@ -85,7 +86,7 @@ export class Security {
 
   /** Aedes options that carry limits Aedes enforces itself. */
   get aedesOptions(): AedesOptions {
-    return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels };
+    return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels, drainTimeout: this.config.slowClientTimeoutMs };
   }
 
   /**
@@ -123,6 +124,7 @@ export class Security {
     provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters, events: broker as unknown as EventEmitter }, this.config.aclFile !== null);
     if (this.config.maxPublishRate > 0) providePublishRate(hooks, this.config.maxPublishRate, this.counters);
     this.retained.install(broker);
+    if (this.config.maxClientOutgoingBytes > 0) provideSlowSubscriber(hooks, events, this.config.maxClientOutgoingBytes, this.counters);
     if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) provideQueueLimit(broker, hooks, this.config.maxQueuedMessages, this.counters);
     broker.on('clientError', (_c: Client, err: Error) => {
       if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');

@@ -57,6 +57,8 @@ export interface RulemqConfig {
   readonly maxKeepaliveSeconds: number;
   readonly maxInflightInbound: number;
   readonly maxQueuedMessages: number;
+  readonly maxClientOutgoingBytes: number;
+  readonly slowClientTimeoutMs: number;
   readonly maxRetainedMessages: number;
   readonly maxRetainedBytes: number;
   readonly maxRetainedPayloadBytes: number;
@@ -149,6 +151,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxRetainedMessages', type: { kind: 'int', min: 0, max: 100000000 }, default: 100000, doc: 'Retained topics kept; past it a new retained message is delivered but not kept (0 = no limit).' },
   { key: 'maxRetainedBytes', type: { kind: 'int', min: 0, max: 68719476736 }, default: 268435456, doc: 'Payload bytes of all retained messages together; past it a new retained message is delivered but not kept (0 = no limit).' },
   { key: 'maxRetainedPayloadBytes', type: { kind: 'int', min: 0, max: 268435455 }, default: 1048576, doc: 'Largest payload kept as a retained message; a larger one is delivered but not kept (0 = no limit).' },
+  { key: 'maxClientOutgoingBytes', type: { kind: 'int', min: 0, max: 1073741824 }, default: 1048576, doc: 'Unsent bytes a subscriber\'s connection may hold; past it QoS 0 messages to that subscriber are dropped (counted as slow_subscriber; 0 = no limit).' },
+  { key: 'slowClientTimeoutMs', type: { kind: 'int', min: 0, max: 3600000 }, default: 10000, doc: 'A client whose connection stays unable to take more bytes this long is disconnected (0 = wait for ever).' },
   { key: 'maxQueuedMessages', type: { kind: 'int', min: 0, max: 10000000 }, default: 1000, doc: 'QoS 1/2 messages queued per persistent session; newer ones are dropped (0 = no limit; in-memory store only).' },
   { key: 'maxConnections', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'Open MQTT connections, all listeners together; more are closed at once (0 = no limit).' },
   { key: 'maxConnectRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 1000, doc: 'New MQTT connections per second, all listeners together; more are closed at once (0 = no limit).' },

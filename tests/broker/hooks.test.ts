@@ -80,7 +80,7 @@ test('a running broker composes every hook from the steps its configuration enab
       authorizePublish: ['limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
       publish: ['acl.drop-denied'],
       authorizeSubscribe: ['acl.subscribe'],
-      authorizeForward: ['limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
+      authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
       published: ['metrics.received', 'rules.run'],
     });
     // Every step a running broker provides is a documented one.
