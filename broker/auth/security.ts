@@ -12,6 +12,7 @@ import { SecurityCounters, registerSecurityMetrics } from '../limits/counters.js
 import { ConnectionGate } from '../limits/connection-gate.js';
 import { installPublishRate } from '../limits/publish-rate.js';
 import { installQueueLimit } from '../limits/queue-limit.js';
+import { installIncomingQos2 } from '../limits/incoming-qos2.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
 import { violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
@@ -78,7 +79,7 @@ export class Security {
 
   /** Aedes options that carry limits Aedes enforces itself. */
   get aedesOptions(): AedesOptions {
-    return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels };
+    return { maxTopicLevels: this.config.maxTopicLevels };
   }
 
   /** Installs the hooks, wrapping (never replacing) those already on `broker`. */
@@ -116,10 +117,8 @@ export class Security {
     };
     installAuthorization(broker, { acl: () => this.acl, usernameOf, counters: this.counters }, this.config.aclFile !== null);
     if (this.config.maxPublishRate > 0) installPublishRate(broker, this.config.maxPublishRate, this.counters);
+    installIncomingQos2(broker, this.config.maxInflightInbound, this.counters);
     if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) installQueueLimit(broker, this.config.maxQueuedMessages, this.counters);
-    broker.on('clientError', (_c: Client, err: Error) => {
-      if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');
-    });
     process.on('SIGHUP', this.onSighup);
   }
 
