@@ -16,6 +16,8 @@ import { createBaseRouter, startHttpServer } from './http/server.js';
 import type { Router } from './http/router.js';
 import { installConnectRules } from './hooks.js';
 import { Security } from './auth/security.js';
+import { mqtt5AedesOptions } from './mqtt5/options.js';
+import { installMqtt5 } from './mqtt5/install.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -69,10 +71,12 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
   const broker = await Aedes.createBroker({
     connectTimeout: config.connectTimeoutMs,
+    ...mqtt5AedesOptions(config),
     ...security.aedesOptions,
     ...options.aedes,
   });
   installConnectRules(broker);
+  installMqtt5(broker, config);
   security.install(broker);
 
   const retainedTopics = new Set<string>();

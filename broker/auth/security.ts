@@ -14,7 +14,7 @@ import { installPublishRate } from '../limits/publish-rate.js';
 import { installQueueLimit } from '../limits/queue-limit.js';
 import { installIncomingQos2 } from '../limits/incoming-qos2.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
-import { violationReply } from '../validation/violations.js';
+import { connectLevelOf, violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
 import { createApiAuthorizer } from './http-api.js';
 import { readAclFile, readPasswordFile } from './load-files.js';
@@ -72,6 +72,7 @@ export class Security {
       maxTopicBytes: config.maxTopicBytes,
       maxTopicLevels: config.maxTopicLevels,
       maxKeepaliveSeconds: config.maxKeepaliveSeconds,
+      topicAliasMaximum: config.topicAliasMaximum,
     };
     this.httpAuthorizer = config.httpApiToken ? createApiAuthorizer(config.httpApiToken) : null;
     registerSecurityMetrics(options.registry, this.counters);
@@ -129,9 +130,14 @@ export class Security {
 
   /** The MQTT validation for one new connection's packet guard. */
   guardExtras(): GuardExtras {
+    const inspector = new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit));
     return {
-      inspector: new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit)),
-      replyFor: violationReply,
+      inspector,
+      replyFor: (violation, chunk) => {
+        // A CONNECT refused for its size was never read: its protocol level is still in the chunk.
+        const level = inspector.protocolLevel || (violation === 'packet_too_large' ? connectLevelOf(chunk) : 0);
+        return violationReply(violation, level, inspector.connectDone);
+      },
     };
   }
 

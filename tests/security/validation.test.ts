@@ -7,7 +7,7 @@ import { MqttInspector } from '../../broker/validation/inspector.js';
 import { hex } from './support/session.js';
 import { connect, publish, subscribe, unsubscribe, ack, PINGREQ, levels } from './support/packets.js';
 
-const LIMITS = { maxClientIdBytes: 64, maxTopicBytes: 200, maxTopicLevels: 100, maxKeepaliveSeconds: 3600 };
+const LIMITS = { maxClientIdBytes: 64, maxTopicBytes: 200, maxTopicLevels: 100, maxKeepaliveSeconds: 3600, topicAliasMaximum: 10 };
 
 describe('MQTT string checks on raw bytes', () => {
   const cases: Array<[string, string, StringFault]> = [
