@@ -1,17 +1,20 @@
 /**
  * ack_mode = 'sink' on the broker side. Aedes calls `authorizePublish(client, packet, callback)`
  * before it acknowledges (PUBACK / PUBREC) and stores a client's PUBLISH, and goes on only when
- * `callback` is called. The gate wraps whatever `authorizePublish` holds when the rules plugin
- * attaches (auth and ACL plugins decide first), and for a QoS 1/2 PUBLISH matched by an enabled
+ * `callback` is called. The gate is the last authorizePublish step (broker/hooks.ts: the cluster,
+ * rate limit and ACL steps decide first), and for a QoS 1/2 PUBLISH matched by an enabled
  * rule with a sink-mode action it runs the message's rules right there and answers once every
  * sink-mode row is written (AckHold). The first failure answers with that error: Aedes then closes
  * the connection without acknowledging, and the client resends (MQTT 3.1.1 has no negative PUBACK).
+ * An MQTT 5 client is told first, with DISCONNECT 0x89 Server busy (Aedes would otherwise answer
+ * an error from authorizePublish with PUBACK 0x87 Not authorized and keep the message lost).
  * The message is marked so the 'publish' event does not run its rules a second time.
  *
  * Broker mode costs one function call and one boolean read per PUBLISH: nothing is allocated, no
  * packet is marked, and the 'publish' listener only looks for the mark once a message was held.
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import type { BrokerHooks } from '../broker/hooks.js';
 import { AckHold, type AckCallback, type AckHoldObserver } from './ack-hold.js';
 import type { EvalContext } from './context.js';
 import type { RuleSet } from './rule-set.js';
@@ -46,6 +49,17 @@ interface IncomingStore {
   incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
 }
 
+/** MQTT 5 reason code 0x89 Server busy (§3.14.2.1). */
+export const SERVER_BUSY = 0x89;
+
+/** For an MQTT 5 client, a refusal closes the connection with DISCONNECT 0x89 before Aedes hears of it. */
+function disconnectOnRefusal(client: Client, callback: AckCallback): AckCallback {
+  return (err) => {
+    if (!err) callback(null);
+    else client.disconnect({ reasonCode: SERVER_BUSY }, () => callback(err));
+  };
+}
+
 export class AckGate implements AckHoldObserver {
   readonly acks: AckCounters = { held: 0, written: 0, refused: 0 };
   /** True once a message was held: only then can a packet carry the mark. */
@@ -59,18 +73,14 @@ export class AckGate implements AckHoldObserver {
     private readonly logger?: AckLogger,
   ) {}
 
-  install(broker: Aedes): void {
+  /** Provides the last authorizePublish step: every step before it has allowed the PUBLISH. */
+  install(broker: Aedes, hooks: BrokerHooks): void {
     this.store = (broker as unknown as { persistence?: IncomingStore }).persistence;
-    const authorize = broker.authorizePublish;
-    const gate = this;
-    broker.authorizePublish = function rulesAuthorizePublish(client, packet, callback) {
+    hooks.provide('authorizePublish', 'rules.ack-hold', (client, packet, callback, next) => {
       // No sink-mode rule loaded, QoS 0, or no client (wills of other nodes): straight through.
-      if (!gate.host.current.holdsAcks || packet.qos === 0 || client === null) return authorize.call(this, client, packet, callback);
-      authorize.call(this, client, packet, (err) => {
-        if (err) return callback(err);
-        gate.hold(client, packet, callback);
-      });
-    };
+      if (!this.host.current.holdsAcks || packet.qos === 0 || client === null) next(client, packet, callback);
+      else this.hold(client, packet, callback);
+    });
   }
 
   /** Whether the rules of this message already ran in authorizePublish (the 'publish' event then skips it). */
@@ -101,7 +111,7 @@ export class AckGate implements AckHoldObserver {
     (packet as MarkedPacket)[RULES_RAN] = true;
     this.marking = true;
     this.acks.held++;
-    const hold = new AckHold(callback, this, client.id, packet.topic);
+    const hold = new AckHold(client.version === 5 ? disconnectOnRefusal(client, callback) : callback, this, client.id, packet.topic);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (rule.enabled) rule.runHeld(ctx, hold);
