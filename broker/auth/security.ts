@@ -103,7 +103,7 @@ export class Security {
           }
           this.logger.info({ clientid: c.id, username, result: outcome.result }, 'connection refused: not authorized');
           const e = new Error(`not authorized (${outcome.result})`) as AuthenticateError;
-          e.returnCode = outcome.returnCode;
+          e.returnCode = connackCode(c.version, outcome.result, outcome.returnCode);
           done(e, false);
         },
         (error: unknown) => {
@@ -214,6 +214,16 @@ export class Security {
       }
     }
   }
+}
+
+/**
+ * The CONNACK return code of a refusal. MQTT 3.1.1 clients get 5 for a wrong password, as mosquitto
+ * answers. MQTT 5 tells bad credentials (0x86 Bad User Name or Password) from a refused identity
+ * (0x87 Not authorized); Aedes turns return code 4 into 0x86 and 5 into 0x87 (§3.2.2.2).
+ */
+function connackCode(version: number, result: string, returnCode: 4 | 5): 4 | 5 {
+  if (version !== 5) return returnCode;
+  return result === 'bad_password' || result === 'unknown_user' ? 4 : 5;
 }
 
 function usernameOf(c: Client): string | undefined {

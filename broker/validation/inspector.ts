@@ -209,6 +209,7 @@ export class MqttInspector implements PacketInspector {
         if (n === 0 && this.level !== 5) return 'bad_topic_name'; // [MQTT-4.7.3-1]
         this.emptyTopic = n === 0;
         this.strLen = n;
+        if (n === 0 && this.qos === 0) return this.properties(PropertyContext.Publish); // nothing to read before them
         this.step = Step.Topic;
         return this.need(this.qos > 0 ? n + 2 : n);
       }
