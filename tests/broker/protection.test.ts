@@ -94,9 +94,8 @@ describe('protections bare Aedes lacks', () => {
       const c = await connectClient(url, { clientId: `still-alive-${protocolVersion}`, protocolVersion });
       assert.equal(c.connected, true);
       await endAll(c);
-  
+    });
   }
-});
 });
 
 describe('memory under oversize declared packets', () => {
