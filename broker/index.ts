@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -92,6 +93,14 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       for (const c of connectedClients(broker)) if (c.subscriptions) n += Object.keys(c.subscriptions).length;
       return n;
     },
+    byProtocol: () => {
+      const n: Record<string, number> = { '3.1': 0, '3.1.1': 0, '5': 0 };
+      for (const c of connectedClients(broker)) {
+        const label = PROTOCOL_LABELS[c.version ?? 0];
+        if (label !== undefined) n[label]++;
+      }
+      return n;
+    },
     retained: () => retainedTopics.size,
     liveSentBytes: () => {
       let n = 0;
@@ -112,6 +121,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     counters.sent[packet.qos]++;
     return packet;
   });
+  // MQTT 5 deliveries the broker did not send (patches/aedes+2.0.0-beta.1.patch, lib/write.js).
+  (broker as EventEmitter).on('publishDiscarded', (_packet: unknown, _client: unknown, reason: string) => counters.discard(reason));
   broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
@@ -220,6 +231,9 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     },
   };
 }
+
+/** `rulemq_connections_by_protocol` labels by CONNECT protocol level. */
+const PROTOCOL_LABELS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5' };
 
 function readTlsFiles(config: RulemqConfig): TlsFiles | null {
   if (!config.tlsCert || !config.tlsKey) return null;

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 import mqtt from 'mqtt';
-import { startTestBroker } from '../support/broker.js';
+import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
 import { makeTestCerts } from '../support/certs.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { connectMqtt5, openMqtt5 } from '../support/mqtt5-session.js';
@@ -145,6 +145,9 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
       assert.deepEqual(got, ['small']); // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
       assert.deepEqual(errors, []);
       assert.equal(c.connected, true);
+      const metrics = (await httpGet(broker.ports.http, '/metrics')).text;
+      assert.equal(metricValue(metrics, 'rulemq_messages_discarded_total', 'reason="too_large"'), 1);
+      assert.ok(metricValue(metrics, 'rulemq_connections_by_protocol', 'protocol="5"') >= 2);
     } finally {
       await endAll(c, pub);
     }
