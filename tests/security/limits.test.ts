@@ -71,6 +71,28 @@ describe('size and protocol limits', () => {
     assert.equal(await limitHits(broker, 'inflight_inbound'), 1);
   });
 
+  test('a QoS 2 packet id left half-open by an earlier session is free again for a clean new session (GHSA-p8r9-qf8w-p73r)', async () => {
+    const watcher = await connectClient(`mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`, { clientId: 'reuse-watch' });
+    try {
+      await watcher.subscribeAsync('reuse/t', { qos: 2 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => got.push(p.toString()));
+      const first = await connected(broker, 'reuser', { clean: false });
+      first.write(publish('reuse/t', { qos: 2, id: 7, payload: 'first' }));
+      assert.equal((await first.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      first.destroy(); // PUBREL never sent: the exchange stays half open in the session
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await connected(broker, 'reuser'); // clean session: the old exchange is gone [MQTT-3.1.2-6]
+      second.write(publish('reuse/t', { qos: 2, id: 7, payload: 'second' }));
+      assert.equal((await second.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(got, ['first', 'second']);
+      second.destroy();
+    } finally {
+      await endAll(watcher);
+    }
+  });
+
   test('releasing QoS 2 messages frees their slots', async () => {
     const s = await connected(broker, 'qos2-polite');
     for (let id = 1; id <= 6; id++) {
