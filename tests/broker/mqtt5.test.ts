@@ -294,6 +294,28 @@ describe('MQTT 5 reason codes from the broker', () => {
     }
   });
 
+  test('maxPendingSessions: past it a disconnecting session ends at once instead of waiting for its expiry', async () => {
+    const broker = await startTestBroker({ maxPendingSessions: 1 });
+    try {
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      const session = { protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 600 } } as const;
+      for (const clientId of ['kept', 'over']) {
+        const c = await connectClient(url, { ...session, clientId });
+        await c.subscribeAsync('pending/t', { qos: 1 });
+        await c.endAsync();
+      }
+      const present: Record<string, boolean> = {};
+      for (const clientId of ['kept', 'over']) {
+        const c = mqtt.connect(url, { ...session, clientId, reconnectPeriod: 0 });
+        present[clientId] = (await new Promise<{ sessionPresent: boolean }>((r) => c.once('connect', r))).sessionPresent;
+        await c.endAsync();
+      }
+      assert.deepEqual(present, { kept: true, over: false });
+    } finally {
+      await broker.close(1000);
+    }
+  });
+
   test('packet too large: an oversized CONNECT gets CONNACK 0x95, an oversized PUBLISH DISCONNECT 0x95', async () => {
     const broker = await startTestBroker({ maxPacketBytes: 256 });
     try {
