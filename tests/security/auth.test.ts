@@ -1,5 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { PROTOCOLS } from '../support/protocols.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,15 +67,17 @@ describe('password authentication with anonymous access off', () => {
     assert.deepEqual(await rawConnack(broker, 'a5', {}), { code: 5, closed: true });
   });
 
-  test('MQTT.js sees the same refusals (code 5) and success', async () => {
-    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-    await assert.rejects(connectClient(url, { clientId: 'j1', username: 'alice', password: 'bad' }), (err: { code?: number }) => err.code === 5);
-    await assert.rejects(connectClient(url, { clientId: 'j2', username: 'nobody', password: 'x' }), (err: { code?: number }) => err.code === 5);
-    await assert.rejects(connectClient(url, { clientId: 'j3' }), (err: { code?: number }) => err.code === 5);
-    const ok = await connectClient(url, { clientId: 'j4', username: 'bob', password: 'builder' });
-    assert.equal(ok.connected, true);
-    await endAll(ok);
-  });
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: MQTT.js sees the refusals (${protocolVersion === 5 ? '0x86 bad credentials, 0x87 anonymous' : 'code 5'}) and success`, async () => {
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      await assert.rejects(connectClient(url, { clientId: `j1-${protocolVersion}`, username: 'alice', password: 'bad', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
+      await assert.rejects(connectClient(url, { clientId: `j2-${protocolVersion}`, username: 'nobody', password: 'x', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
+      await assert.rejects(connectClient(url, { clientId: `j3-${protocolVersion}`, protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x87 : 5));
+      const ok = await connectClient(url, { clientId: `j4-${protocolVersion}`, username: 'bob', password: 'builder', protocolVersion });
+      assert.equal(ok.connected, true);
+      await endAll(ok);
+    });
+  }
 
   test('outcomes are counted by result', async () => {
     const text = (await httpGet(broker.ports.http, '/metrics')).text;
