@@ -7,19 +7,22 @@ import client from 'prom-client';
 import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
-import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
+import { RateLimitedLog } from '../common/logger.js';
+import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
+import { installDashboard } from './http/install-dashboard.js';
 import type { Router } from './http/router.js';
 import { BrokerHooks } from './hooks.js';
 import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
 import { mqtt5AedesOptions } from './mqtt5/options.js';
 import { provideMqtt5 } from './mqtt5/install.js';
+import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -69,7 +72,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const plugins = options.plugins ?? [];
   const counters = new BrokerCounters();
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
+  // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds...): stock Node.js dashboards find them.
+  client.collectDefaultMetrics({ register: registry });
 
   // Reads the password and ACL files: a bad file stops start-up here, before anything listens.
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
@@ -82,6 +86,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const hooks = new BrokerHooks();
   provideConnectRules(hooks);
   provideMqtt5(hooks, config);
+  registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
 
   const retainedTopics = new Set<string>();
@@ -123,11 +128,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   });
   // MQTT 5 deliveries the broker did not send (patches/aedes+2.0.0-beta.1.patch, lib/write.js).
   (broker as EventEmitter).on('publishDiscarded', (_packet: unknown, _client: unknown, reason: string) => counters.discard(reason));
-  broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
-    logger.debug({ err: err.message }, 'connection error');
   });
+  installConnectionLog(broker, logger);
 
   let ready = false;
   const readiness = {
@@ -135,11 +139,13 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
+  installDashboard(router, broker, registry, config.nodeName);
   router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
   hooks.seal(broker);
 
-  const protectionLog = { at: 0, suppressed: 0 };
+  // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
+  const protectionLog = new RateLimitedLog(logger, 1000);
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -153,15 +159,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       config.maxPacketBytes,
       (violation) => {
         counters.reject(violation);
-        // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
-        const now = Date.now();
-        if (now - protectionLog.at >= 1000) {
-          logger.warn({ transport, violation, remote: remoteAddress(conn, req), suppressed: protectionLog.suppressed }, 'connection closed by protection');
-          protectionLog.at = now;
-          protectionLog.suppressed = 0;
-        } else {
-          protectionLog.suppressed++;
-        }
+        protectionLog.log('warn', 'protection', { transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
       },
       (n) => {
         counters.receivedBytes += n;

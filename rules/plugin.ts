@@ -1,8 +1,8 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
-import type { Logger } from '../broker/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import { errorsOf, formatAll } from './diagnostics.js';
 import { RuleEngine } from './engine.js';
@@ -10,6 +10,9 @@ import { planRules, type RulesPlan } from './load.js';
 import { createSinkHistograms, registerRuleMetrics } from './metrics.js';
 import { buildRuleSet, type RuleSet } from './rule-set.js';
 import { registerRulesApi } from './api.js';
+import { MetricsView } from './metrics-view.js';
+import { registerDetailsApi } from './api-details.js';
+import { diagnosticErrors, reloadReport, unreadableError, type ReloadReport } from './reload-report.js';
 
 export interface RulesPluginOptions {
   /** The rules file; null runs the engine with no rules (the rule-test API still works). */
@@ -20,6 +23,8 @@ export interface RulesPluginOptions {
   reloadDebounceMs?: number;
   /** Watch the file for changes (SIGHUP always reloads). */
   watch?: boolean;
+  /** The file may be missing (the default ./rules.sql): it is loaded when it appears. */
+  optional?: boolean;
 }
 
 /** Reads and plans a rules file; the text is returned for formatting diagnostics. */
@@ -42,6 +47,7 @@ export class RulesPlugin implements BrokerPlugin {
   private readonly reloads = { ok: 0, error: 0 };
   private readonly onSighup = () => void this.reload('SIGHUP');
   private metricsFor!: ReturnType<typeof createSinkHistograms>;
+  private lastReport: ReloadReport | null = null;
 
   constructor(
     private readonly options: RulesPluginOptions,
@@ -55,6 +61,11 @@ export class RulesPlugin implements BrokerPlugin {
 
   get ruleEngine(): RuleEngine {
     return this.engine;
+  }
+
+  /** The outcome of the last load of the rules file; null before the first one (or with no file). */
+  get lastReload(): ReloadReport | null {
+    return this.lastReport;
   }
 
   async attach(ctx: PluginContext): Promise<void> {
@@ -75,13 +86,18 @@ export class RulesPlugin implements BrokerPlugin {
         this.inc({ result: 'refused' }, acks.refused);
       },
     });
-    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api') });
+    const view = new MetricsView();
+    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api'), view });
+    registerDetailsApi(ctx.router, { current: () => this.engine.current, registry: ctx.registry, file: this.options.file, lastReload: () => this.lastReport, view });
 
     const file = this.options.file;
     if (file) {
-      const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
-      this.initialPlan = null;
-      await this.apply(plan);
+      if (this.initialPlan !== null || !this.options.optional || existsSync(file)) {
+        const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
+        this.initialPlan = null;
+        await this.apply(plan);
+      }
+      this.lastReport = reloadReport('start', true, this.engine.current.rules.length);
       process.on('SIGHUP', this.onSighup);
       if (this.options.watch !== false) this.watchFile(file);
     }
@@ -96,10 +112,20 @@ export class RulesPlugin implements BrokerPlugin {
       const log = this.ctx.logger;
       let text = '';
       let plan: RulesPlan;
+      if (!existsSync(file)) {
+        // Not an error for the default ./rules.sql: it was removed, or the change seen was an editor's rename.
+        if (!this.options.optional) this.reloads.error++;
+        const rules = this.engine.current.rules.length;
+        log.warn({ file, reason, rules }, `rules file ${file} does not exist; ${rules > 0 ? `the ${rules} loaded rule(s) keep running` : 'running without rules'} until it is created`);
+        const missing = new Error(`ENOENT: no such file or directory, open '${file}'`);
+        this.lastReport = reloadReport(reason, false, rules, [unreadableError(file, missing)]);
+        return { ok: false, errors: `rules file ${file} does not exist` };
+      }
       try {
         ({ plan, text } = readPlan(file, this.options.sinks, this.options.env));
       } catch (err) {
         this.reloads.error++;
+        this.lastReport = reloadReport(reason, false, this.engine.current.rules.length, [unreadableError(file, err as Error)]);
         log.error({ file, reason, err: (err as Error).message }, 'rules reload failed: cannot read the file; old rules keep running');
         return { ok: false, errors: (err as Error).message };
       }
@@ -107,11 +133,13 @@ export class RulesPlugin implements BrokerPlugin {
       if (errors.length > 0) {
         this.reloads.error++;
         const formatted = formatAll(errors, file, text);
+        this.lastReport = reloadReport(reason, false, this.engine.current.rules.length, diagnosticErrors(errors, file, text));
         log.error({ file, reason, errors: formatted.split('\n') }, `rules reload failed with ${errors.length} error(s); old rules keep running`);
         return { ok: false, errors: formatted };
       }
       await this.apply(plan);
       this.reloads.ok++;
+      this.lastReport = reloadReport(reason, true, plan.rules.length);
       log.info({ file, reason, rules: plan.rules.length }, 'rules reloaded');
       return { ok: true, errors: '' };
     };
@@ -126,9 +154,9 @@ export class RulesPlugin implements BrokerPlugin {
       log.warn({ code: w.code, line: w.line, column: w.column }, w.message);
     }
     const { set, started, retired } = buildRuleSet(plan, this.engine.current, {
-      broker: this.ctx.broker,
+      publisher: this.ctx.broker,
       logger: log,
-      ruleLogger: log,
+      sinks: this.options.sinks,
       metricsFor: this.metricsFor,
     });
     // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.

@@ -16,6 +16,8 @@ export interface SettingSpec {
   readonly key: keyof RulemqConfig;
   readonly type: SettingType;
   readonly default: string | number | boolean | null;
+  /** How help shows the default when `default` alone would mislead (null or '' resolved at start-up). */
+  readonly shownDefault?: string;
   readonly doc: string;
 }
 
@@ -34,8 +36,10 @@ export interface RulemqConfig {
   readonly wsPath: string;
   readonly httpHost: string;
   readonly httpPort: number | null;
+  readonly httpAddressFile: string | null;
   readonly rules: string | null;
   readonly logLevel: string;
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly nodeName: string;
   readonly maxPacketBytes: number;
   readonly connectTimeoutMs: number;
@@ -65,6 +69,9 @@ export interface RulemqConfig {
   readonly redisUrl: string | null;
 }
 
+/** The rules file used when `rules` is not set, relative to the working directory. */
+export const DEFAULT_RULES_FILE = 'rules.sql';
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const port = { kind: 'port' } as const;
@@ -90,9 +97,21 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'wsPath', type: str, default: '/mqtt', doc: 'HTTP path of the WebSocket endpoint.' },
   { key: 'httpHost', type: str, default: '127.0.0.1', doc: 'Address of the HTTP server (/metrics, /healthz, /readyz, /api/v5).' },
   { key: 'httpPort', type: port, default: 18083, doc: 'Port of the HTTP server; off = disabled.' },
-  { key: 'rules', type: path, default: null, doc: 'Rules file; defaults to ./rules.sql when that file exists.' },
-  { key: 'logLevel', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'Log level of the JSON logs.' },
-  { key: 'nodeName', type: str, default: '', doc: 'Node name used in rules (`node` column); default rulemq@<hostname>.' },
+  {
+    key: 'httpAddressFile',
+    type: path,
+    default: null,
+    doc: "Once the HTTP server listens, write its URL (http://127.0.0.1:PORT) to this file, removed at exit: the container's HEALTHCHECK reads it, so it follows the port however it was set.",
+  },
+  { key: 'rules', type: path, default: null, shownDefault: './rules.sql', doc: 'Rules file. Unset: ./rules.sql in the working directory, loaded whenever it exists (watched, so it may appear later).' },
+  { key: 'logLevel', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'Log level; debug adds a line per client connect, disconnect, subscribe and unsubscribe.' },
+  {
+    key: 'logFormat',
+    type: { kind: 'enum', values: ['auto', 'json', 'pretty'] },
+    default: 'auto',
+    doc: 'Log lines as JSON (one object a line, ISO 8601 time) or as readable text (pretty); auto = pretty when stdout is a terminal, else JSON.',
+  },
+  { key: 'nodeName', type: str, default: '', shownDefault: 'rulemq@<hostname>', doc: 'Node name used in rules (`node` column) and in rulemq_node_info.' },
   {
     key: 'maxPacketBytes',
     type: { kind: 'int', min: 16, max: 268435455 },
@@ -138,6 +157,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
   },
 ];
+
+/** The default as help prints it: the resolved value, or 'not set'. */
+export function shownDefault(s: SettingSpec): string {
+  if (s.shownDefault !== undefined) return s.shownDefault;
+  if (s.default === null || s.default === '') return 'not set';
+  return String(s.default);
+}
 
 /** `mqttPort` → `mqtt-port` */
 export function flagName(key: string): string {

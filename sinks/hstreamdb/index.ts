@@ -10,9 +10,9 @@ import { createHStreamAction } from './sink.js';
 export { parseActionSettings, parseConnectorSettings, createHStreamConnector, createHStreamAction };
 export type { ActionConfig, ConnectorConfig } from './config.js';
 export type { ConnectorOptions, HStreamConnector } from './connector.js';
-export type { ActionOptions, AppendMetrics, HStreamAction } from './sink.js';
+export type { ActionOptions, HStreamAction } from './sink.js';
 export type { ConnectionTestResult } from './health.js';
-export type { Logger } from './log.js';
+export type { Logger } from '../../common/logger.js';
 
 export const hstreamdbSinkType: SinkType<ConnectorConfig, ActionConfig> = {
   type: HSTREAMDB_TYPE,
@@ -26,6 +26,7 @@ export const hstreamdbSinkType: SinkType<ConnectorConfig, ActionConfig> = {
     if (!(connector instanceof HStreamConnector)) {
       throw new Error(`action '${name}': connector '${config.connector}' is not an hstreamdb connector`);
     }
+    connector.useStream(name, config.stream);
     for (const note of config.notes) deps.logger.info({ action: name }, note);
     return createHStreamAction(name, config, connector, { logger: deps.logger, metrics: deps.metricsFor(name) });
   },

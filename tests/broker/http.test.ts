@@ -48,7 +48,13 @@ describe('HTTP: health, readiness and metrics', () => {
       assert.equal(metricValue(after, 'rulemq_retained_messages'), 1);
       assert.ok(metricValue(after, 'rulemq_received_bytes_total') > metricValue(before, 'rulemq_received_bytes_total'));
       assert.ok(metricValue(after, 'rulemq_sent_bytes_total') > 0);
-      assert.ok(after.includes('rulemq_process_resident_memory_bytes'), 'default process metrics are exported');
+      // prom-client's default metrics under their standard names, as stock Node.js dashboards expect.
+      for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+        assert.match(after, new RegExp(`^${name} `, 'm'), `${name} is exported`);
+      }
+      assert.doesNotMatch(after, /^rulemq_(process|nodejs)_/m);
+      // A single node (no Redis) names itself too.
+      assert.match(after, new RegExp(`^rulemq_node_info\\{node="[^"]+",broker_id="${broker.broker.id}"\\} 1$`, 'm'));
     } finally {
       await endAll(sub, pub);
     }
