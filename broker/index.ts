@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
+import { IncompleteBudget } from './listeners/packet-guard.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
@@ -146,6 +147,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
 
   // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
   const protectionLog = new RateLimitedLog(logger, 1000);
+  const incompleteBudget = new IncompleteBudget(config.maxIncompletePacketBytes);
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -165,6 +167,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
         counters.receivedBytes += n;
       },
       security.guardExtras(),
+      incompleteBudget,
     );
     broker.handle(conn, req);
   };

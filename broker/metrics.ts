@@ -94,7 +94,7 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
   });
   new client.Counter({
     name: 'rulemq_connections_rejected_total',
-    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, connect_timeout, tls_handshake_timeout, and the MQTT input violations of docs/security.md; MQTT 5 clients get a reason code first).',
+    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, incomplete_packets_budget, connect_timeout, tls_handshake_timeout, and the MQTT input violations of docs/security.md; MQTT 5 clients get a reason code first).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

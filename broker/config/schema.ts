@@ -42,6 +42,7 @@ export interface RulemqConfig {
   readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly nodeName: string;
   readonly maxPacketBytes: number;
+  readonly maxIncompletePacketBytes: number;
   readonly connectTimeoutMs: number;
   readonly shutdownGraceMs: number;
   // Security (broker/auth, broker/acl, broker/limits, broker/validation; docs/security.md).
@@ -117,6 +118,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: { kind: 'int', min: 16, max: 268435455 },
     default: 1048576,
     doc: 'Largest MQTT packet accepted (whole packet, every protocol version); a larger declared size closes the connection before the bytes are read (MQTT 5: CONNACK or DISCONNECT 0x95 first). Advertised to MQTT 5 clients as Maximum Packet Size.',
+  },
+  {
+    key: 'maxIncompletePacketBytes',
+    type: { kind: 'int', min: 1024, max: 17179869184 },
+    default: 67108864,
+    doc: 'Bytes all connections may hold together in packets not yet complete; the connection that goes past it is closed (incomplete_packets_budget).',
   },
   {
     key: 'connectTimeoutMs',

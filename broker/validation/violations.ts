@@ -49,6 +49,7 @@ export const VIOLATIONS = {
   publish_subscription_identifier: { spec: 'MQTT-3.3.4-6', doc: 'MQTT 5 PUBLISH from a client carrying a Subscription Identifier', v5: 0x82 },
   unexpected_auth: { spec: 'MQTT-4.12.0-1', doc: 'MQTT 5 AUTH without enhanced authentication (an Authentication Method is refused at CONNECT)', v5: 0x82 },
   packet_too_large: { spec: 'MQTT-3.2.2-15', doc: 'a packet larger than maxPacketBytes (the packet guard, before the inspector)', v5: 0x95 },
+  incomplete_packets_budget: { spec: 'limit', doc: 'unfinished packets of all connections past maxIncompletePacketBytes (the packet guard)', v5: 0x97 },
 } as const satisfies Record<string, ViolationSpec>;
 
 export type Violation = keyof typeof VIOLATIONS;
