@@ -214,7 +214,7 @@ export class Security {
       if (identity?.hashText === undefined || identity.username === undefined) continue;
       if (db.users.get(identity.username)?.text !== identity.hashText) {
         this.logger.info({ clientid: c.id, username: identity.username }, 'disconnecting: user removed or password changed');
-        c.close();
+        c.disconnect({ reasonCode: NOT_AUTHORIZED }); // MQTT 5: DISCONNECT 0x87 first; 3.1.1: closed
       }
     }
   }
@@ -229,6 +229,9 @@ function connackCode(version: number, result: string, returnCode: 4 | 5): 4 | 5 
   if (version !== 5) return returnCode;
   return result === 'bad_password' || result === 'unknown_user' ? 4 : 5;
 }
+
+/** MQTT 5 reason code 0x87 Not authorized (§3.14.2.1). */
+const NOT_AUTHORIZED = 0x87;
 
 function usernameOf(c: Client): string | undefined {
   return (c as unknown as Record<symbol, Identity | undefined>)[IDENTITY]?.username;

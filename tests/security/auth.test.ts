@@ -91,17 +91,20 @@ describe('password authentication with anonymous access off', () => {
     const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
     const alice = await connectClient(url, { clientId: 'reload-alice', username: 'alice', password: 'wonderland' });
     const bob = await connectClient(url, { clientId: 'reload-bob', username: 'bob', password: 'builder' });
+    const alice5 = await connectClient(url, { clientId: 'reload-alice5', username: 'alice', password: 'wonderland', protocolVersion: 5 });
     try {
       const aliceClosed = new Promise<void>((resolve) => alice.once('close', () => resolve()));
+      const alice5Told = new Promise<number | undefined>((resolve) => alice5.once('disconnect', (p) => resolve(p.reasonCode)));
       writeFileSync(passwordFile, `${await line('alice', 'changed')}\n${bobLine}\n${await line('carol', 'c')}\n`);
       process.emit('SIGHUP', 'SIGHUP');
       await aliceClosed;
+      assert.equal(await alice5Told, 0x87, 'an MQTT 5 client is told why');
       assert.equal(bob.connected, true, 'an unchanged user stays connected');
       const carol = await connectClient(url, { clientId: 'reload-carol', username: 'carol', password: 'c' });
       await endAll(carol);
       await assert.rejects(connectClient(url, { clientId: 'reload-alice2', username: 'alice', password: 'wonderland' }));
     } finally {
-      await endAll(alice, bob);
+      await endAll(alice, alice5, bob);
     }
   });
 
