@@ -4,7 +4,7 @@
  *   npx tsc -p tsconfig.json && node dist/benchmarks/fuzz.js [--seconds 120] [--seed N] [--concurrency 8] [--flags '--max-packet-bytes 65536 ...']
  *
  * The broker runs as its own process (`rulemq start`, loopback only). Recorded MQTT.js sessions and
- * hand-made ones are mutated and replayed over TCP and WebSocket; every 200 sessions a normal client
+ * hand-made ones (MQTT 3.1, 3.1.1 and 5) are mutated and replayed over TCP and WebSocket; every 200 sessions a normal client
  * must complete a QoS 1 round trip. The run fails (exit 1) on a broker exit, anything on its stderr,
  * an error-level log line, a failed round trip, or an unclean SIGTERM drain. It prints the seed, so a
  * failing run can be repeated.
@@ -14,8 +14,8 @@ import mqtt from 'mqtt';
 import { startBrokerProcess } from '../tests/security/support/broker-process.js';
 import { fuzz, handMadeSessions, recordSessions } from '../tests/security/support/fuzz.js';
 
-async function roundTrip(port: number, id: string): Promise<void> {
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+async function roundTrip(port: number, id: string, protocolVersion: 4 | 5 = 4): Promise<void> {
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, protocolVersion, reconnectPeriod: 0, connectTimeout: 5000 });
   try {
     await c.subscribeAsync(`alive/${id}`, { qos: 1 });
     const got = new Promise<void>((resolve, reject) => {
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
       checkEvery: 200,
       check: async () => {
         try {
-          await roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n++}`);
+          await roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n}`, n++ % 2 === 0 ? 4 : 5);
         } catch (err) {
           problems.push(`live check failed: ${(err as Error).message}`);
         }

@@ -12,7 +12,8 @@ type Marked = { [EMPTY_ID_PERSISTENT]?: true };
  */
 export function provideConnectRules(hooks: BrokerHooks): void {
   hooks.provide('preConnect', 'connect.empty-persistent-id', (client, packet, callback, next) => {
-    if ((packet.clientId ?? '') === '' && packet.clean === false) (client as Client & Marked)[EMPTY_ID_PERSISTENT] = true;
+    // MQTT 5 allows it: the broker assigns an id and says so in CONNACK [MQTT-3.1.3-7] (§3.1.3.1).
+    if ((packet.clientId ?? '') === '' && packet.clean === false && packet.protocolVersion !== 5) (client as Client & Marked)[EMPTY_ID_PERSISTENT] = true;
     next(client, packet, callback);
   });
   hooks.provide('authenticate', 'connect.empty-persistent-id', (client, username, password, callback, next) => {

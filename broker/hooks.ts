@@ -30,7 +30,7 @@ import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacke
 
 /** Every hook's steps, in the order they run. The single source of ordering. */
 export const STEP_ORDER = {
-  preConnect: ['cluster.store-ready', 'rules.record-connect', 'connect.empty-persistent-id'],
+  preConnect: ['cluster.store-ready', 'rules.record-connect', 'connect.empty-persistent-id', 'mqtt5.server-keep-alive'],
   authenticate: ['connect.empty-persistent-id', 'auth.credentials'],
   authorizePublish: ['cluster.store-ready', 'limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
   publish: ['acl.drop-denied'],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -21,6 +22,8 @@ import type { Router } from './http/router.js';
 import { BrokerHooks } from './hooks.js';
 import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
+import { mqtt5AedesOptions } from './mqtt5/options.js';
+import { provideMqtt5 } from './mqtt5/install.js';
 import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
@@ -78,11 +81,13 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
   const broker = await Aedes.createBroker({
     connectTimeout: config.connectTimeoutMs,
+    ...mqtt5AedesOptions(config),
     ...security.aedesOptions,
     ...options.aedes,
   });
   const hooks = new BrokerHooks();
   provideConnectRules(hooks);
+  provideMqtt5(hooks, config);
   registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
 
@@ -92,6 +97,14 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     subscriptions: () => {
       let n = 0;
       for (const c of connectedClients(broker)) if (c.subscriptions) n += Object.keys(c.subscriptions).length;
+      return n;
+    },
+    byProtocol: () => {
+      const n: Record<string, number> = { '3.1': 0, '3.1.1': 0, '5': 0 };
+      for (const c of connectedClients(broker)) {
+        const label = PROTOCOL_LABELS[c.version ?? 0];
+        if (label !== undefined) n[label]++;
+      }
       return n;
     },
     retained: () => security.retained.count,
@@ -110,6 +123,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     counters.sent[packet.qos]++;
     return packet;
   });
+  // MQTT 5 deliveries the broker did not send (patches/aedes+2.0.0-beta.1.patch, lib/write.js).
+  (broker as EventEmitter).on('publishDiscarded', (_packet: unknown, _client: unknown, reason: string) => counters.discard(reason));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
   });
@@ -215,6 +230,9 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     },
   };
 }
+
+/** `rulemq_connections_by_protocol` labels by CONNECT protocol level. */
+const PROTOCOL_LABELS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5' };
 
 function readTlsFiles(config: RulemqConfig): TlsFiles | null {
   if (!config.tlsCert || !config.tlsKey) return null;

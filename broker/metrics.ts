@@ -15,6 +15,12 @@ export class BrokerCounters {
   receivedPayloadBytes = 0;
   sentBytesClosed = 0;
   dropped = 0;
+  /** PUBLISH packets not sent to an MQTT 5 client, by reason (expired, too_large, receive_maximum). */
+  readonly discarded: Record<string, number> = Object.create(null);
+
+  discard(reason: string): void {
+    this.discarded[reason] = (this.discarded[reason] ?? 0) + 1;
+  }
 
   reject(reason: string): void {
     this.connectionsRejected[reason] = (this.connectionsRejected[reason] ?? 0) + 1;
@@ -23,6 +29,8 @@ export class BrokerCounters {
 
 export interface BrokerGauges {
   connected(): number;
+  /** Connected clients by protocol version label (3.1, 3.1.1, 5). */
+  byProtocol(): Record<string, number>;
   subscriptions(): number;
   retained(): number;
   liveSentBytes(): number;
@@ -55,6 +63,26 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
       this.set(gauges.connected());
     },
   });
+  new client.Gauge({
+    name: 'rulemq_connections_by_protocol',
+    help: 'MQTT clients connected now, by protocol version (3.1, 3.1.1, 5).',
+    labelNames: ['protocol'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [protocol, n] of Object.entries(gauges.byProtocol())) this.set({ protocol }, n);
+    },
+  });
+  new client.Counter({
+    name: 'rulemq_messages_discarded_total',
+    help: 'PUBLISH packets not sent to an MQTT 5 client, by reason: expired (Message Expiry Interval ran out while waiting), too_large (above the client Maximum Packet Size), receive_maximum (too many waiting for the client Receive Maximum).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(counters.discarded)) this.inc({ reason }, n);
+    },
+  });
   new client.Counter({
     name: 'rulemq_connections_accepted_total',
     help: 'Network connections accepted by the MQTT listeners (TCP, TLS, WS, WSS).',
@@ -66,7 +94,7 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
   });
   new client.Counter({
     name: 'rulemq_connections_rejected_total',
-    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, incomplete_packets_budget, connect_timeout, tls_handshake_timeout).',
+    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, incomplete_packets_budget, connect_timeout, tls_handshake_timeout, and the MQTT input violations of docs/security.md; MQTT 5 clients get a reason code first).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -140,7 +168,7 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
 }
 
 /** Clients map Aedes keeps (not in its typings). */
-export function connectedClients(broker: Aedes): Iterable<{ subscriptions?: Record<string, unknown> }> {
-  const clients = (broker as unknown as { clients?: Record<string, { subscriptions?: Record<string, unknown> }> }).clients;
+export function connectedClients(broker: Aedes): Iterable<{ subscriptions?: Record<string, unknown>; version?: number | null }> {
+  const clients = (broker as unknown as { clients?: Record<string, { subscriptions?: Record<string, unknown>; version?: number | null }> }).clients;
   return clients ? Object.values(clients) : [];
 }

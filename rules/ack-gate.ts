@@ -6,6 +6,8 @@
  * rule with a sink-mode action it runs the message's rules right there and answers once every
  * sink-mode row is written (AckHold). The first failure answers with that error: Aedes then closes
  * the connection without acknowledging, and the client resends (MQTT 3.1.1 has no negative PUBACK).
+ * An MQTT 5 client is told first, with DISCONNECT 0x89 Server busy (Aedes would otherwise answer
+ * an error from authorizePublish with PUBACK 0x87 Not authorized and keep the message lost).
  * The message is marked so the 'publish' event does not run its rules a second time.
  *
  * Broker mode costs one function call and one boolean read per PUBLISH: nothing is allocated, no
@@ -40,6 +42,17 @@ export interface AckGateHost {
 
 interface IncomingStore {
   incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
+}
+
+/** MQTT 5 reason code 0x89 Server busy (§3.14.2.1). */
+export const SERVER_BUSY = 0x89;
+
+/** For an MQTT 5 client, a refusal closes the connection with DISCONNECT 0x89 before Aedes hears of it. */
+function disconnectOnRefusal(client: Client, callback: AckCallback): AckCallback {
+  return (err) => {
+    if (!err) callback(null);
+    else client.disconnect({ reasonCode: SERVER_BUSY }, () => callback(err));
+  };
 }
 
 export class AckGate implements AckHoldObserver {
@@ -95,7 +108,7 @@ export class AckGate implements AckHoldObserver {
     (packet as MarkedPacket)[RULES_RAN] = true;
     this.marking = true;
     this.acks.held++;
-    const hold = new AckHold(callback, this, client.id, packet.topic);
+    const hold = new AckHold(client.version === 5 ? disconnectOnRefusal(client, callback) : callback, this, client.id, packet.topic);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (rule.enabled) rule.run(ctx, hold);

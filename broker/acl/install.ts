@@ -27,10 +27,11 @@ export interface AuthorizationDeps {
 /**
  * Provides the ACL and $SYS steps of the broker's hooks:
  *  - a denied PUBLISH is dropped and counted, the connection stays up, and QoS 1/2 are still
- *    acknowledged (PUBACK; PUBREC then PUBCOMP), exactly as mosquitto answers: acl.publish marks
+ *    acknowledged: MQTT 5 with reason code 0x87 (Not authorized); MQTT 3.1.1 with a plain PUBACK
+ *    (PUBREC then PUBCOMP), exactly as mosquitto answers, since it has no code for it: acl.publish marks
  *    it and ends the authorization (later steps, such as the sink-mode ack hold, never see it),
  *    acl.drop-denied ends it when Aedes publishes it after the acknowledgement;
- *  - a denied subscription gets SUBACK 0x80 [MQTT-3.9.3-2];
+ *  - a denied subscription gets SUBACK 0x80 [MQTT-3.9.3-2] (MQTT 5: 0x87 Not authorized, from Aedes);
  *  - every delivery checks READ for the receiving client, so a wide subscription only ever
  *    carries topics the client may read.
  * Without an ACL only the $SYS rule is added: no per-message work beyond a prefix test.
@@ -58,6 +59,12 @@ export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps
       if (events.listenerCount(AUTHZ_COMPLETE) !== 0) events.emit(AUTHZ_COMPLETE, client, topic, 'publish', source, allowed ? 'allow' : 'deny');
       if (!allowed) {
         counters.denied.publish++;
+        // MQTT 5 has a reason code for it: Aedes answers an authorization error from a v5 client with
+        // PUBACK/PUBREC 0x87 Not authorized, drops the message and keeps the connection [MQTT-3.4.2-1] (§3.4.2.1).
+        if (client.version === 5) {
+          callback(new Error(`not authorized to publish to ${topic}`));
+          return;
+        }
         (packet as Marked)[DENIED] = true;
         callback(null);
         return;

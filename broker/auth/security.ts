@@ -17,8 +17,9 @@ import { providePublishRate } from '../limits/publish-rate.js';
 import { provideQueueLimit } from '../limits/queue-limit.js';
 import { RetainedLimit } from '../limits/retained-limit.js';
 import { provideSlowSubscriber } from '../limits/slow-subscriber.js';
+import { installIncomingQos2 } from '../limits/incoming-qos2.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
-import { violationReply } from '../validation/violations.js';
+import { connectLevelOf, violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
 import { createApiAuthorizer } from './http-api.js';
 import { readAclFile, readPasswordFile } from './load-files.js';
@@ -79,6 +80,7 @@ export class Security {
       maxTopicBytes: config.maxTopicBytes,
       maxTopicLevels: config.maxTopicLevels,
       maxKeepaliveSeconds: config.maxKeepaliveSeconds,
+      topicAliasMaximum: config.topicAliasMaximum,
     };
     this.httpAuthorizer = config.httpApiToken ? createApiAuthorizer(config.httpApiToken) : null;
     registerSecurityMetrics(options.registry, this.counters);
@@ -86,7 +88,7 @@ export class Security {
 
   /** Aedes options that carry limits Aedes enforces itself. */
   get aedesOptions(): AedesOptions {
-    return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels, drainTimeout: this.config.slowClientTimeoutMs };
+    return { maxTopicLevels: this.config.maxTopicLevels, drainTimeout: this.config.slowClientTimeoutMs };
   }
 
   /**
@@ -110,7 +112,7 @@ export class Security {
           }
           this.logger.info({ clientid: c.id, username, result: outcome.result }, 'connection refused: not authorized');
           const e = new Error(`not authorized (${outcome.result})`) as AuthenticateError;
-          e.returnCode = outcome.returnCode;
+          e.returnCode = connackCode(c.version, outcome.result, outcome.returnCode);
           done(e, false);
         },
         (error: unknown) => {
@@ -126,9 +128,8 @@ export class Security {
     this.retained.install(broker);
     if (this.config.maxClientOutgoingBytes > 0) provideSlowSubscriber(hooks, events, this.config.maxClientOutgoingBytes, this.counters);
     if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) provideQueueLimit(broker, hooks, this.config.maxQueuedMessages, this.counters);
-    broker.on('clientError', (_c: Client, err: Error) => {
-      if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');
-    });
+    // Not a hook step: it wraps the persistence's incoming QoS 2 store (see the file).
+    installIncomingQos2(broker, this.config.maxInflightInbound, this.counters);
     process.on('SIGHUP', this.onSighup);
   }
 
@@ -139,9 +140,14 @@ export class Security {
 
   /** The MQTT validation for one new connection's packet guard. */
   guardExtras(): GuardExtras {
+    const inspector = new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit));
     return {
-      inspector: new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit)),
-      replyFor: violationReply,
+      inspector,
+      replyFor: (violation, chunk) => {
+        // A CONNECT refused for its size was never read: its protocol level is still in the chunk.
+        const level = inspector.protocolLevel || (violation === 'packet_too_large' ? connectLevelOf(chunk) : 0);
+        return violationReply(violation, level, inspector.connectDone);
+      },
     };
   }
 
@@ -215,11 +221,24 @@ export class Security {
       if (identity?.hashText === undefined || identity.username === undefined) continue;
       if (db.users.get(identity.username)?.text !== identity.hashText) {
         this.logger.info({ clientid: c.id, username: identity.username }, 'disconnecting: user removed or password changed');
-        c.close();
+        c.disconnect({ reasonCode: NOT_AUTHORIZED }); // MQTT 5: DISCONNECT 0x87 first; 3.1.1: closed
       }
     }
   }
 }
+
+/**
+ * The CONNACK return code of a refusal. MQTT 3.1.1 clients get 5 for a wrong password, as mosquitto
+ * answers. MQTT 5 tells bad credentials (0x86 Bad User Name or Password) from a refused identity
+ * (0x87 Not authorized); Aedes turns return code 4 into 0x86 and 5 into 0x87 (§3.2.2.2).
+ */
+function connackCode(version: number, result: string, returnCode: 4 | 5): 4 | 5 {
+  if (version !== 5) return returnCode;
+  return result === 'bad_password' || result === 'unknown_user' ? 4 : 5;
+}
+
+/** MQTT 5 reason code 0x87 Not authorized (§3.14.2.1). */
+const NOT_AUTHORIZED = 0x87;
 
 function usernameOf(c: Client): string | undefined {
   return (c as unknown as Record<symbol, Identity | undefined>)[IDENTITY]?.username;

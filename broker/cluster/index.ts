@@ -1,5 +1,6 @@
 import type { AedesOptions } from 'aedes';
 import createRedisPersistence from 'aedes-persistence-redis';
+import { redisCleanIncoming } from './clean-incoming.js';
 import type { RulemqConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { ClusterConnection, REDIS_ROLES, redactUrl, redisOptions, type RedisRole } from './connection.js';
@@ -53,6 +54,7 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
   const counters = newClusterCounters();
   const mq = createRedisEmitter(conns.publish, conns.subscribe, counters, logger);
   const persistence = createRedisPersistence({ conn: conns.store });
+  persistence.cleanIncoming = redisCleanIncoming(conns.store);
   retryStoreWrites(persistence, conns.store, counters, tuning.storeRetryWindowMs ?? 10_000);
 
   // Aedes never destroys its persistence, and its emitter's close waits for QUIT replies that never

@@ -14,7 +14,7 @@ declare module 'aedes-persistence-redis' {
   /** The persistence Aedes takes as its `persistence` option (promise API when no callback is given). */
   interface RedisPersistence {
     setup(broker: unknown): Promise<void>;
-    cleanIncoming?: (client: unknown) => Promise<void>;
+    cleanIncoming?: (client: { id: string }) => Promise<void>;
   }
 
   function createRedisPersistence(opts?: RedisPersistenceOptions): RedisPersistence;

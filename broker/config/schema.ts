@@ -56,6 +56,11 @@ export interface RulemqConfig {
   readonly maxTopicLevels: number;
   readonly maxKeepaliveSeconds: number;
   readonly maxInflightInbound: number;
+  // MQTT 5 (broker/mqtt5; README "MQTT 5").
+  readonly topicAliasMaximum: number;
+  readonly sessionExpiryMaxSeconds: number;
+  readonly maxPendingSessions: number;
+  readonly serverKeepAliveSeconds: number;
   readonly maxQueuedMessages: number;
   readonly maxClientOutgoingBytes: number;
   readonly slowClientTimeoutMs: number;
@@ -117,7 +122,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'maxPacketBytes',
     type: { kind: 'int', min: 16, max: 268435455 },
     default: 1048576,
-    doc: 'Largest MQTT packet accepted (whole packet); a larger declared size closes the connection before the bytes are read.',
+    doc: 'Largest MQTT packet accepted (whole packet, every protocol version); a larger declared size closes the connection before the bytes are read (MQTT 5: CONNACK or DISCONNECT 0x95 first). Advertised to MQTT 5 clients as Maximum Packet Size.',
   },
   {
     key: 'maxIncompletePacketBytes',
@@ -146,13 +151,17 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxClientIdBytes', type: { kind: 'int', min: 23, max: 65535 }, default: 1024, doc: 'Longest client id; longer gets CONNACK 0x02.' },
   { key: 'maxTopicBytes', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest topic name or filter, in bytes; longer closes the connection.' },
   { key: 'maxTopicLevels', type: { kind: 'int', min: 1, max: 100 }, default: 100, doc: 'Most levels in a topic name or filter (100 is the ceiling of the Aedes matcher).' },
-  { key: 'maxKeepaliveSeconds', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest Keep Alive a client may ask for; longer gets CONNACK 0x02 (mosquitto max_keepalive).' },
-  { key: 'maxInflightInbound', type: { kind: 'int', min: 0, max: 65535 }, default: 100, doc: 'QoS 2 messages per client received and awaiting PUBREL; past it the client is disconnected (0 = no limit).' },
+  { key: 'maxKeepaliveSeconds', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest Keep Alive a client may ask for: MQTT 3.1.1 gets CONNACK 0x02 beyond it, MQTT 5 is given it as Server Keep Alive (mosquitto max_keepalive).' },
+  { key: 'maxInflightInbound', type: { kind: 'int', min: 0, max: 65535 }, default: 100, doc: 'QoS 2 messages per client received and awaiting PUBREL, advertised to MQTT 5 clients as Receive Maximum; past it the client is disconnected (MQTT 5: DISCONNECT 0x93; 0 = no limit).' },
   { key: 'maxRetainedMessages', type: { kind: 'int', min: 0, max: 100000000 }, default: 100000, doc: 'Retained topics kept; past it a new retained message is delivered but not kept (0 = no limit).' },
   { key: 'maxRetainedBytes', type: { kind: 'int', min: 0, max: 68719476736 }, default: 268435456, doc: 'Payload bytes of all retained messages together; past it a new retained message is delivered but not kept (0 = no limit).' },
   { key: 'maxRetainedPayloadBytes', type: { kind: 'int', min: 0, max: 268435455 }, default: 1048576, doc: 'Largest payload kept as a retained message; a larger one is delivered but not kept (0 = no limit).' },
   { key: 'maxClientOutgoingBytes', type: { kind: 'int', min: 0, max: 1073741824 }, default: 1048576, doc: 'Unsent bytes a subscriber\'s connection may hold; past it QoS 0 messages to that subscriber are dropped (counted as slow_subscriber; 0 = no limit).' },
   { key: 'slowClientTimeoutMs', type: { kind: 'int', min: 0, max: 3600000 }, default: 10000, doc: 'A client whose connection stays unable to take more bytes this long is disconnected (0 = wait for ever).' },
+  { key: 'topicAliasMaximum', type: { kind: 'int', min: 0, max: 65535 }, default: 10, doc: 'MQTT 5 Topic Alias Maximum: topic aliases a client may set towards the broker (a higher alias gets DISCONNECT 0x94; 0 = none, as mosquitto max_topic_alias 10).' },
+  { key: 'sessionExpiryMaxSeconds', type: { kind: 'int', min: 0, max: 4294967295 }, default: 0, doc: 'MQTT 5 Session Expiry Interval cap: a longer requested interval is lowered to it and told to the client in CONNACK (0 = no cap).' },
+  { key: 'maxPendingSessions', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'MQTT 5 sessions (and, separately, delayed wills) waiting for their expiry after a disconnect; past it a session ends at once and a will is sent at once (0 = no limit).' },
+  { key: 'serverKeepAliveSeconds', type: { kind: 'int', min: 0, max: 65535 }, default: 0, doc: 'MQTT 5 Server Keep Alive given to every v5 client in CONNACK, replacing its own (EMQX server_keepalive; 0 = the client chooses, up to maxKeepaliveSeconds).' },
   { key: 'maxQueuedMessages', type: { kind: 'int', min: 0, max: 10000000 }, default: 1000, doc: 'QoS 1/2 messages queued per persistent session; newer ones are dropped (0 = no limit; in-memory store only).' },
   { key: 'maxConnections', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'Open MQTT connections, all listeners together; more are closed at once (0 = no limit).' },
   { key: 'maxConnectRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 1000, doc: 'New MQTT connections per second, all listeners together; more are closed at once (0 = no limit).' },

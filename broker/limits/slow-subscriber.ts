@@ -18,12 +18,48 @@ import type { SecurityCounters } from './counters.js';
  */
 export function provideSlowSubscriber(hooks: BrokerHooks, events: EventEmitter, maxOutgoingBytes: number, counters: SecurityCounters): void {
   hooks.provide('authorizeForward', 'limits.slow-subscriber', (client, packet) => {
+    if (packet.qos !== 0) return packet;
+    const size = wireSize(packet);
+    const pending = pendingOf(client);
     // The write would cross the high-water mark (Aedes would then wait for a drain): drop it instead.
-    if (packet.qos !== 0 || outgoingBytes(client) + wireSize(packet) < maxOutgoingBytes) return packet;
+    if (outgoingBytes(client) + pending.bytes + size < maxOutgoingBytes) {
+      pending.bytes += size;
+      if (!pending.scheduled) {
+        pending.scheduled = true;
+        setImmediate(clearAfterWrites, pending);
+      }
+      return packet;
+    }
     counters.limit('slow_subscriber');
     if (events.listenerCount(DELIVERY_DROPPED) !== 0) events.emit(DELIVERY_DROPPED, client, packet, 'queue_full');
     return null;
   });
+}
+
+/**
+ * Aedes checks a delivery (this step) and writes it one setImmediate later, and it dispatches a whole
+ * socket read of PUBLISHes at once: a burst passes every check before the first write. So the bytes
+ * let through but not written yet count too, until the writes queued with them have run.
+ */
+interface Pending {
+  bytes: number;
+  scheduled: boolean;
+}
+const PENDING = Symbol('rulemq.pendingQos0Bytes');
+
+function pendingOf(client: Client): Pending {
+  const holder = client as Client & { [PENDING]?: Pending };
+  return (holder[PENDING] ??= { bytes: 0, scheduled: false });
+}
+
+/** Runs after the writes queued in the same turn (immediates queued now run on the next turn). */
+function clearAfterWrites(p: Pending): void {
+  setImmediate(clear, p);
+}
+
+function clear(p: Pending): void {
+  p.bytes = 0;
+  p.scheduled = false;
 }
 
 /** An upper bound of the PUBLISH's size on the wire: fixed header (5), topic length (2), topic, payload. */

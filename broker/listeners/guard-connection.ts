@@ -4,8 +4,11 @@ import { PacketGuard, type IncompleteBudget, type PacketInspector } from './pack
 /** What a connection's guard checks beyond packet size and the first packet. */
 export interface GuardExtras {
   inspector: PacketInspector;
-  /** Bytes to send (a CONNACK with a refusal code) before closing for this violation, or null. */
-  replyFor(violation: string): Uint8Array | null;
+  /**
+   * Bytes to send (a CONNACK or, for MQTT 5, a DISCONNECT with a reason code) before closing for this
+   * violation, or null. `chunk` is the chunk that held it (an oversized CONNECT is refused before it is read).
+   */
+  replyFor(violation: string, chunk: Uint8Array): Uint8Array | null;
 }
 
 /**
@@ -42,11 +45,11 @@ export function guardConnection(
     if (violation !== null) {
       closed = true;
       onViolation(violation);
-      const reply = extras?.replyFor(violation) ?? null;
+      const reply = extras?.replyFor(violation, chunk) ?? null;
       if (reply === null) {
         this.destroy();
       } else {
-        // The spec asks for a CONNACK before the close [MQTT-3.1.2-2] [MQTT-3.1.3-9]: flush it, then close.
+        // The spec asks for a CONNACK (or an MQTT 5 DISCONNECT) before the close [MQTT-3.1.2-2] [MQTT-3.1.3-9] [MQTT-4.13.1-1]: flush it, then close.
         const timer = setTimeout(() => this.destroy(), 2000);
         timer.unref();
         this.once('close', () => clearTimeout(timer));

@@ -2,6 +2,7 @@ import type { PacketInspector } from '../listeners/packet-guard.js';
 import { StringFault, checkString } from './utf8.js';
 import { TopicFault, checkTopic } from './topic.js';
 import type { Violation } from './violations.js';
+import { PropertyContext, checkProperties, propertyInfo } from './properties.js';
 
 export interface InspectorLimits {
   /** Longest client id accepted, in bytes (CONNACK 0x02 beyond). */
@@ -10,8 +11,10 @@ export interface InspectorLimits {
   readonly maxTopicBytes: number;
   /** Most levels in a topic name or filter (Aedes' matcher throws past 100). */
   readonly maxTopicLevels: number;
-  /** Longest Keep Alive accepted, in seconds (CONNACK 0x02 beyond, as mosquitto's max_keepalive). */
+  /** Longest Keep Alive accepted from MQTT 3.1/3.1.1 clients, in seconds (CONNACK 0x02 beyond, as mosquitto's max_keepalive). */
   readonly maxKeepaliveSeconds: number;
+  /** Highest Topic Alias an MQTT 5 client may use (DISCONNECT 0x94 beyond) [MQTT-3.3.2-9]. */
+  readonly topicAliasMaximum: number;
 }
 
 /** Called when a configured limit (not a protocol rule) refuses a packet: client_id_length, keepalive, topic_length, topic_levels. */
@@ -34,6 +37,12 @@ const enum Step {
   FilterLen,
   Filter,
   AckId,
+  /** MQTT 5: one byte of a property block's length (a Variable Byte Integer). */
+  PropLen,
+  /** MQTT 5: the property block itself. */
+  Props,
+  /** MQTT 5: the reason code of an acknowledgement, DISCONNECT or AUTH. */
+  Reason,
 }
 
 const enum ConnectFlag {
@@ -57,13 +66,25 @@ type Result = number | Violation;
 export class MqttInspector implements PacketInspector {
   skip = 0;
   private seenConnect = false;
-  private level = 4;
+  private level = 0;
   private type = 0;
   private qos = 0;
   private step = Step.AckId;
   private left = 0; // body bytes not yet asked for
   private strLen = 0;
   private connectFlags = 0;
+  private propContext = PropertyContext.Connect;
+  private propLen = 0;
+  private propMul = 1;
+  private propBytes = 0;
+  private emptyTopic = false;
+  /** The CONNECT has been read to its end (violations after it get DISCONNECT, not CONNACK, in MQTT 5). */
+  connectDone = false;
+
+  /** Protocol level of the CONNECT (3, 4 or 5), 0 until it has been read. */
+  get protocolLevel(): number {
+    return this.seenConnect ? this.level : 0;
+  }
 
   constructor(
     private readonly limits: InspectorLimits,
@@ -96,7 +117,8 @@ export class MqttInspector implements PacketInspector {
       case 7: // PUBCOMP
       case 6: // PUBREL
         if (flags !== (type === 6 ? 2 : 0)) return 'reserved_flags'; // [MQTT-3.6.1-1] [MQTT-2.2.2-2]
-        if (bodyLength !== 2) return 'malformed_packet'; // Remaining Length is 2 (§3.4.1, §3.5.1, §3.6.1, §3.7.1)
+        // Remaining Length is 2 (§3.4.1, §3.5.1, §3.6.1, §3.7.1); MQTT 5 may add a reason code and properties (§3.4.2.1).
+        if (this.level === 5 ? bodyLength < 2 : bodyLength !== 2) return 'malformed_packet';
         this.step = Step.AckId;
         return this.need(2);
       case 8: // SUBSCRIBE
@@ -107,8 +129,17 @@ export class MqttInspector implements PacketInspector {
       case 12: // PINGREQ
       case 14: // DISCONNECT
         if (flags !== 0) return 'reserved_flags'; // [MQTT-3.14.1-1] [MQTT-2.2.2-2]
+        if (type === 14 && this.level === 5 && bodyLength > 0) {
+          // MQTT 5: a reason code, then properties when the Remaining Length is over 1 (§3.14.2.1, §3.14.2.2).
+          this.step = Step.Reason;
+          return this.need(1);
+        }
         if (bodyLength !== 0) return 'malformed_packet'; // Remaining Length is 0 (§3.12.1, §3.14.1)
         return 0;
+      case 15: // AUTH (MQTT 5)
+        // Only after a CONNECT carrying an Authentication Method, which is refused with 0x8C: any AUTH is a Protocol Error [MQTT-4.12.0-1].
+        if (this.level === 5) return 'unexpected_auth';
+        return 'reserved_packet_type';
       case 2: // CONNACK
       case 9: // SUBACK
       case 11: // UNSUBACK
@@ -174,23 +205,51 @@ export class MqttInspector implements PacketInspector {
       }
       case Step.TopicLen: {
         const n = u16(buf, s);
-        if (n === 0) return 'bad_topic_name'; // [MQTT-4.7.3-1]
+        // MQTT 5: an empty topic is allowed when a Topic Alias names it (§3.3.2.1), checked after the properties.
+        if (n === 0 && this.level !== 5) return 'bad_topic_name'; // [MQTT-4.7.3-1]
+        this.emptyTopic = n === 0;
         this.strLen = n;
+        if (n === 0 && this.qos === 0) return this.properties(PropertyContext.Publish); // nothing to read before them
         this.step = Step.Topic;
         return this.need(this.qos > 0 ? n + 2 : n);
       }
       case Step.Topic: {
         const end = s + this.strLen;
-        const fault = checkTopic(buf, s, end, false, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
-        if (fault !== TopicFault.None) return this.topicFault(fault, fault === TopicFault.WildcardInName ? 'wildcard_in_topic_name' : 'bad_topic_name'); // [MQTT-3.3.2-2] [MQTT-1.5.3-1] [MQTT-1.5.3-2]
+        if (this.strLen > 0) {
+          const fault = checkTopic(buf, s, end, false, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
+          if (fault !== TopicFault.None) return this.topicFault(fault, fault === TopicFault.WildcardInName ? 'wildcard_in_topic_name' : 'bad_topic_name'); // [MQTT-3.3.2-2] [MQTT-1.5.3-1] [MQTT-1.5.3-2]
+        }
         if (this.qos > 0 && u16(buf, end) === 0) return 'packet_id_zero'; // [MQTT-2.3.1-1]
+        if (this.level === 5) return this.properties(PropertyContext.Publish);
         return 0; // the payload is skipped
       }
       case Step.SubscribeId:
         if (u16(buf, s) === 0) return 'packet_id_zero'; // [MQTT-2.3.1-1]
-        if (this.left === 0) return 'no_topic_filters'; // [MQTT-3.8.3-3] [MQTT-3.10.3-2]
-        this.step = Step.FilterLen;
-        return this.need(2);
+        if (this.level === 5) return this.properties(this.type === 8 ? PropertyContext.Subscribe : PropertyContext.Unsubscribe);
+        return this.firstFilter();
+      case Step.PropLen: {
+        // One byte of the length's Variable Byte Integer per call: it is 1 to 4 bytes (§1.5.5).
+        const b = buf[s];
+        this.propLen += (b & 0x7f) * this.propMul;
+        this.propMul *= 128;
+        this.propBytes++;
+        if (b & 0x80) {
+          if (this.propBytes === 4) return 'malformed_properties'; // [MQTT-1.5.5-1]
+          return this.need(1);
+        }
+        if (this.propLen === 0) return this.afterProperties();
+        this.step = Step.Props;
+        return this.need(this.propLen);
+      }
+      case Step.Props: {
+        const fault = checkProperties(buf, s, s + len, this.propContext);
+        if (fault !== null) return fault;
+        if (this.propContext === PropertyContext.Publish && propertyInfo.topicAlias > this.limits.topicAliasMaximum) return 'topic_alias_invalid'; // [MQTT-3.3.2-9]
+        return this.afterProperties();
+      }
+      case Step.Reason:
+        if (this.left === 0) return 0; // no properties: the Property Length may be left out (§3.4.2.2.1, §3.14.2.2.1)
+        return this.properties(this.type === 14 ? PropertyContext.Disconnect : this.type === 15 ? PropertyContext.Auth : PropertyContext.Ack);
       case Step.FilterLen: {
         const n = u16(buf, s);
         if (n === 0) return 'bad_topic_filter'; // [MQTT-4.7.3-1]
@@ -202,14 +261,20 @@ export class MqttInspector implements PacketInspector {
         const end = s + this.strLen;
         const fault = checkTopic(buf, s, end, true, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
         if (fault !== TopicFault.None) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
-        if (this.type === 8 && buf[end] > 2) return 'subscribe_bad_qos'; // reserved bits 0, QoS 0..2 [MQTT-3.8.3-4]
+        if (this.type === 8 && this.level === 5) {
+          // Subscription Options: QoS 0..2, No Local, Retain As Published, Retain Handling 0..2, bits 6-7 zero [MQTT-3.8.3-5].
+          const o = buf[end];
+          if ((o & 0xc0) !== 0 || (o & 3) === 3 || (o & 0x30) === 0x30) return 'subscribe_bad_qos';
+        } else if (this.type === 8 && buf[end] > 2) return 'subscribe_bad_qos'; // reserved bits 0, QoS 0..2 [MQTT-3.8.3-4]
         if (this.left === 0) return 0;
         this.step = Step.FilterLen;
         return this.need(2);
       }
       case Step.AckId:
         if (u16(buf, s) === 0) return 'packet_id_zero'; // [MQTT-2.3.1-1]
-        return 0;
+        if (this.left === 0) return 0;
+        this.step = Step.Reason; // MQTT 5: reason code, then properties (§3.4.2.1)
+        return this.need(1);
       default: {
         const never: never = this.step;
         return never;
@@ -226,7 +291,7 @@ export class MqttInspector implements PacketInspector {
     if (!isMqtt && !isMqisdp) return 'bad_protocol_name'; // [MQTT-3.1.2-1]
     // Bit 7 marks a bridge (mosquitto's try_private); mqtt-packet strips it too.
     const level = buf[s + n] & 0x7f;
-    if (level !== (isMqtt ? 4 : 3)) return 'unsupported_protocol_level'; // CONNACK 0x01 then close [MQTT-3.1.2-2]
+    if (isMqtt ? level !== 4 && level !== 5 : level !== 3) return 'unsupported_protocol_level'; // CONNACK 0x01 then close [MQTT-3.1.2-2]
     this.level = level;
     const flags = buf[s + n + 1];
     this.connectFlags = flags;
@@ -234,14 +299,60 @@ export class MqttInspector implements PacketInspector {
     if ((flags & ConnectFlag.Will) === 0 && (flags & (ConnectFlag.WillQos | ConnectFlag.WillRetain)) !== 0) return 'will_flags_without_will'; // [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15]
     if ((flags & ConnectFlag.WillQos) === ConnectFlag.WillQos) return 'will_qos_3'; // [MQTT-3.1.2-14]
     if ((flags & ConnectFlag.User) === 0 && (flags & ConnectFlag.Password) !== 0) return 'password_without_username'; // [MQTT-3.1.2-22]
-    if (u16(buf, s + n + 2) > this.limits.maxKeepaliveSeconds) return this.limit('keepalive', 'keepalive_too_long');
+    // MQTT 5 clients are given a Server Keep Alive instead (broker/mqtt5/keepalive.ts).
+    if (level !== 5 && u16(buf, s + n + 2) > this.limits.maxKeepaliveSeconds) return this.limit('keepalive', 'keepalive_too_long');
+    if (level === 5) return this.properties(PropertyContext.Connect);
     this.step = Step.ClientIdLen;
+    return this.need(2);
+  }
+
+  /** Reads a property block (MQTT 5), then continues where `propContext` says. */
+  private properties(context: PropertyContext): Result {
+    this.propContext = context;
+    this.propLen = 0;
+    this.propMul = 1;
+    this.propBytes = 0;
+    this.step = Step.PropLen;
+    return this.need(1);
+  }
+
+  private afterProperties(): Result {
+    switch (this.propContext) {
+      case PropertyContext.Connect:
+        this.step = Step.ClientIdLen;
+        return this.need(2);
+      case PropertyContext.Will:
+        this.step = Step.WillTopicLen;
+        return this.need(2);
+      case PropertyContext.Publish:
+        // An empty topic needs a Topic Alias to name it [MQTT-3.3.2-8] (§3.3.2.1).
+        if (this.emptyTopic && (this.propLen === 0 || propertyInfo.topicAlias === 0)) return 'bad_topic_name';
+        return 0; // the payload is skipped
+      case PropertyContext.Subscribe:
+      case PropertyContext.Unsubscribe:
+        return this.firstFilter();
+      case PropertyContext.Ack:
+      case PropertyContext.Disconnect:
+      case PropertyContext.Auth:
+        return this.endOfPacket();
+      default: {
+        const never: never = this.propContext;
+        return never;
+      }
+    }
+  }
+
+  private firstFilter(): Result {
+    if (this.left === 0) return 'no_topic_filters'; // [MQTT-3.8.3-3] [MQTT-3.10.3-2]
+    this.step = Step.FilterLen;
     return this.need(2);
   }
 
   private afterClientId(): Result {
     if ((this.connectFlags & ConnectFlag.Will) === 0) return this.afterWill();
-    this.step = Step.WillTopicLen; // Will Flag set: Will Topic and Will Message must follow [MQTT-3.1.2-9]
+    // Will Flag set: (MQTT 5: Will Properties,) Will Topic and Will Message must follow [MQTT-3.1.2-9]
+    if (this.level === 5) return this.properties(PropertyContext.Will);
+    this.step = Step.WillTopicLen;
     return this.need(2);
   }
 
@@ -259,6 +370,7 @@ export class MqttInspector implements PacketInspector {
 
   /** A user name or password present without its flag leaves bytes over [MQTT-3.1.2-18] [MQTT-3.1.2-20]. */
   private endOfPacket(): Result {
+    if (this.type === 1) this.connectDone = true;
     return this.left === 0 ? 0 : 'malformed_packet';
   }
 

@@ -75,7 +75,7 @@ test('a running broker composes every hook from the steps its configuration enab
   const broker = await startTestBroker({ aclFile, maxPublishRate: 100, maxQueuedMessages: 10 }, [rules, spy]);
   try {
     assert.deepEqual(hooksSeen[0].describe(), {
-      preConnect: ['rules.record-connect', 'connect.empty-persistent-id'],
+      preConnect: ['rules.record-connect', 'connect.empty-persistent-id', 'mqtt5.server-keep-alive'],
       authenticate: ['connect.empty-persistent-id', 'auth.credentials'],
       authorizePublish: ['limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
       publish: ['acl.drop-denied'],

@@ -7,6 +7,7 @@ import type { RunningBroker } from '../../broker/index.js';
 import WebSocket from 'ws';
 import { makeTestCerts } from '../support/certs.js';
 import { openSession } from '../security/support/session.js';
+import { PROTOCOLS } from '../support/protocols.js';
 
 describe('protections bare Aedes lacks', () => {
   let broker: RunningBroker;
@@ -34,19 +35,21 @@ describe('protections bare Aedes lacks', () => {
     assert.ok(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="packet_too_large"') >= 1);
   });
 
-  test('accepts a packet just under the limit and delivers it', async () => {
-    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-    const sub = await connectClient(url, { clientId: 'limit-sub' });
-    const pub = await connectClient(url, { clientId: 'limit-pub' });
-    try {
-      await sub.subscribeAsync('limit/t', { qos: 1 });
-      const got = nextMessages(sub);
-      await pub.publishAsync('limit/t', Buffer.alloc(60 * 1024, 0x61), { qos: 1 });
-      assert.equal((await got)[0].payload.length, 60 * 1024);
-    } finally {
-      await endAll(sub, pub);
-    }
-  });
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: accepts a packet just under the limit and delivers it`, async () => {
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      const sub = await connectClient(url, { clientId: `limit-sub-${protocolVersion}`, protocolVersion });
+      const pub = await connectClient(url, { clientId: `limit-pub-${protocolVersion}`, protocolVersion });
+      try {
+        await sub.subscribeAsync('limit/t', { qos: 1 });
+        const got = nextMessages(sub);
+        await pub.publishAsync('limit/t', Buffer.alloc(60 * 1024, 0x61), { qos: 1 });
+        assert.equal((await got)[0].payload.length, 60 * 1024);
+      } finally {
+        await endAll(sub, pub);
+      }
+    });
+  }
 
   test('closes a connection with a malformed remaining length', async () => {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
@@ -85,12 +88,14 @@ describe('protections bare Aedes lacks', () => {
     assert.equal(await closed, 1009); // message too big
   });
 
-  test('the broker keeps serving after all of the above', async () => {
-    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-    const c = await connectClient(url, { clientId: 'still-alive' });
-    assert.equal(c.connected, true);
-    await endAll(c);
-  });
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: the broker keeps serving after all of the above`, async () => {
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      const c = await connectClient(url, { clientId: `still-alive-${protocolVersion}`, protocolVersion });
+      assert.equal(c.connected, true);
+      await endAll(c);
+    });
+  }
 });
 
 describe('memory under oversize declared packets', () => {

@@ -6,6 +6,7 @@ import { httpGet } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
 import { RedisServer } from './redis-server.js';
 import { startNode, type TestNode } from './nodes.js';
+import { PROTOCOLS, persistentSession } from '../support/protocols.js';
 
 // One rule that republishes every matching message once; `counted/#` is also read by subscribers,
 // so a rule run on each node would show up both in the rule metrics and as extra messages.
@@ -41,61 +42,64 @@ describe('three nodes sharing one redis-server', () => {
     await redis?.stop();
   });
 
-  test('a PUBLISH on node B reaches subscribers on nodes A and C at QoS 0, 1 and 2', async () => {
-    const subA = await client(a);
-    const subC = await client(c);
-    await subA.subscribeAsync('x/#', { qos: 2 });
-    await subC.subscribeAsync('x/#', { qos: 2 });
-    const pub = await client(b);
-    const gotA = nextMessages(subA, 3);
-    const gotC = nextMessages(subC, 3);
-    await pub.publishAsync('x/0', 'zero', { qos: 0 });
-    await pub.publishAsync('x/1', 'one', { qos: 1 });
-    await pub.publishAsync('x/2', 'two', { qos: 2 });
-    for (const got of [await gotA, await gotC]) {
-      const sorted = got.map((m) => `${m.topic}=${m.payload}@${m.qos}`).sort();
-      assert.deepEqual(sorted, ['x/0=zero@0', 'x/1=one@1', 'x/2=two@2']);
-    }
-  });
-
-  test('a retained message set through node A is delivered on SUBSCRIBE at node B', async () => {
-    const pub = await client(a);
-    await pub.publishAsync('state/lamp', 'on', { qos: 1, retain: true });
-    const sub = await client(b);
-    const got = nextMessages(sub, 1);
-    await sub.subscribeAsync('state/+', { qos: 1 });
-    assert.deepEqual(await got, [{ topic: 'state/lamp', payload: 'on', retain: true, qos: 1 }]);
-  });
-
-  test('a persistent session moves from node A to node C and gets the messages queued while it was away', async () => {
-    const opts = { clientId: 'mover', clean: false } as const;
-    const first = await client(a, opts);
-    await first.subscribeAsync('queue/#', { qos: 1 });
-    await first.endAsync();
-
-    const pub = await client(b);
-    for (let i = 0; i < 5; i++) await pub.publishAsync(`queue/${i}`, `m${i}`, { qos: 1 });
-
-    // Listen before CONNECT: the queued messages follow the CONNACK at once. Node B acknowledges a
-    // QoS 1 PUBLISH before it has queued it, so some may still be on their way and arrive live:
-    // QoS 1 allows duplicates and another order, so distinct payloads are compared.
-    const second = mqtt.connect(c.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
-    clients.push(second);
-    const got = new Set<string>();
-    second.on('message', (topic, payload) => {
-      if (topic.startsWith('queue/')) got.add(payload.toString());
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    const p = `v${protocolVersion}/`;
+    test(`${label}: a PUBLISH on node B reaches subscribers on nodes A and C at QoS 0, 1 and 2`, async () => {
+      const subA = await client(a, { protocolVersion });
+      const subC = await client(c, { protocolVersion });
+      await subA.subscribeAsync(`${p}x/#`, { qos: 2 });
+      await subC.subscribeAsync(`${p}x/#`, { qos: 2 });
+      const pub = await client(b, { protocolVersion });
+      const gotA = nextMessages(subA, 3);
+      const gotC = nextMessages(subC, 3);
+      await pub.publishAsync(`${p}x/0`, 'zero', { qos: 0 });
+      await pub.publishAsync(`${p}x/1`, 'one', { qos: 1 });
+      await pub.publishAsync(`${p}x/2`, 'two', { qos: 2 });
+      for (const got of [await gotA, await gotC]) {
+        const sorted = got.map((m) => `${m.topic}=${m.payload}@${m.qos}`).sort();
+        assert.deepEqual(sorted, [`${p}x/0=zero@0`, `${p}x/1=one@1`, `${p}x/2=two@2`]);
+      }
     });
-    const connack = new Promise<{ sessionPresent: boolean }>((resolve) => second.once('connect', (p) => resolve(p as { sessionPresent: boolean })));
-    second.connect();
-    assert.equal((await connack).sessionPresent, true);
-    await eventually(() => got.size >= 5, 5000, "the 5 queued messages");
-    assert.deepEqual([...got].sort(), ['m0', 'm1', 'm2', 'm3', 'm4']);
 
-    // The subscription came back with the session: a new message reaches it on node C.
-    const more = nextMessages(second, 1);
-    await pub.publishAsync('queue/late', 'late', { qos: 1 });
-    assert.equal((await more)[0].payload, 'late');
-  });
+    test(`${label}: a retained message set through node A is delivered on SUBSCRIBE at node B`, async () => {
+      const pub = await client(a, { protocolVersion });
+      await pub.publishAsync(`${p}state/lamp`, 'on', { qos: 1, retain: true });
+      const sub = await client(b, { protocolVersion });
+      const got = nextMessages(sub, 1);
+      await sub.subscribeAsync(`${p}state/+`, { qos: 1 });
+      assert.deepEqual(await got, [{ topic: `${p}state/lamp`, payload: 'on', retain: true, qos: 1 }]);
+    });
+
+    test(`${label}: a persistent session moves from node A to node C and gets the messages queued while it was away`, async () => {
+      const opts = { clientId: `mover-${protocolVersion}`, ...persistentSession(protocolVersion) };
+      const first = await client(a, opts);
+      await first.subscribeAsync(`${p}queue/#`, { qos: 1 });
+      await first.endAsync();
+
+      const pub = await client(b, { protocolVersion });
+      for (let i = 0; i < 5; i++) await pub.publishAsync(`${p}queue/${i}`, `m${i}`, { qos: 1 });
+
+      // Listen before CONNECT: the queued messages follow the CONNACK at once. Node B acknowledges a
+      // QoS 1 PUBLISH before it has queued it, so some may still be on their way and arrive live:
+      // QoS 1 allows duplicates and another order, so distinct payloads are compared.
+      const second = mqtt.connect(c.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
+      clients.push(second);
+      const got = new Set<string>();
+      second.on('message', (topic, payload) => {
+        if (topic.startsWith(`${p}queue/`)) got.add(payload.toString());
+      });
+      const connack = new Promise<{ sessionPresent: boolean }>((resolve) => second.once('connect', (p) => resolve(p as { sessionPresent: boolean })));
+      second.connect();
+      assert.equal((await connack).sessionPresent, true);
+      await eventually(() => got.size >= 5, 5000, "the 5 queued messages");
+      assert.deepEqual([...got].sort(), ['m0', 'm1', 'm2', 'm3', 'm4']);
+
+      // The subscription came back with the session: a new message reaches it on node C.
+      const more = nextMessages(second, 1);
+      await pub.publishAsync(`${p}queue/late`, 'late', { qos: 1 });
+      assert.equal((await more)[0].payload, 'late');
+    });
+  }
 
   test('a rule runs once per message cluster-wide: only on the node the device published to', async () => {
     const watcher = await client(c);

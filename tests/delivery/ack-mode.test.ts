@@ -12,6 +12,7 @@ import { RulesPlugin, readPlan } from '../../rules/plugin.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 import type { HStreamAction } from '../../sinks/hstreamdb/sink.js';
 import { SeqDevice } from './device.js';
+import { connectMqtt5 } from '../support/mqtt5-session.js';
 import { STREAM, account, assertStatsInvariant, deliveryRules, settled, startDeliveryBroker } from './support.js';
 
 function withServer(shards: number, fn: (server: HStreamTestServer) => Promise<void>): Promise<void> {
@@ -225,5 +226,20 @@ test('an ACL-denied PUBLISH is acknowledged and dropped before the sink-mode hol
     ok.stop();
     denied.stop();
     await broker.close(2000);
+  }
+}));
+
+test("ack_mode = 'sink': an MQTT 5 client whose write failed is told DISCONNECT 0x89 (Server busy), never PUBACK 0x87", () => withServer(0, async (server) => {
+  const rb = await startDeliveryBroker({ port: server.port, action: { ack_mode: "'sink'" } });
+  try {
+    const { s } = await connectMqtt5(rb.mqttPort, { clientId: 'd5' });
+    s.send({ cmd: 'publish', topic: 'dev/d5/seq', qos: 1, messageId: 1, payload: Buffer.from('{"seq": 0}') });
+    const d = await s.next('disconnect', 10_000);
+    assert.equal(d.reasonCode, 0x89);
+    assert.deepEqual(s.received('puback'), []);
+    assert.equal(await s.waitClosed(), true);
+    assert.equal(server.records(STREAM).length, 0);
+  } finally {
+    await rb.close();
   }
 }));

@@ -6,6 +6,10 @@ import { connectClient, endAll } from '../support/mqtt.js';
 import { httpGet, httpPost, metricValue } from '../support/broker.js';
 import { keyHash } from '../../sinks/hstreamdb/shards.js';
 import { seedRules } from '../support/seed-rules.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 
 describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () => {
@@ -102,6 +106,23 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
       await eventually(() => rule.stats.failedException === failed + 1, 2000, 'failed.exception');
       await new Promise((r) => setTimeout(r, 120));
       assert.equal(server.records('temp_hum').length, count);
+    } finally {
+      await endAll(dev);
+    }
+  });
+
+  test('an MQTT 5 device (MQTT.js and mosquitto_pub -V mqttv5) publishing the seed payload with a User-Property yields the same record', async () => {
+    const count = server.records('temp_hum').length;
+    const dev = await connectClient(rb.mqttUrl, { clientId: 'emqx_v5', protocolVersion: 5 });
+    try {
+      await dev.publishAsync('temp_hum/emqx', '{"temp": "27.5", "hum": "41.8"}', { qos: 1, properties: { userProperties: { site: 'berlin' } } });
+      const port = new URL(rb.mqttUrl).port;
+      await run('mosquitto_pub', ['-V', 'mqttv5', '-h', '127.0.0.1', '-p', port, '-i', 'mosq_v5', '-q', '1', '-t', 'temp_hum/emqx', '-m', '{"temp": "20.1", "hum": "50.2"}', '-D', 'publish', 'user-property', 'site', 'lab']);
+      const records = await server.waitForRecords('temp_hum', count + 2);
+      const byClient = new Map(records.slice(count).map((r) => [r.key, r.value as Record<string, unknown>]));
+      assert.deepEqual({ ...byClient.get('emqx_v5'), up_timestamp: 0 }, { client_id: 'emqx_v5', temp: '27.5', hum: '41.8', up_timestamp: 0 });
+      assert.deepEqual({ ...byClient.get('mosq_v5'), up_timestamp: 0 }, { client_id: 'mosq_v5', temp: '20.1', hum: '50.2', up_timestamp: 0 });
+      assert.equal(server.invalidRecords, 0);
     } finally {
       await endAll(dev);
     }

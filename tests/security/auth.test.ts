@@ -1,5 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { PROTOCOLS } from '../support/protocols.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,15 +67,17 @@ describe('password authentication with anonymous access off', () => {
     assert.deepEqual(await rawConnack(broker, 'a5', {}), { code: 5, closed: true });
   });
 
-  test('MQTT.js sees the same refusals (code 5) and success', async () => {
-    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-    await assert.rejects(connectClient(url, { clientId: 'j1', username: 'alice', password: 'bad' }), (err: { code?: number }) => err.code === 5);
-    await assert.rejects(connectClient(url, { clientId: 'j2', username: 'nobody', password: 'x' }), (err: { code?: number }) => err.code === 5);
-    await assert.rejects(connectClient(url, { clientId: 'j3' }), (err: { code?: number }) => err.code === 5);
-    const ok = await connectClient(url, { clientId: 'j4', username: 'bob', password: 'builder' });
-    assert.equal(ok.connected, true);
-    await endAll(ok);
-  });
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: MQTT.js sees the refusals (${protocolVersion === 5 ? '0x86 bad credentials, 0x87 anonymous' : 'code 5'}) and success`, async () => {
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      await assert.rejects(connectClient(url, { clientId: `j1-${protocolVersion}`, username: 'alice', password: 'bad', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
+      await assert.rejects(connectClient(url, { clientId: `j2-${protocolVersion}`, username: 'nobody', password: 'x', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
+      await assert.rejects(connectClient(url, { clientId: `j3-${protocolVersion}`, protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x87 : 5));
+      const ok = await connectClient(url, { clientId: `j4-${protocolVersion}`, username: 'bob', password: 'builder', protocolVersion });
+      assert.equal(ok.connected, true);
+      await endAll(ok);
+    });
+  }
 
   test('outcomes are counted by result', async () => {
     const text = (await httpGet(broker.ports.http, '/metrics')).text;
@@ -88,17 +91,20 @@ describe('password authentication with anonymous access off', () => {
     const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
     const alice = await connectClient(url, { clientId: 'reload-alice', username: 'alice', password: 'wonderland' });
     const bob = await connectClient(url, { clientId: 'reload-bob', username: 'bob', password: 'builder' });
+    const alice5 = await connectClient(url, { clientId: 'reload-alice5', username: 'alice', password: 'wonderland', protocolVersion: 5 });
     try {
       const aliceClosed = new Promise<void>((resolve) => alice.once('close', () => resolve()));
+      const alice5Told = new Promise<number | undefined>((resolve) => alice5.once('disconnect', (p) => resolve(p.reasonCode)));
       writeFileSync(passwordFile, `${await line('alice', 'changed')}\n${bobLine}\n${await line('carol', 'c')}\n`);
       process.emit('SIGHUP', 'SIGHUP');
       await aliceClosed;
+      assert.equal(await alice5Told, 0x87, 'an MQTT 5 client is told why');
       assert.equal(bob.connected, true, 'an unchanged user stays connected');
       const carol = await connectClient(url, { clientId: 'reload-carol', username: 'carol', password: 'c' });
       await endAll(carol);
       await assert.rejects(connectClient(url, { clientId: 'reload-alice2', username: 'alice', password: 'wonderland' }));
     } finally {
-      await endAll(alice, bob);
+      await endAll(alice, alice5, bob);
     }
   });
 

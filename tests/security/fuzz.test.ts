@@ -7,9 +7,9 @@ import { fuzz, handMadeSessions, recordSessions, mutate, rng } from './support/f
 const SECONDS = Number(process.env.RULEMQ_TEST_FUZZ_SECONDS ?? 4);
 const SEED = Number(process.env.RULEMQ_TEST_FUZZ_SEED ?? 20241126);
 
-/** A normal client round trip: connect, subscribe, publish QoS 1, receive. */
-async function roundTrip(port: number, id: string): Promise<void> {
-  const c = await connectClient(`mqtt://127.0.0.1:${port}`, { clientId: id });
+/** A normal client round trip (MQTT 3.1.1 or 5): connect, subscribe, publish QoS 1, receive. */
+async function roundTrip(port: number, id: string, protocolVersion: 4 | 5 = 4): Promise<void> {
+  const c = await connectClient(`mqtt://127.0.0.1:${port}`, { clientId: id, protocolVersion });
   try {
     await c.subscribeAsync(`alive/${id}`, { qos: 1 });
     const got = nextMessages(c, 1, 5000);
@@ -34,6 +34,7 @@ describe(`seeded mutation fuzz of recorded sessions (${SECONDS} s, seed ${SEED})
   test('the recorded corpus holds real client sessions', () => {
     assert.ok(corpus.length >= 5, `${corpus.length} sessions`);
     assert.ok(corpus.every((s) => s[0] === 0x10), 'every session starts with CONNECT');
+    assert.ok(corpus.filter((s) => s[8] === 5 || s[9] === 5).length >= 3, 'MQTT 5 sessions are in it');
   });
 
   test('mutation is repeatable from the seed', () => {
@@ -52,11 +53,12 @@ describe(`seeded mutation fuzz of recorded sessions (${SECONDS} s, seed ${SEED})
       concurrency: 8,
       corpus,
       checkEvery: 150,
-      check: () => roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n++}`),
+      check: () => roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n}`, n++ % 2 === 0 ? 4 : 5),
     });
     assert.ok(stats.sessions > 50, `only ${stats.sessions} sessions replayed`);
     assert.equal(broker.exitCode(), null, `the broker exited; stderr: ${broker.stderr()}`);
     await roundTrip(broker.ports['mqtt-tcp'], 'fuzz-final');
+    await roundTrip(broker.ports['mqtt-tcp'], 'fuzz-final-v5', 5);
     assert.equal(broker.stderr(), '', 'nothing on stderr (an uncaught exception would print there)');
     const errors = broker.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
     assert.deepEqual(errors, [], 'no error or fatal log lines');

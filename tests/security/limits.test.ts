@@ -7,6 +7,7 @@ import { openSession, type RawSession } from './support/session.js';
 import { ack, connack, connect, levels, publish, subscribe, CONNACK_OK } from './support/packets.js';
 import { TokenBucket } from '../../broker/limits/token-bucket.js';
 import mqtt from 'mqtt';
+import { PROTOCOLS, persistentSession } from '../support/protocols.js';
 
 async function limitHits(broker: RunningBroker, limit: string): Promise<number> {
   return metricValue((await httpGet(broker.ports.http, '/metrics')).text, 'rulemq_limit_hits_total', `limit="${limit}"`);
@@ -70,6 +71,28 @@ describe('size and protocol limits', () => {
     assert.equal(await limitHits(broker, 'inflight_inbound'), 1);
   });
 
+  test('a QoS 2 packet id left half-open by an earlier session is free again for a clean new session (GHSA-p8r9-qf8w-p73r)', async () => {
+    const watcher = await connectClient(`mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`, { clientId: 'reuse-watch' });
+    try {
+      await watcher.subscribeAsync('reuse/t', { qos: 2 });
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => got.push(p.toString()));
+      const first = await connected(broker, 'reuser', { clean: false });
+      first.write(publish('reuse/t', { qos: 2, id: 7, payload: 'first' }));
+      assert.equal((await first.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      first.destroy(); // PUBREL never sent: the exchange stays half open in the session
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await connected(broker, 'reuser'); // clean session: the old exchange is gone [MQTT-3.1.2-6]
+      second.write(publish('reuse/t', { qos: 2, id: 7, payload: 'second' }));
+      assert.equal((await second.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(got, ['first', 'second']);
+      second.destroy();
+    } finally {
+      await endAll(watcher);
+    }
+  });
+
   test('releasing QoS 2 messages frees their slots', async () => {
     const s = await connected(broker, 'qos2-polite');
     for (let id = 1; id <= 6; id++) {
@@ -118,36 +141,38 @@ describe('connection limits', () => {
 });
 
 describe('publish rate', () => {
-  test('a client publishing faster than maxPublishRate is slowed down, and nothing is lost', async () => {
-    const broker = await startTestBroker({ maxPublishRate: 10 });
-    const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-    const sub = await connectClient(url, { clientId: 'rate-sub' });
-    const pub = await connectClient(url, { clientId: 'rate-pub' });
-    try {
-      await sub.subscribeAsync('rate/t', { qos: 1 });
-      const got: number[] = [];
-      let firstAt = 0;
-      const all = new Promise<number>((resolve) => {
-        sub.on('message', (_t, payload) => {
-          if (got.length === 0) firstAt = Date.now();
-          got.push(Number(payload.toString()));
-          if (got.length === 25) resolve(Date.now() - firstAt);
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: a client publishing faster than maxPublishRate is slowed down, and nothing is lost`, async () => {
+      const broker = await startTestBroker({ maxPublishRate: 10 });
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      const sub = await connectClient(url, { clientId: 'rate-sub', protocolVersion });
+      const pub = await connectClient(url, { clientId: 'rate-pub', protocolVersion });
+      try {
+        await sub.subscribeAsync('rate/t', { qos: 1 });
+        const got: number[] = [];
+        let firstAt = 0;
+        const all = new Promise<number>((resolve) => {
+          sub.on('message', (_t, payload) => {
+            if (got.length === 0) firstAt = Date.now();
+            got.push(Number(payload.toString()));
+            if (got.length === 25) resolve(Date.now() - firstAt);
+          });
         });
-      });
-      for (let i = 0; i < 25; i++) pub.publish('rate/t', String(i), { qos: 0 });
-      const spanMs = await all;
-      assert.deepEqual(
-        got,
-        Array.from({ length: 25 }, (_, i) => i),
-      );
-      // A burst of 10, then 10 a second: the last 15 take at least 1.4 s (lower bound only).
-      assert.ok(spanMs >= 1200, `25 messages arrived within ${spanMs} ms`);
-      assert.ok((await limitHits(broker, 'publish_rate')) >= 10);
-    } finally {
-      await endAll(sub, pub);
-      await broker.close(1000);
-    }
-  });
+        for (let i = 0; i < 25; i++) pub.publish('rate/t', String(i), { qos: 0 });
+        const spanMs = await all;
+        assert.deepEqual(
+          got,
+          Array.from({ length: 25 }, (_, i) => i),
+        );
+        // A burst of 10, then 10 a second: the last 15 take at least 1.4 s (lower bound only).
+        assert.ok(spanMs >= 1200, `25 messages arrived within ${spanMs} ms`);
+        assert.ok((await limitHits(broker, 'publish_rate')) >= 10);
+      } finally {
+        await endAll(sub, pub);
+        await broker.close(1000);
+      }
+    });
+  }
 
   test('the token bucket refills at its rate and never holds more than its burst', () => {
     let now = 0;
@@ -171,23 +196,26 @@ describe('queued messages of persistent sessions', () => {
   });
   after(async () => broker.close(1000));
 
-  test('an offline subscriber gets at most maxQueuedMessages when it returns; the rest are counted as dropped', async () => {
-    const first = await connectClient(url, { clientId: 'offline-sub', clean: false });
-    await first.subscribeAsync('queue/offline', { qos: 1 });
-    await first.endAsync();
-    const pub = await connectClient(url, { clientId: 'offline-pub' });
-    for (let i = 0; i < 12; i++) await pub.publishAsync('queue/offline', String(i), { qos: 1 });
-    await endAll(pub);
-    const got: string[] = [];
-    // Listen before connecting: the queue is delivered right after CONNACK.
-    const back = mqtt.connect(url, { clientId: 'offline-sub', clean: false, reconnectPeriod: 0 });
-    back.on('message', (_t, p) => got.push(p.toString()));
-    await new Promise((resolve) => back.once('connect', resolve));
-    await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(got, ['0', '1', '2', '3', '4']);
-    assert.equal(await limitHits(broker, 'queued_messages'), 7);
-    await endAll(back);
-  });
+  for (const { label, protocolVersion } of PROTOCOLS) {
+    test(`${label}: an offline subscriber gets at most maxQueuedMessages when it returns; the rest are counted as dropped`, async () => {
+      const before = await limitHits(broker, 'queued_messages');
+      const first = await connectClient(url, { clientId: `offline-sub-${protocolVersion}`, ...persistentSession(protocolVersion) });
+      await first.subscribeAsync(`queue/offline${protocolVersion}`, { qos: 1 });
+      await first.endAsync();
+      const pub = await connectClient(url, { clientId: 'offline-pub', protocolVersion });
+      for (let i = 0; i < 12; i++) await pub.publishAsync(`queue/offline${protocolVersion}`, String(i), { qos: 1 });
+      await endAll(pub);
+      const got: string[] = [];
+      // Listen before connecting: the queue is delivered right after CONNACK.
+      const back = mqtt.connect(url, { clientId: `offline-sub-${protocolVersion}`, ...persistentSession(protocolVersion), reconnectPeriod: 0 });
+      back.on('message', (_t, p) => got.push(p.toString()));
+      await new Promise((resolve) => back.once('connect', resolve));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(got, ['0', '1', '2', '3', '4']);
+      assert.equal((await limitHits(broker, 'queued_messages')) - before, 7);
+      await endAll(back);
+    });
+  }
 
   test('a connected subscriber that withholds PUBACK gets at most maxQueuedMessages unacknowledged, stays connected, and resumes once it acknowledges', async () => {
     const before = await limitHits(broker, 'queued_messages');

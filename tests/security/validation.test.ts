@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { PropertyContext, checkProperties } from '../../broker/validation/properties.js';
 import { StringFault, checkString } from '../../broker/validation/utf8.js';
 import { TopicFault, checkTopicString, checkTopic } from '../../broker/validation/topic.js';
 import { PacketGuard } from '../../broker/listeners/packet-guard.js';
@@ -7,7 +8,7 @@ import { MqttInspector } from '../../broker/validation/inspector.js';
 import { hex } from './support/session.js';
 import { connect, publish, subscribe, unsubscribe, ack, PINGREQ, levels } from './support/packets.js';
 
-const LIMITS = { maxClientIdBytes: 64, maxTopicBytes: 200, maxTopicLevels: 100, maxKeepaliveSeconds: 3600 };
+const LIMITS = { maxClientIdBytes: 64, maxTopicBytes: 200, maxTopicLevels: 100, maxKeepaliveSeconds: 3600, topicAliasMaximum: 10 };
 
 describe('MQTT string checks on raw bytes', () => {
   const cases: Array<[string, string, StringFault]> = [
@@ -154,4 +155,34 @@ describe('packet guard with the MQTT inspector', () => {
     const g = new PacketGuard(1 << 20);
     assert.equal(g.check(Buffer.concat([connect('c'), publish('a/+'), hex('F0 00')])), null);
   });
+});
+
+describe('MQTT 5 property blocks', () => {
+  const block = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+  const cases: Array<[string, string, PropertyContext, string | null]> = [
+    ['no properties', '', PropertyContext.Publish, null],
+    ['every PUBLISH property once, User Property twice', '01 01 02 0000003C 03 0001 61 08 0001 62 09 0002 0102 23 0001 26 0001 6B 0001 76 26 0001 6B 0001 77', PropertyContext.Publish, null],
+    ['a Will Delay Interval in a Will', '18 00000005', PropertyContext.Will, null],
+    ['a Will Delay Interval in a PUBLISH', '18 00000005', PropertyContext.Publish, 'malformed_properties'],
+    ['an unknown identifier', '7F', PropertyContext.Connect, 'malformed_properties'],
+    ['a value cut short', '02 0000', PropertyContext.Publish, 'malformed_properties'],
+    ['a string running past the block', '03 0005 61', PropertyContext.Publish, 'malformed_properties'],
+    ['U+0000 in a string', '03 0001 00', PropertyContext.Publish, 'malformed_properties'],
+    ['Session Expiry Interval twice', '11 00000001 11 00000002', PropertyContext.Connect, 'duplicate_property'],
+    ['Request Problem Information 2', '17 02', PropertyContext.Connect, 'bad_property_value'],
+    ['Maximum Packet Size 0', '27 00000000', PropertyContext.Connect, 'bad_property_value'],
+    ['Topic Alias 0', '23 0000', PropertyContext.Publish, 'topic_alias_zero'],
+    ['a Subscription Identifier in a PUBLISH', '0B 05', PropertyContext.Publish, 'publish_subscription_identifier'],
+    ['a Subscription Identifier of 268435455 in a SUBSCRIBE', '0B FFFFFF7F', PropertyContext.Subscribe, null],
+    ['a Subscription Identifier of 0 in a SUBSCRIBE', '0B 00', PropertyContext.Subscribe, 'bad_property_value'],
+    ['a five-byte Subscription Identifier', '0B FFFFFFFF01', PropertyContext.Subscribe, 'malformed_properties'],
+    ['a Reason String in an acknowledgement', '1F 0002 6F6B', PropertyContext.Ack, null],
+    ['a Reason String in a SUBSCRIBE', '1F 0002 6F6B', PropertyContext.Subscribe, 'malformed_properties'],
+  ];
+  for (const [what, hex, context, expected] of cases) {
+    test(`${what}: ${expected ?? 'accepted'}`, () => {
+      const b = block(hex);
+      assert.equal(checkProperties(b, 0, b.length, context), expected);
+    });
+  }
 });

@@ -10,7 +10,11 @@ export const connectCases: HostileCase[] = [
   { name: 'MQTT 3.1 with a 24-character client id gets CONNACK 0x02', spec: 'MQTT 3.1 §3.1 (1-23 characters)', connect: false, steps: [send(connect('x'.repeat(24), { protocol: { name: 'MQIsdp', level: 3 } })), expect(connack(2))], end: 'closed' },
   { name: 'protocol level 2 gets CONNACK 0x01', spec: 'MQTT-3.1.2-2', connect: false, steps: [send(hex('10 0D 0004 4D515454 02 02 000A 0001 70')), expect(connack(1))], end: 'closed' },
   { name: 'protocol level 6 gets CONNACK 0x01', spec: 'MQTT-3.1.2-2', connect: false, steps: [send(hex('10 0D 0004 4D515454 06 02 000A 0001 70')), expect(connack(1))], end: 'closed' },
-  { name: 'protocol level 5 (MQTT 5) gets CONNACK 0x01', spec: 'MQTT-3.1.2-2', connect: false, steps: [send(hex('10 0E 0004 4D515454 05 02 000A 00 0001 70')), expect(connack(1))], end: 'closed' },
+  // MQTT 5 CONNECTs with bad properties: the refusal is an MQTT 5 CONNACK (flags, reason code, no properties) [MQTT-4.13.1-1].
+  { name: 'MQTT 5 CONNECT with an unknown property id gets CONNACK 0x81', spec: 'MQTT-2.2.2', connect: false, steps: [send(hex('10 0F 0004 4D515454 05 02 000A 01 7F 0001 70')), expect(hex('20 03 00 81 00'))], end: 'closed' },
+  { name: 'MQTT 5 CONNECT with Session Expiry Interval twice gets CONNACK 0x82', spec: 'MQTT-2.2.2', connect: false, steps: [send(hex('10 18 0004 4D515454 05 02 000A 0A 1100000000 1100000000 0001 70')), expect(hex('20 03 00 82 00'))], end: 'closed' },
+  { name: 'MQTT 5 CONNECT with Receive Maximum 0 gets CONNACK 0x82', spec: 'MQTT-3.1.2', connect: false, steps: [send(hex('10 11 0004 4D515454 05 02 000A 03 210000 0001 70')), expect(hex('20 03 00 82 00'))], end: 'closed' },
+  { name: 'MQTT 5 CONNECT whose property length runs past the packet gets CONNACK 0x81', spec: 'MQTT-2.2.2', connect: false, steps: [send(hex('10 0F 0004 4D515454 05 02 000A 09 7F 0001 70')), expect(hex('20 03 00 81 00'))], end: 'closed' },
   { name: "'MQIsdp' with level 4 gets CONNACK 0x01", spec: 'MQTT-3.1.2-2', connect: false, steps: [send(hex('10 0F 0006 4D5149736470 04 02 000A 0001 70')), expect(connack(1))], end: 'closed' },
   { name: "'MQTT' with level 3 gets CONNACK 0x01", spec: 'MQTT-3.1.2-2', connect: false, steps: [send(hex('10 0D 0004 4D515454 03 02 000A 0001 70')), expect(connack(1))], end: 'closed' },
   { name: "protocol name 'MQTU' closes", spec: 'MQTT-3.1.2-1', connect: false, steps: [send(hex('10 0D 0004 4D515455 04 02 000A 0001 70'))], end: 'closed' },

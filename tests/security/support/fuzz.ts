@@ -7,6 +7,7 @@
 import net from 'node:net';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
+import mqttPacket from 'mqtt-packet';
 import { connect, publish, subscribe, unsubscribe, ack, PINGREQ } from './packets.js';
 
 /** mulberry32: small, fast, good enough to make runs repeatable from a seed. */
@@ -69,6 +70,23 @@ export async function recordSessions(brokerPort: number): Promise<Buffer[]> {
     await a.publishAsync('rec/retained', '', { qos: 0, retain: true });
     await a.endAsync();
     await b.endAsync();
+    // MQTT 5 sessions: properties on CONNECT, will, PUBLISH, SUBSCRIBE (options, identifiers), topic aliases.
+    const c = await mqtt.connectAsync(url, {
+      ...opts,
+      protocolVersion: 5,
+      clientId: 'rec-v5-c',
+      properties: { sessionExpiryInterval: 60, receiveMaximum: 10, maximumPacketSize: 65536, topicAliasMaximum: 5, userProperties: { app: 'rec' } },
+      will: { topic: 'rec/v5/will', payload: Buffer.from('gone'), qos: 1, retain: false, properties: { willDelayInterval: 2, contentType: 'text/plain' } },
+    });
+    const d = await mqtt.connectAsync(url, { ...opts, protocolVersion: 5, clientId: 'rec-v5-d' });
+    await c.subscribeAsync('rec/v5/#', { qos: 2, nl: true, rap: true, rh: 1, properties: { subscriptionIdentifier: 42 } });
+    await d.publishAsync('rec/v5/a', 'with props', { qos: 1, properties: { userProperties: { site: 'x' }, contentType: 'application/json', messageExpiryInterval: 30, responseTopic: 'rec/v5/reply', correlationData: Buffer.from([1, 2]) } });
+    await d.publishAsync('rec/v5/alias', 'first', { qos: 0, properties: { topicAlias: 1 } });
+    await d.publishAsync('', 'second', { qos: 2, properties: { topicAlias: 1 } });
+    await new Promise((r) => setTimeout(r, 100));
+    await c.unsubscribeAsync('rec/v5/#', { properties: { userProperties: { why: 'done' } } });
+    await c.endAsync(false, { reasonCode: 0x04, properties: { sessionExpiryInterval: 0 } });
+    await d.endAsync();
     await Promise.all(pending);
   } finally {
     await new Promise<void>((r) => proxy.close(() => r()));
@@ -82,6 +100,20 @@ export function handMadeSessions(): Buffer[] {
     Buffer.concat([connect('hand-1', { keepalive: 5 }), PINGREQ, publish('h/1', { qos: 2, id: 9 }), ack(0x62, 9), ack(0x40, 3), ack(0x50, 4), ack(0x70, 5), Buffer.from([0xe0, 0x00])]),
     Buffer.concat([connect('hand-2', { protocol: { name: 'MQIsdp', level: 3 }, will: { topic: 'h/will', payload: 'x', qos: 2 } }), subscribe(1, ['h/#', 2], ['+/+', 1]), unsubscribe(2, 'h/#')]),
     Buffer.concat([connect('', { clean: true, username: '', password: Buffer.from([0, 1, 2]) }), publish('h/' + 'l/'.repeat(40) + 'x', { qos: 1, id: 1, payload: Buffer.alloc(2000, 1) })]),
+    // MQTT 5, built with mqtt-packet: acknowledgements with reason codes and properties, AUTH, DISCONNECT with properties.
+    Buffer.concat(
+      [
+        { cmd: 'connect', protocolVersion: 5, clientId: 'hand-5', clean: true, keepalive: 10, properties: { requestProblemInformation: false, requestResponseInformation: true } },
+        { cmd: 'publish', topic: 'h5/t', qos: 2, messageId: 3, payload: Buffer.from('x'), properties: { payloadFormatIndicator: true, topicAlias: 2 } },
+        { cmd: 'pubrel', messageId: 3, reasonCode: 0x92, properties: { reasonString: 'gone' } },
+        { cmd: 'puback', messageId: 4, reasonCode: 0x10 },
+        { cmd: 'pubrec', messageId: 5, reasonCode: 0x80, properties: { reasonString: 'no' } },
+        { cmd: 'pubcomp', messageId: 6, reasonCode: 0 },
+        { cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'h5/#', qos: 1, rh: 2 }], properties: { subscriptionIdentifier: 268435455 } },
+        { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } },
+        { cmd: 'disconnect', reasonCode: 0, properties: { reasonString: 'bye', sessionExpiryInterval: 0 } },
+      ].map((p) => mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 })),
+    ),
   ];
 }
 

@@ -1,0 +1,21 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * `cleanIncoming` for aedes-persistence-redis 11.x, which lacks it: deletes the QoS 2 packets a
+ * client id left awaiting PUBREL (keys `incoming:<encoded client id>:<packet id>`, the store's own
+ * layout), on whichever node they were stored. broker/limits/incoming-qos2.ts calls it when a
+ * session starts clean or ends, so a new session reusing a packet id is not mistaken for a
+ * retransmission of the old one [MQTT-3.1.2-4].
+ */
+export function redisCleanIncoming(db: Redis): (client: { id: string }) => Promise<void> {
+  return async function cleanIncoming(client) {
+    // Glob characters in a client id must match themselves.
+    const pattern = `incoming:${encodeURIComponent(client.id).replace(/[*?[\]\\]/g, '\\$&')}:*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await db.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+      if (keys.length > 0) await db.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  };
+}
