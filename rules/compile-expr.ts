@@ -6,7 +6,8 @@
  * last test (AND/OR are Erlang andalso/orelse: a non-boolean left side raises, the right side is returned as is),
  * and the consumer decides — WHERE/INCASE raise on a non-boolean, CASE WHEN treats it as false.
  */
-import type { CallExpr, CaseExpr, Expr } from '../grammar/ast.js';
+import type { CallExpr, CaseExpr, Expr, NumberLiteral } from '../grammar/ast.js';
+import { float, integer, type RuleNumber } from './functions/numbers.js';
 import { lookupFunction } from './functions/index.js';
 import { compileIot, IOT_FUNCTIONS } from './compile-iot.js';
 import { compilePath, type Ev, type Scope } from './compile-scope.js';
@@ -45,6 +46,7 @@ function alwaysRaises(sc: Scope, e: Expr, reason: string, message: string): Ev {
 export function compileValue(e: Expr, sc: Scope): Ev {
   switch (e.kind) {
     case 'Number':
+      return constant(numberLiteral(e));
     case 'String':
     case 'Bool':
       return constant(e.value);
@@ -110,6 +112,12 @@ export function compileValue(e: Expr, sc: Scope): Ev {
     case 'In':
       return alwaysRaises(sc, e, 'function_clause', 'NOT IN / NOT (x IN ...) always raises in EMQX 5.x; write x != a AND x != b');
   }
+}
+
+/** A literal keeps its kind: `2.0` is a float (boxed), a long integer stays exact. */
+function numberLiteral(e: NumberLiteral): RuleNumber {
+  if (e.isFloat) return float(e.value);
+  return Number.isSafeInteger(e.value) ? e.value : integer(BigInt(e.raw));
 }
 
 function compileCompare(op: CompareOp, left: Expr, right: Expr, sc: Scope, e: Expr): Ev {

@@ -22,11 +22,13 @@ const ERROR_DOCS: Record<keyof typeof FUNCTION_ERROR_CODES, string> = {
 
 /** Deliberate or unavoidable differences from EMQX 5.8.9, each with its reason. */
 export const DIFFERENCES: readonly string[] = [
-  'Integers and floats are both JS numbers, so an integral float is an integer: `str(2.0)` is "2" (EMQX "2.0"), ' +
-    '`is_int(2.0)` is true, `is_float(2.0)` false, `contains(1, [1.0])` true, `term_encode(2.0)` encodes an integer, ' +
-    '`~p` prints 2. Integers beyond 2^53 (and nanosecond timestamps) are approximate; EMQX integers are unbounded.',
-  'Functions that EMQX restricts to floats or integers accept any number where the two cannot be told apart: ' +
-    '`float2str(20, 2)` works (EMQX raises), sprintf `~f` takes integers.',
+  'Integers and floats are kept apart as in EMQX (`str(2.0)` = "2.0", `is_float(6 / 3)`, `1 IN (1.0)` false, ' +
+    'floats print as floats in JSON output and records), with two limits of the payload decoder, which runs for every ' +
+    'message and so only looks for a `.0`: a payload number written with an exponent and an integral value (`1e3`) ' +
+    'reads as an integer unless the payload also contains `.0`, and a payload integer beyond 2^53 loses digits. ' +
+    'json_decode(), SQL literals and function results (nanosecond timestamps included) are exact.',
+  'sprintf `~f`, `~e` and `~g` take integers (EMQX raises); every other function that EMQX restricts to floats or ' +
+    'integers does the same here (`float2str(20, 2)` raises, `abs(2.5)` raises).',
   'Binaries produced by functions (gzip, zip, hexstr2bin, base64_decode, str_utf16_le, term_encode, subbits ' +
     "'bits') are Buffers; everywhere a string is accepted a Buffer is too, read as UTF-8 unless the function is " +
     'byte-oriented. term_decode returns strings for UTF-8 binaries.',
@@ -39,7 +41,7 @@ export const DIFFERENCES: readonly string[] = [
   'Maps of more than 32 keys keep insertion order in json_encode, str, map_keys, map_values, map_to_entries, ' +
     'map_to_redis_hset_args and term_encode; EMQX uses the hash order of large Erlang maps, which cannot be reproduced.',
   'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' +
-    '(EMQX raises), and floats in `~p` follow Erlang\'s shortest form only for non-integral numbers.',
+    '(EMQX raises).',
   'V8\'s Math library can differ from glibc\'s in the last bit for trigonometric and hyperbolic functions.',
   'rtrim(S, Chars) trims the listed characters; EMQX\'s rtrim/2 always raises.',
   'mput with a non-string key raises (EMQX builds a map that cannot be JSON-encoded); mget with a list key returns ' +

@@ -94,6 +94,7 @@ function sArg(a: unknown): string {
 
 function numArg(a: unknown, c: string): number {
   if (typeof a === 'number' && Number.isFinite(a)) return a;
+  if (a instanceof Number || typeof a === 'bigint') return Number(a);
   throw new FormatError(`~${c} expects a number`);
 }
 

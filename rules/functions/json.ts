@@ -6,6 +6,8 @@
  * order in EMQX, which we cannot reproduce; we keep insertion order for them.
  */
 import { BitString } from './bitstring.js';
+import { parseJson } from './json-parse.js';
+import { floatJson, isBoxedFloat } from './numbers.js';
 import { integerText } from './erlang-float.js';
 
 /** Erlang flatmaps (sorted keys) hold at most this many keys; larger maps iterate in hash order. */
@@ -67,6 +69,7 @@ export function emqxJsonEncode(v: unknown): string {
     case 'object': {
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return quote(v.toString('utf8'));
+      if (isBoxedFloat(v)) return floatJson(v.valueOf());
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + emqxJsonEncode(v[i]);
@@ -89,5 +92,5 @@ export function emqxJsonEncode(v: unknown): string {
 
 /** Decodes JSON text (string or UTF-8 bytes); throws SyntaxError on bad JSON. Top-level scalars are allowed. */
 export function jsonDecode(v: string | Buffer): unknown {
-  return JSON.parse(typeof v === 'string' ? v : v.toString('utf8'));
+  return parseJson(typeof v === 'string' ? v : v.toString('utf8'), true);
 }

@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { anyToStr } from './any-to-str.js';
 import { BitString } from './bitstring.js';
+import { float } from './numbers.js';
 import { FLATMAP_MAX_KEYS, compareKeys } from './json.js';
 
 export class TermCodecError extends Error {}
@@ -139,6 +140,10 @@ function writeTerm(w: Writer, v: unknown, depth: number): void {
     case 'object': {
       if (v === null) return writeAtom(w, 'null');
       if (Buffer.isBuffer(v)) return writeBinary(w, v);
+      if (v instanceof Number) {
+        w.u8(NEW_FLOAT_EXT);
+        return w.f64(v.valueOf());
+      }
       if (v instanceof BitString) {
         w.u8(BIT_BINARY_EXT);
         w.u32(v.bytes.length);
@@ -265,13 +270,13 @@ function readTerm(r: Reader, depth: number): unknown {
       r.need(8);
       const v = r.buf.readDoubleBE(r.pos);
       r.pos += 8;
-      return v;
+      return float(v);
     }
     case FLOAT_EXT: {
       const text = r.take(31).toString('latin1').replace(/\0.*$/, '');
       const v = Number(text);
       if (!Number.isFinite(v)) throw new TermCodecError('bad FLOAT_EXT');
-      return v;
+      return float(v);
     }
     case ATOM_EXT:
       return atomValue(r.take(r.u16()).toString('latin1'));
