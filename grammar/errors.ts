@@ -29,6 +29,8 @@ export const SQL_ERROR_CODES = {
   SQL_BAD_EVENT_TOPIC: 'SQL_BAD_EVENT_TOPIC',
   /** A FROM entry that is not a valid MQTT topic filter (`a/#/b`, `a+`, empty). */
   SQL_BAD_TOPIC_FILTER: 'SQL_BAD_TOPIC_FILTER',
+  /** A literal argument every call would reject: a regular expression that is invalid or that RE2 cannot run. */
+  SQL_BAD_ARGUMENT: 'SQL_BAD_ARGUMENT',
   /** Parentheses, lists or CASEs nested so deeply that the parser runs out of stack (a few hundred levels). */
   SQL_TOO_DEEP: 'SQL_TOO_DEEP',
 } as const;

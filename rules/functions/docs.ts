@@ -13,9 +13,10 @@ const ERROR_DOCS: Record<keyof typeof FUNCTION_ERROR_CODES, string> = {
     'An argument has the wrong type or value: what EMQX reports as function_clause, badarg, badarith or a throw. ' +
     'The rule run fails (`failed.exception`); the rule-test API answers 400.',
   FUNC_UNSUPPORTED:
-    'The feature exists in EMQX but not in rulemq: a regular-expression feature with no JavaScript equivalent ' +
-    '(recursion, conditionals, \\K, \\G, inline option changes), a hash algorithm missing from the OpenSSL build, ' +
-    'or `jq` when the jq-web package is not installed.',
+    'The feature exists in EMQX but not in rulemq: a regular-expression feature the linear-time engine (RE2) lacks ' +
+    '(back references, lookahead/lookbehind, recursion, conditionals, \\K, \\G, inline option changes), a hash ' +
+    'algorithm missing from the OpenSSL build, or `jq` when the jq-web package is not installed. A literal pattern ' +
+    'that cannot run fails the rule at load (SQL_BAD_ARGUMENT, with its position).',
   FUNC_JQ_ERROR: 'A jq program failed to compile, raised an error, got invalid JSON input or timed out.',
   FUNC_DUPLICATE: 'Two category files define the same function name; thrown when the registry module loads.',
 };
@@ -35,9 +36,12 @@ export const DIFFERENCES: readonly string[] = [
   'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character); EMQX ' +
     'works on UTF-8 bytes in a few places (tokens with non-ASCII separators, ascii, ~s field widths, regular ' +
     'expressions without (*UTF8)), which only matters for non-ASCII text.',
-  'Regular expressions are PCRE patterns translated to JavaScript: possessive quantifiers and atomic groups are ' +
-    'approximated by their greedy forms; recursion, conditionals, branch reset, \\G, \\K, \\X, \\C, backtracking ' +
-    'verbs and option changes after the start of the pattern raise FUNC_UNSUPPORTED.',
+  'Regular expressions are PCRE patterns run by RE2 (re2js), whose matching time is linear in the subject, so a ' +
+    'pattern like `^(a+)+$` cannot stall the broker on a crafted payload (PCRE backtracks). RE2 has no back ' +
+    'references (\\1, \\k<n>, (?P=n)) and no lookahead/lookbehind: those raise FUNC_UNSUPPORTED, as do recursion, ' +
+    'conditionals, branch reset, \\G, \\K, \\X, \\C, backtracking verbs and option changes after the start of the ' +
+    'pattern. Possessive quantifiers and atomic groups run as their greedy forms; PCRE `$` and \\Z (end, or before a ' +
+    'final newline) include that final newline in the match.',
   'Maps of more than 32 keys keep insertion order in json_encode, str, map_keys, map_values, map_to_entries, ' +
     'map_to_redis_hset_args and term_encode; EMQX uses the hash order of large Erlang maps, which cannot be reproduced.',
   'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' +

@@ -1,38 +1,43 @@
-/** regex_match / regex_replace / regex_extract over PCRE patterns translated to JS (see regex-translate.ts). */
+/**
+ * regex_match / regex_replace / regex_extract over PCRE patterns, run by RE2 (re2js): matching takes time linear in
+ * the subject, so a pattern such as `^(a+)+$` cannot stall the broker on a crafted payload. Patterns are translated
+ * from PCRE (regex-translate.ts); what RE2 cannot do raises FUNC_UNSUPPORTED, at load time when the pattern is a
+ * literal (checkPatternLiteral).
+ */
+import { RE2JS } from 're2js';
 import { str } from './args.js';
 import { badArg, RuleFunctionError } from './errors.js';
 import { BadRegexError, translatePcre, UnsupportedRegexError } from './regex-translate.js';
 import type { FunctionDef } from './types.js';
 
-interface Compiled {
-  once: RegExp;
-  global: RegExp;
-}
-
 /** Patterns are usually constants; a small cache avoids re-translating and re-compiling them per message. */
 const CACHE_MAX = 256;
-const cache = new Map<string, Compiled>();
+const cache = new Map<string, RE2JS>();
 const replacementCache = new Map<string, ReplacementPart[]>();
 
-function compile(fn: string, pattern: string): Compiled {
+function compile(fn: string, pattern: string): RE2JS {
   const hit = cache.get(pattern);
   if (hit !== undefined) return hit;
-  let compiled: Compiled;
+  let compiled: RE2JS;
   try {
-    const { source, flags } = translatePcre(pattern);
-    compiled = { once: new RegExp(source, flags), global: new RegExp(source, flags + 'g') };
+    const t = translatePcre(pattern);
+    compiled = RE2JS.compile(t.source, (t.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) | (t.multiline ? RE2JS.MULTILINE : 0));
   } catch (e) {
-    if (e instanceof UnsupportedRegexError) {
-      throw new RuleFunctionError('FUNC_UNSUPPORTED', fn, `regular expression feature not supported: ${e.message}`, {
-        cause: e,
-      });
+    const at = e instanceof UnsupportedRegexError || e instanceof BadRegexError ? ` (at offset ${e.offset})` : '';
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof UnsupportedRegexError || /unsupported|invalid escape|invalid named capture/i.test(message)) {
+      throw new RuleFunctionError('FUNC_UNSUPPORTED', fn, `regular expression feature not supported: ${message}${at}`, { cause: e });
     }
-    const reason = e instanceof BadRegexError || e instanceof SyntaxError ? e.message : String(e);
-    throw badArg(fn, `invalid regular expression: ${reason}`, e);
+    throw badArg(fn, `invalid regular expression: ${message}${at}`, e);
   }
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
   cache.set(pattern, compiled);
   return compiled;
+}
+
+/** Load-time check of a literal pattern: throws the RuleFunctionError that every run would throw. */
+export function checkPatternLiteral(fn: string, pattern: string): void {
+  compile(fn, pattern);
 }
 
 /** Text or a capture group number (0 = the whole match). */
@@ -72,7 +77,7 @@ export const regexFunctions: FunctionDef[] = [
     name: 'regex_match',
     minArity: 2,
     maxArity: 2,
-    impl: (s, re) => compile('regex_match', str('regex_match', re, 'pattern')).once.test(str('regex_match', s)),
+    impl: (s, re) => compile('regex_match', str('regex_match', re, 'pattern')).matcher(str('regex_match', s)).find(),
     doc:
       "regex_match(S, Regex): true if the PCRE pattern matches anywhere in S (use ^...$ to anchor). " +
       "regex_match('123', '^\\d+$') = true.",
@@ -82,19 +87,22 @@ export const regexFunctions: FunctionDef[] = [
     minArity: 3,
     maxArity: 3,
     impl: (s, re, rep) => {
-      const { global } = compile('regex_replace', str('regex_replace', re, 'pattern'));
+      const re2 = compile('regex_replace', str('regex_replace', re, 'pattern'));
       const parts = parseReplacement(str('regex_replace', rep, 'replacement'));
-      return str('regex_replace', s).replace(global, (...m: unknown[]) => {
-        let out = '';
+      const subject = str('regex_replace', s);
+      const m = re2.matcher(subject);
+      const groups = m.groupCount();
+      let out = '';
+      let last = 0;
+      while (m.find()) {
+        out += subject.slice(last, m.start());
         for (const p of parts) {
           if (typeof p === 'string') out += p;
-          else {
-            const g = m[p];
-            if (typeof g === 'string') out += g;
-          }
+          else if (p <= groups) out += m.group(p) ?? '';
         }
-        return out;
-      });
+        last = m.end();
+      }
+      return out + subject.slice(last);
     },
     doc:
       "regex_replace(S, Regex, Replacement): replaces every match. In Replacement & is the whole match, \\N (or " +
@@ -105,10 +113,10 @@ export const regexFunctions: FunctionDef[] = [
     minArity: 2,
     maxArity: 2,
     impl: (s, re) => {
-      const m = compile('regex_extract', str('regex_extract', re, 'pattern')).once.exec(str('regex_extract', s));
-      if (m === null) return [];
+      const m = compile('regex_extract', str('regex_extract', re, 'pattern')).matcher(str('regex_extract', s));
+      if (!m.find()) return [];
       const groups: string[] = [];
-      for (let i = 1; i < m.length; i++) groups.push(m[i] ?? '');
+      for (let i = 1; i <= m.groupCount(); i++) groups.push(m.group(i) ?? '');
       return groups;
     },
     doc:
