@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { anyToStr } from './any-to-str.js';
 import { BitString } from './bitstring.js';
+import { decompressLimit } from './compression.js';
 import { float } from './numbers.js';
 import { FLATMAP_MAX_KEYS, compareKeys } from './json.js';
 
@@ -339,8 +340,11 @@ export function binaryToTerm(b: Buffer): unknown {
     r.pos = 2;
     const size = r.u32();
     let inflated: Buffer;
+    const max = decompressLimit().maxOutputLength ?? Infinity;
+    // The header states the size: refuse before inflating anything when it is past the ceiling.
+    if (size > max) throw new TermCodecError(`compressed term of ${size} bytes exceeds ${max} bytes (the maxDecompressedBytes setting)`);
     try {
-      inflated = inflateSync(b.subarray(6));
+      inflated = inflateSync(b.subarray(6), { maxOutputLength: Math.max(1, size) });
     } catch (e) {
       throw new TermCodecError(`bad compressed term: ${(e as Error).message}`);
     }
