@@ -29,8 +29,8 @@ import { Scope, type CompileEnv, type EvalState, type Ev, type SqlWarning } from
 import { compileForeachFields, compileSelectFields, mergedObject } from './compile-select.js';
 import type { EvalContext } from './context.js';
 import { RuleEvalError, SqlRuntimeError, type RuleClause } from './errors.js';
-import { eventByTopic, isEventTopic } from './events/index.js';
-import { isValidTopicFilter } from './topic-match.js';
+import { eventByTopic, EVENTS, isEventTopic } from './events/index.js';
+import { isValidTopicFilter, topicMatches } from './topic-match.js';
 
 export type { SqlWarning } from './compile-scope.js';
 
@@ -63,17 +63,35 @@ export interface CompiledRule {
   readonly ast: Statement;
 }
 
+/**
+ * An event FROM with MQTT wildcards (`$events/#`, `$events/+`; `+` takes a whole level, as in any filter) stands
+ * for every event whose topic it matches. EMQX does the same: its rule tester matches the event topic against FROM
+ * with emqx_topic:match_any (emqx_rule_sqltester:test/1) and its runtime looks rules up in a topic index
+ * (emqx_rule_events:apply_event/3 -> emqx_rule_engine:get_rules_for_topic/1). message_publish is not among them.
+ */
+function eventTypesMatching(filter: string): string[] {
+  return EVENTS.filter((e) => e.topic !== null && topicMatches(filter, e.topic)).map((e) => e.eventType);
+}
+
 function checkFrom(ast: Statement, pos: PositionMapper): string[] {
   const types: string[] = [];
   for (const f of ast.from) {
-    let type: string;
-    if (isEventTopic(f.topic)) {
+    let matched: string[];
+    if (isEventTopic(f.topic) && (f.topic.includes('#') || f.topic.includes('+'))) {
+      if (!isValidTopicFilter(f.topic)) {
+        throw pos.error('SQL_BAD_TOPIC_FILTER', f.range, `'${f.topic}' is not a valid MQTT topic filter`, { found: f.topic });
+      }
+      matched = eventTypesMatching(f.topic);
+      if (matched.length === 0) {
+        throw pos.error('SQL_BAD_EVENT_TOPIC', f.range, `'${f.topic}' matches no event topic`, { found: f.topic });
+      }
+    } else if (isEventTopic(f.topic)) {
       const ev = eventByTopic(f.topic);
       if (ev === undefined) {
         const hint = f.topic === '$events/message_publish' ? ' (publish rules use a topic filter: FROM "t/#")' : '';
         throw pos.error('SQL_BAD_EVENT_TOPIC', f.range, `unknown event topic '${f.topic}'${hint}`, { found: f.topic });
       }
-      type = ev.eventType;
+      matched = [ev.eventType];
     } else {
       if (!isValidTopicFilter(f.topic)) {
         throw pos.error(
@@ -83,9 +101,9 @@ function checkFrom(ast: Statement, pos: PositionMapper): string[] {
           { found: f.topic },
         );
       }
-      type = 'message_publish';
+      matched = ['message_publish'];
     }
-    if (!types.includes(type)) types.push(type);
+    for (const type of matched) if (!types.includes(type)) types.push(type);
   }
   return types;
 }

@@ -22,6 +22,8 @@ describe('compile-time errors', () => {
     { sql: 'SELECT * FROM "t/#",\n  "$events/message_publish"', code: 'SQL_BAD_EVENT_TOPIC', line: 2, column: 3, message: /topic filter/ },
     { sql: "SELECT * FROM '$events/sys/alarm_activated'", code: 'SQL_BAD_EVENT_TOPIC', line: 1, column: 15 },
     { sql: 'SELECT * FROM "a/#/b"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
+    { sql: 'SELECT * FROM "$events/nothing/#"', code: 'SQL_BAD_EVENT_TOPIC', line: 1, column: 15, message: /matches no event/ },
+    { sql: 'SELECT * FROM "$events/#/x"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     { sql: 'SELECT * FROM "a+"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     { sql: 'SELECT * FROM ""', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     // A literal pattern is compiled at load: one that could never run fails there, at the pattern.

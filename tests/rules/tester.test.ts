@@ -53,6 +53,15 @@ describe('rule_test: 200', () => {
     });
   });
 
+  it('matches event topics against FROM filters with wildcards (emqx_rule_sqltester:test/1, emqx_topic:match_any)', () => {
+    const connected = { event_type: 'client_connected', clientid: 'abc' };
+    assert.deepEqual(testRule({ sql: 'SELECT clientid, event FROM "$events/#"', context: connected }), { status: 200, body: { clientid: 'abc', event: 'client.connected' } });
+    assert.deepEqual(testRule({ sql: 'SELECT event FROM "$events/+"', context: { event_type: 'message_dropped' } }), { status: 200, body: { event: 'message.dropped' } });
+    // A publish context is matched by its own topic, which "$events/#" does not match; "#" never matches "$events/...".
+    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "$events/#"', context: { topic: 't/1' } }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "#"', context: connected }), NOT_MATCH);
+  });
+
   it('runs event rules: the event topic must be in FROM', () => {
     assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "$events/client_connected"', context: { event_type: 'client_connected', clientid: 'abc' } }), {
       status: 200,
