@@ -41,6 +41,7 @@ function badRequest(message: string): RuleTestResponse {
 export function toRuleTestValue(v: unknown): unknown {
   if (v === undefined) return 'undefined';
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (typeof v === 'symbol') return v.description; // an atom prints its name
   if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : String(v);
   if (v instanceof Number) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');

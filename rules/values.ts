@@ -7,6 +7,7 @@
  * Numbers follow functions/numbers.ts: integers are integral JS numbers (bigint past 2^53), floats are non-integral
  * JS numbers or boxed (2.0). Arithmetic keeps the kind: a float operand or `/` gives a float, integers stay exact.
  */
+import { atomText } from './functions/atom.js';
 import { lookupFunction } from './functions/index.js';
 import { float, integer, isBoxedFloat, isNumber, toBigInt, toDouble, type RuleNumber } from './functions/numbers.js';
 import { raise } from './errors.js';
@@ -50,6 +51,7 @@ function rank(v: unknown): number {
       return 0;
     case 'boolean':
     case 'undefined':
+    case 'symbol':
       return 1;
     case 'string':
       return 9;
@@ -65,7 +67,7 @@ function rank(v: unknown): number {
 }
 
 function atomName(v: unknown): string {
-  return v === null ? 'null' : String(v);
+  return v === null ? 'null' : typeof v === 'symbol' ? atomText(v) : String(v);
 }
 
 /** Compares two strings in UTF-8 byte order (= code point order), which JS `<` gets wrong for astral characters. */
@@ -202,7 +204,7 @@ export function binaryToNumber(v: string | Uint8Array): number {
 }
 
 function isAtom(v: unknown): boolean {
-  return typeof v === 'boolean' || v === null;
+  return typeof v === 'boolean' || v === null || typeof v === 'symbol';
 }
 
 /** The comparison operators of rule SQL. */

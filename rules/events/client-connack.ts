@@ -1,5 +1,6 @@
 /** `$events/client_connack`: the broker answered a CONNECT (reason_code success, not_authorized...). */
 import { EXAMPLE_NODE, exampleProps, now } from './common.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientConnack: EventDescriptor = {
@@ -16,7 +17,7 @@ export const clientConnack: EventDescriptor = {
   ],
   defaults: () => ({
     event: 'client.connack',
-    reason_code: 'success',
+    reason_code: atom('success'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
     peername: '192.168.0.10:56431',

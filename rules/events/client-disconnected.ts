@@ -1,5 +1,6 @@
 /** `$events/client_disconnected`: a client connection ended (normal, kicked, keepalive_timeout, takenover...). */
 import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, now } from './common.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientDisconnected: EventDescriptor = {
@@ -13,7 +14,7 @@ export const clientDisconnected: EventDescriptor = {
   allowedContextFields: ['clientid', 'username', 'reason', 'peername', 'sockname', 'disconnected_at'],
   defaults: () => ({
     event: 'client.disconnected',
-    reason: 'normal',
+    reason: atom('normal'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
     peername: '192.168.0.10:56431',

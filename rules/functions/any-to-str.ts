@@ -1,6 +1,7 @@
 /**
  * `emqx_utils_conv:bin/1`, the conversion behind str/1, concat, join_to_string and the `+` string operator.
  */
+import { atomText } from './atom.js';
 import { BitString } from './bitstring.js';
 import { floatToDecimalsCompact, numberToText } from './erlang-float.js';
 import { emqxJsonEncode } from './json.js';
@@ -28,6 +29,8 @@ export function anyToStr(v: unknown): string {
       return v ? 'true' : 'false';
     case 'undefined':
       return 'undefined';
+    case 'symbol':
+      return atomText(v);
     case 'object':
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return v.toString('utf8');

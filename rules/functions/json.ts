@@ -5,6 +5,7 @@
  * come out in REVERSE sorted key order: `{"a":1,"b":2}` encodes as `{"b":2,"a":1}`. Larger maps come out in hash
  * order in EMQX, which we cannot reproduce; we keep insertion order for them.
  */
+import { atomText } from './atom.js';
 import { BitString } from './bitstring.js';
 import { parseJson } from './json-parse.js';
 import { floatJson, isBoxedFloat } from './numbers.js';
@@ -66,6 +67,8 @@ export function emqxJsonEncode(v: unknown): string {
       return '"undefined"';
     case 'bigint':
       return v.toString();
+    case 'symbol':
+      return quote(atomText(v));
     case 'object': {
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return quote(v.toString('utf8'));

@@ -98,6 +98,8 @@ export function ruleJson(v: unknown, undefinedText = '"undefined"'): string {
       return v ? 'true' : 'false';
     case 'undefined':
       return undefinedText;
+    case 'symbol':
+      return JSON.stringify(v.description ?? '');
     case 'object': {
       if (v === null) return 'null';
       if (v instanceof Number) return numberJson(v);

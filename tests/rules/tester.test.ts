@@ -62,6 +62,25 @@ describe('rule_test: 200', () => {
     assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "#"', context: connected }), NOT_MATCH);
   });
 
+  it("fills EMQX's default columns with EMQX's types: atoms stay atoms (emqx_rule_events:columns_with_exam/1)", () => {
+    const rows: Array<[string, string]> = [
+      ['message_dropped', 'reason'],
+      ['delivery_dropped', 'reason'],
+      ['client_disconnected', 'reason'],
+      ['client_connack', 'reason_code'],
+    ];
+    const expected: Record<string, string> = { message_dropped: 'no_subscribers', delivery_dropped: 'queue_full', client_disconnected: 'normal', client_connack: 'success' };
+    for (const [type, col] of rows) {
+      const value = expected[type];
+      const sql = `SELECT is_str(${col}) AS s, ${col} = '${value}' AS eq, str(${col}) AS t, ${col} AS v FROM "$events/${type}"`;
+      assert.deepEqual(testRule({ sql, context: { event_type: type } }), { status: 200, body: { s: false, eq: true, t: value, v: value } }, type);
+    }
+    // A value given in the context is a string, as EMQX's API schema makes it.
+    assert.deepEqual(testRule({ sql: 'SELECT is_str(reason) AS s FROM "$events/message_dropped"', context: { event_type: 'message_dropped', reason: 'no_subscribers' } }), { status: 200, body: { s: true } });
+    // EMQX 5.8's string functions refuse atoms (5.10 accepts them).
+    assert.equal(testRule({ sql: 'SELECT upper(reason) AS u FROM "$events/client_disconnected"', context: { event_type: 'client_disconnected' } }).status, 400);
+  });
+
   it('runs event rules: the event topic must be in FROM', () => {
     assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "$events/client_connected"', context: { event_type: 'client_connected', clientid: 'abc' } }), {
       status: 200,
