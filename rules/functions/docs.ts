@@ -33,9 +33,16 @@ export const DIFFERENCES: readonly string[] = [
   'Binaries produced by functions (gzip, zip, hexstr2bin, base64_decode, str_utf16_le, term_encode, subbits ' +
     "'bits') are Buffers; everywhere a string is accepted a Buffer is too, read as UTF-8 unless the function is " +
     'byte-oriented. term_decode returns strings for UTF-8 binaries.',
-  'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character); EMQX ' +
-    'works on UTF-8 bytes in a few places (tokens with non-ASCII separators, ascii, ~s field widths, regular ' +
-    'expressions without (*UTF8)), which only matters for non-ASCII text.',
+  'Regular expressions run on UTF-8 bytes as Erlang\'s re does unless the pattern starts with (*UTF8) or (*UCP): ' +
+    "`regex_match('é', '^.$')` is false, `'^..$'` true, and a match that splits a character returns a binary. " +
+    'Where EMQX fails instead, rulemq keeps a character answer: a pattern with a code point past 0xFF (`\\x{20AC}`) ' +
+    'without (*UTF8) runs on characters (EMQX refuses it), and `\\w`, `\\d`, `\\b` stay ASCII even with (*UCP).',
+  'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character). EMQX works ' +
+    'on UTF-8 bytes in a few places where it then fails or splits a character (tokens with non-ASCII separators, ' +
+    '~s field widths); rulemq keeps the character answer there. ascii(S) returns the first byte as EMQX does.',
+  'The rule tester fills EMQX\'s default columns, with EMQX\'s atoms as atoms (a default `reason` of message_dropped ' +
+    "is the atom no_subscribers: `is_str(reason)` is false, `reason = 'no_subscribers'` true). The `event` column and " +
+    'the columns of live events are strings in rulemq (atoms in EMQX), so `is_str(event)` is true here.',
   'Regular expressions are PCRE patterns run by RE2 (re2js), whose matching time is linear in the subject, so a ' +
     'pattern like `^(a+)+$` cannot stall the broker on a crafted payload (PCRE backtracks). RE2 has no back ' +
     'references (\\1, \\k<n>, (?P=n)) and no lookahead/lookbehind: those raise FUNC_UNSUPPORTED, as do recursion, ' +

@@ -46,6 +46,8 @@ export interface TranslatedRegex {
   source: string;
   ignoreCase: boolean;
   multiline: boolean;
+  /** The pattern asked for characters ((*UTF8), (*UCP), \p{..}); without it Erlang's re matches bytes. */
+  unicode: boolean;
 }
 
 function codeUnitEscape(cp: number): string {
@@ -336,7 +338,6 @@ function translate(pattern: string, at: { i: number }): TranslatedRegex {
       }
     }
   }
-  void unicode; // RE2 matches by code point either way
   at.i = i;
-  return { source: out, ignoreCase, multiline };
+  return { source: out, ignoreCase, multiline, unicode };
 }

@@ -60,11 +60,25 @@ table([
   ['regex_extract', ['Date: 2021-05-20', '(\\d{4})-(\\d{2})-(\\d{2})'], ['2021', '05', '20']],
   ['regex_extract', ['abc', 'b'], []],
   ['regex_extract', ['ab', '(x)?(a)'], ['', 'a']],
+  // Erlang's re runs on UTF-8 bytes unless the pattern says (*UTF8)/(*UCP) (emqx_rule_funcs:regex_match/2 calls
+  // re:run(Str, RE, [global]) with no unicode option): `.` is one byte.
+  ['regex_match', ['é', '^.$'], false],
+  ['regex_match', ['é', '^..$'], true],
+  ['regex_match', ['é', '(*UTF8)^.$'], true],
+  ['regex_match', ['é', '^é$'], true],
+  ['regex_replace', ['héllo', '.', '-'], '------'],
+  ['regex_replace', ['aé', 'é', 'ü'], 'aü'],
+  ['regex_replace', ['héllo', '(*UTF8).', '-'], '-----'],
+  ['regex_extract', ['héllo', 'h(..)'], ['é']],
+  // A match that splits a character returns the bytes, a binary, as Erlang does.
+  ['regex_extract', ['héllo', 'h(.)'], [Buffer.from([0xc3])]],
+  // Past 0xFF without (*UTF8) EMQX's re refuses the pattern; rulemq runs it on characters (documented).
+  ['regex_match', ['€', '^\\x{20AC}$'], true],
 ]);
 
 test('translatePcre maps PCRE-only syntax to RE2 equivalents', () => {
-  assert.deepEqual(translatePcre('(?i)a$'), { source: 'a(?:\\n?\\z)', ignoreCase: true, multiline: false });
-  assert.deepEqual(translatePcre('(?m)a$'), { source: 'a$', ignoreCase: false, multiline: true });
+  assert.deepEqual(translatePcre('(?i)a$'), { source: 'a(?:\\n?\\z)', ignoreCase: true, multiline: false, unicode: false });
+  assert.deepEqual(translatePcre('(?m)a$'), { source: 'a$', ignoreCase: false, multiline: true, unicode: false });
   assert.equal(translatePcre('(?P<year>\\d{4})').source, '(?P<year>\\d{4})');
   assert.equal(translatePcre('[[:space:]]').source, '[\\t\\n\\v\\f\\r ]');
   assert.equal(translatePcre('\\x{20AC}\\A').source, '\\x{20ac}\\A');
