@@ -125,6 +125,12 @@ describe('floats reach the outputs as floats', () => {
     assert.equal(jsonText({ f: new Number(123), z: new Number(-0), i: 123, b: 12345678901234567891n, x: 1.5 }), '{"f":123.0,"z":-0.0,"i":123,"b":12345678901234567891,"x":1.5}');
   });
 
+  it('a record template reaching into a JSON payload string keeps its 2.0', () => {
+    const enc = new RecordEncoder({ recordTemplate: '{"t": ${payload.t}, "n": ${payload.n}}', recordFormat: 'raw', partitionKey: '' });
+    const bytes = enc.encode({ payload: '{"t": 2.0, "n": 2}' });
+    assert.ok(bytes.includes(Buffer.from('{"t":2.0,"n":2}')), bytes.toString('latin1'));
+  });
+
   it('a raw HStreamDB record rendered from a template prints the float as a float', () => {
     const enc = new RecordEncoder({ recordTemplate: '{"t": ${t}, "n": ${n}}', recordFormat: 'raw', partitionKey: '' });
     const row = compileRule('SELECT float(payload.t) AS t, payload.t AS n FROM "t/#"').evaluate(ctxOf({ payload: '{"t": 20}' })) as Record<string, unknown>;
