@@ -113,7 +113,8 @@ export const regexFunctions: FunctionDef[] = [
     impl: (s, re) => {
       const c = compile('regex_match', str('regex_match', re, 'pattern'));
       const subject = str('regex_match', s);
-      return c.re.matcher(c.bytes ? toByteChars(subject) : subject).find();
+      // test() runs RE2's DFA without capture bookkeeping: the cheapest way to an unanchored yes/no.
+      return c.re.test(c.bytes ? toByteChars(subject) : subject);
     },
     doc:
       "regex_match(S, Regex): true if the PCRE pattern matches anywhere in S (use ^...$ to anchor). " +
