@@ -8,8 +8,16 @@
  * must complete a QoS 1 round trip. The run fails (exit 1) on a broker exit, anything on its stderr,
  * an error-level log line, a failed round trip, or an unclean SIGTERM drain. It prints the seed, so a
  * failing run can be repeated.
+ *
+ * The broker runs rules that a hostile payload could turn against it (a catastrophic-backtracking regex, nested
+ * gunzip), and before every live check a client publishes the payloads that would stall them: a ReDoS subject and
+ * a double-gzip bomb. The live check's 5 s round trip fails if either blocks the event loop.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
 import { startBrokerProcess } from '../tests/security/support/broker-process.js';
 import { fuzz, handMadeSessions, recordSessions } from '../tests/security/support/fuzz.js';
@@ -32,6 +40,32 @@ async function roundTrip(port: number, id: string, protocolVersion: 4 | 5 = 4): 
   }
 }
 
+/** Rules that a crafted payload would stall without linear-time regexes and bounded decompression. */
+const HOSTILE_RULES = `
+CREATE RULE fuzz_regex AS
+  SELECT regex_match(payload, '^(a+)+$') AS m, regex_replace(payload, '(x+x+)+y', '-') AS r FROM "#"
+  INTO republish(topic = 'fuzz-out/regex', payload = '\${m}');
+CREATE RULE fuzz_bomb AS
+  SELECT bytesize(gunzip(gunzip(payload))) AS n FROM "#"
+  INTO republish(topic = 'fuzz-out/bomb', payload = '\${n}');
+`;
+
+/** A 33-byte ReDoS subject, a long one, and 64 MiB of zeros gzipped twice (a few hundred bytes). */
+const HOSTILE_PAYLOADS: readonly Buffer[] = [
+  Buffer.from(`${'a'.repeat(32)}b`),
+  Buffer.from('x'.repeat(100_000)),
+  gzipSync(gzipSync(Buffer.alloc(64 * 1024 * 1024))),
+];
+
+async function publishHostile(port: number, id: string): Promise<void> {
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+  try {
+    for (const p of HOSTILE_PAYLOADS) await c.publishAsync('hostile/in', p, { qos: 1 });
+  } finally {
+    await c.endAsync(true);
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -44,7 +78,9 @@ async function main(): Promise<number> {
   const seconds = Number(values.seconds);
   const seed = Number(values.seed);
   const concurrency = Number(values.concurrency);
-  const flags = ['--max-connect-rate', '0', '--connect-timeout-ms', '1000', ...values.flags.split(/\s+/).filter(Boolean)];
+  const rulesFile = join(mkdtempSync(join(tmpdir(), 'rulemq-fuzz-')), 'rules.sql');
+  writeFileSync(rulesFile, HOSTILE_RULES);
+  const flags = ['--max-connect-rate', '0', '--connect-timeout-ms', '1000', '--rules', rulesFile, ...values.flags.split(/\s+/).filter(Boolean)];
   process.stdout.write(`fuzz: ${seconds} s, seed ${seed}, ${concurrency} at once, broker flags: ${flags.join(' ')}\n`);
 
   const broker = await startBrokerProcess(flags);
@@ -63,6 +99,7 @@ async function main(): Promise<number> {
       checkEvery: 200,
       check: async () => {
         try {
+          await publishHostile(broker.ports['mqtt-tcp'], `fuzz-hostile-${n}`);
           await roundTrip(broker.ports['mqtt-tcp'], `fuzz-check-${n}`, n++ % 2 === 0 ? 4 : 5);
         } catch (err) {
           problems.push(`live check failed: ${(err as Error).message}`);

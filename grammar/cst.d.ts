@@ -111,6 +111,8 @@ export interface WhereClauseCstNode extends CstNode {
 export type WhereClauseCstChildren = {
   Where: IToken[];
   condition: ConditionCstNode[];
+  As?: IToken[];
+  ignoredAlias?: NameCstNode[];
 };
 
 export interface ConditionCstNode extends CstNode {
@@ -260,8 +262,8 @@ export interface ArrayLiteralCstNode extends CstNode {
 
 export type ArrayLiteralCstChildren = {
   LBracket: IToken[];
-  valueExpr?: ValueExprCstNode[];
-  Comma?: IToken[];
+  valueExpr?: (ValueExprCstNode)[];
+  Comma?: (IToken)[];
   RBracket: IToken[];
 };
 

@@ -20,6 +20,7 @@ export const SQL_ERROR_CODES = {
   SQL_BAD_ARITY: 'A known function called with too few or too many arguments.',
   SQL_BAD_EVENT_TOPIC: 'A FROM entry under `$events/` that names no known event (message_publish rules use a topic filter instead).',
   SQL_BAD_TOPIC_FILTER: 'A FROM entry that is not a valid MQTT topic filter (`a/#/b`, `a+`, empty).',
+  SQL_BAD_ARGUMENT: 'A literal argument every call would reject: a regular expression that is invalid or that RE2 cannot run.',
   SQL_TOO_DEEP: 'Parentheses, lists or CASEs nested so deeply that the parser runs out of stack (a few hundred levels).',
 } as const;
 

@@ -144,9 +144,14 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  // rulesql also accepts `WHERE cond AS name` (its grammar shares the field rule); the alias means nothing.
   whereClause = this.RULE('whereClause', () => {
     this.CONSUME(T.Where);
     this.SUBRULE(this.condition);
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.SUBRULE(this.name, { LABEL: 'ignoredAlias' });
+    });
   });
 
   condition = this.RULE('condition', () => {
@@ -267,9 +272,17 @@ export class SqlParser extends CstParser {
     this.CONSUME(T.RParen);
   });
 
+  // [a, b] and, as rulesql allows, [a, b, ] (one trailing comma; [,] and [a,,b] stay errors).
   arrayLiteral = this.RULE('arrayLiteral', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.valueExpr) });
+    this.OPTION(() => {
+      this.SUBRULE(this.valueExpr);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.valueExpr);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 

@@ -194,17 +194,15 @@ export class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<Param, 
   }
 
   additive(c: C.AdditiveCstChildren, p: Param): A.Expr {
-    if (!c.ops) return this.v(c.operands[0], p.place);
-    const place = operandPlace(p.place);
-    let e = this.v<A.Expr>(c.operands[0], place);
-    for (let i = 0; i < c.ops.length; i++) {
-      const right = this.v<A.Expr>(c.operands[i + 1], place);
-      e = { kind: 'Binary', op: c.ops[i].image as A.ArithmeticOp, left: e, right, range: this.span(e.range, right.range) };
-    }
-    return e;
+    return this.leftAssociative(c, p);
   }
 
   multiplicative(c: C.MultiplicativeCstChildren, p: Param): A.Expr {
+    return this.leftAssociative(c, p);
+  }
+
+  /** `a op b op c` → ((a op b) op c): the two arithmetic precedence levels share this fold. */
+  private leftAssociative(c: { operands: CstNode[]; ops?: IToken[] }, p: Param): A.Expr {
     if (!c.ops) return this.v(c.operands[0], p.place);
     const place = operandPlace(p.place);
     let e = this.v<A.Expr>(c.operands[0], place);

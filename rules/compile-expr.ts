@@ -6,8 +6,10 @@
  * last test (AND/OR are Erlang andalso/orelse: a non-boolean left side raises, the right side is returned as is),
  * and the consumer decides — WHERE/INCASE raise on a non-boolean, CASE WHEN treats it as false.
  */
-import type { CallExpr, CaseExpr, Expr } from '../grammar/ast.js';
+import type { CallExpr, CaseExpr, Expr, NumberLiteral } from '../grammar/ast.js';
+import { float, integer, type RuleNumber } from '../common/numbers.js';
 import { lookupFunction } from './functions/index.js';
+import { checkPatternLiteral } from './functions/regex.js';
 import { compileIot, IOT_FUNCTIONS } from './compile-iot.js';
 import { compilePath, type Ev, type Scope } from './compile-scope.js';
 import { raise, SqlRuntimeError } from './errors.js';
@@ -45,6 +47,7 @@ function alwaysRaises(sc: Scope, e: Expr, reason: string, message: string): Ev {
 export function compileValue(e: Expr, sc: Scope): Ev {
   switch (e.kind) {
     case 'Number':
+      return constant(numberLiteral(e));
     case 'String':
     case 'Bool':
       return constant(e.value);
@@ -110,6 +113,12 @@ export function compileValue(e: Expr, sc: Scope): Ev {
     case 'In':
       return alwaysRaises(sc, e, 'function_clause', 'NOT IN / NOT (x IN ...) always raises in EMQX 5.x; write x != a AND x != b');
   }
+}
+
+/** A literal keeps its kind: `2.0` is a float (boxed), a long integer stays exact. */
+function numberLiteral(e: NumberLiteral): RuleNumber {
+  if (e.isFloat) return float(e.value);
+  return Number.isSafeInteger(e.value) ? e.value : integer(BigInt(e.raw));
 }
 
 function compileCompare(op: CompareOp, left: Expr, right: Expr, sc: Scope, e: Expr): Ev {
@@ -243,6 +252,21 @@ function wrapFunctionError(name: string, err: unknown): SqlRuntimeError {
   return new SqlRuntimeError('bad_sql_function_argument', text, err);
 }
 
+/** The regular-expression functions: their second argument is a pattern. */
+const PATTERN_FUNCTIONS = new Set(['regex_match', 'regex_replace', 'regex_extract']);
+
+/** A literal pattern is compiled at load: one that cannot run fails the rule's load with its position. */
+function checkLiteralPattern(e: CallExpr, sc: Scope): void {
+  const arg = e.args[1];
+  if (!PATTERN_FUNCTIONS.has(e.name) || arg === undefined || arg.kind !== 'String') return;
+  try {
+    checkPatternLiteral(e.name, arg.value);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw sc.env.pos.error('SQL_BAD_ARGUMENT', arg.range, msg, { found: arg.value });
+  }
+}
+
 function compileCall(e: CallExpr, sc: Scope): Ev {
   if (e.module !== null && !FUNC_MODULES.has(e.module)) {
     throw sc.env.pos.error(
@@ -270,6 +294,7 @@ function compileCall(e: CallExpr, sc: Scope): Ev {
     throw sc.env.pos.error('SQL_UNKNOWN_FUNCTION', e.nameRange, `unknown function '${name}'${hint}`, { found: name });
   }
   checkArity(e, sc, def.minArity, def.maxArity);
+  checkLiteralPattern(e, sc);
   const impl = def.impl;
   const args = e.args.map((a) => compileValue(a, sc));
   switch (args.length) {

@@ -17,6 +17,7 @@ import type { PositionMapper } from '../grammar/positions.js';
 import { payloadJson, payloadText, type EvalContext } from './context.js';
 import type { RuleClause } from './errors.js';
 import { raise } from './errors.js';
+import { parseJson } from '../common/json-parse.js';
 import { own, isProtoName, walk, type CStep, type OrgGetter } from './paths.js';
 import { binaryText, isBinary, isMap } from './values.js';
 
@@ -191,7 +192,7 @@ export function decodePayloadValue(st: EvalState, p: unknown): unknown {
   const ctx = st.ctx;
   if (p === ctx.payload || p === payloadText(ctx)) return payloadJson(ctx);
   try {
-    return JSON.parse(binaryText(p));
+    return parseJson(binaryText(p), true);
   } catch (e) {
     return raise('decode_json_failed', `payload is not valid JSON (${(e as Error).message})`, e);
   }

@@ -28,8 +28,8 @@ import { Scope, type CompileEnv, type EvalState, type Ev, type SqlWarning } from
 import { compileForeachFields, compileSelectFields, mergedObject } from './compile-select.js';
 import type { EvalContext } from './context.js';
 import { RuleEvalError, SqlRuntimeError, type RuleClause } from './errors.js';
-import { eventByTopic, isEventTopic } from './events/index.js';
-import { isValidTopicFilter } from './topic-match.js';
+import { eventByTopic, EVENTS, isEventTopic } from './events/index.js';
+import { isValidTopicFilter, topicMatches } from './topic-match.js';
 
 export type { SqlWarning } from './compile-scope.js';
 
@@ -62,17 +62,35 @@ export interface CompiledRule {
   readonly ast: Statement;
 }
 
+/**
+ * An event FROM with MQTT wildcards (`$events/#`, `$events/+`; `+` takes a whole level, as in any filter) stands
+ * for every event whose topic it matches. EMQX does the same: its rule tester matches the event topic against FROM
+ * with emqx_topic:match_any (emqx_rule_sqltester:test/1) and its runtime looks rules up in a topic index
+ * (emqx_rule_events:apply_event/3 -> emqx_rule_engine:get_rules_for_topic/1). message_publish is not among them.
+ */
+function eventTypesMatching(filter: string): string[] {
+  return EVENTS.filter((e) => e.topic !== null && topicMatches(filter, e.topic)).map((e) => e.eventType);
+}
+
 function checkFrom(ast: Statement, pos: PositionMapper): string[] {
   const types: string[] = [];
   for (const f of ast.from) {
-    let type: string;
-    if (isEventTopic(f.topic)) {
+    let matched: string[];
+    if (isEventTopic(f.topic) && (f.topic.includes('#') || f.topic.includes('+'))) {
+      if (!isValidTopicFilter(f.topic)) {
+        throw pos.error('SQL_BAD_TOPIC_FILTER', f.range, `'${f.topic}' is not a valid MQTT topic filter`, { found: f.topic });
+      }
+      matched = eventTypesMatching(f.topic);
+      if (matched.length === 0) {
+        throw pos.error('SQL_BAD_EVENT_TOPIC', f.range, `'${f.topic}' matches no event topic`, { found: f.topic });
+      }
+    } else if (isEventTopic(f.topic)) {
       const ev = eventByTopic(f.topic);
       if (ev === undefined) {
         const hint = f.topic === '$events/message_publish' ? ' (publish rules use a topic filter: FROM "t/#")' : '';
         throw pos.error('SQL_BAD_EVENT_TOPIC', f.range, `unknown event topic '${f.topic}'${hint}`, { found: f.topic });
       }
-      type = ev.eventType;
+      matched = [ev.eventType];
     } else {
       if (!isValidTopicFilter(f.topic)) {
         throw pos.error(
@@ -82,9 +100,9 @@ function checkFrom(ast: Statement, pos: PositionMapper): string[] {
           { found: f.topic },
         );
       }
-      type = 'message_publish';
+      matched = ['message_publish'];
     }
-    if (!types.includes(type)) types.push(type);
+    for (const type of matched) if (!types.includes(type)) types.push(type);
   }
   return types;
 }
@@ -133,6 +151,55 @@ function compileWhere(where: Statement['where'], sc: Scope): Ev | null {
   return where === null ? null : compileCond(where, sc);
 }
 
+/**
+ * A WHERE or INCASE condition: true passes, false filters the message (or item) out; anything else, or a throw, is
+ * the clause's error (EMQX raises on a non-boolean condition).
+ */
+function passes(cond: Ev, st: EvalState, clause: 'WHERE' | 'INCASE'): boolean {
+  let r: unknown;
+  try {
+    r = cond(st);
+  } catch (e) {
+    fail(clause, e);
+  }
+  if (r === true) return true;
+  if (r === false) return false;
+  return nonBoolean(clause, r);
+}
+
+/** Runs one clause's closure, tagging whatever it throws with the clause. */
+function inClause<T>(clause: RuleClause, f: (st: EvalState) => T, st: EvalState): T {
+  try {
+    return f(st);
+  } catch (e) {
+    return fail(clause, e);
+  }
+}
+
+/**
+ * Wraps a rule body with its evaluation state: one state object per rule is reused; a re-entrant call (a function
+ * evaluating rules) gets its own. The state is cleared after every run so it holds no message.
+ */
+function withState<T>(body: (st: EvalState) => T): (ctx: EvalContext) => T {
+  const shared = newState();
+  let busy = false;
+  return (ctx: EvalContext) => {
+    const st = busy ? newState() : shared;
+    busy = true;
+    try {
+      st.ctx = ctx;
+      return body(st);
+    } finally {
+      st.ctx = EMPTY;
+      st.act = EMPTY;
+      st.sel = EMPTY;
+      st.shadow = null;
+      st.item = undefined;
+      if (st === shared) busy = false;
+    }
+  };
+}
+
 function compileSelect(ast: Extract<Statement, { kind: 'Select' }>, env: CompileEnv): CompiledRule['evaluate'] {
   const selectScope = new Scope({ clause: 'SELECT', env, mode: 'action', fallback: 'columns' });
   const fields = compileSelectFields(ast.fields, selectScope);
@@ -145,43 +212,17 @@ function compileSelect(ast: Extract<Statement, { kind: 'Select' }>, env: Compile
     selPayloadAtom: selectScope.payloadKind === 'atom',
   });
   const where = compileWhere(ast.where, whereScope);
-  const shared = newState();
-  let busy = false;
 
-  return (ctx: EvalContext) => {
-    // One state object per rule is reused; a re-entrant call (a function evaluating rules) gets its own.
-    const st = busy ? newState() : shared;
-    busy = true;
-    try {
-      const out: Record<string, unknown> = {};
-      st.ctx = ctx;
-      st.act = out;
-      try {
-        fields(st);
-      } catch (e) {
-        fail('SELECT', e);
-      }
-      if (where !== null) {
-        st.sel = out;
-        let r: unknown;
-        try {
-          r = where(st);
-        } catch (e) {
-          fail('WHERE', e);
-        }
-        if (r !== true) {
-          if (r === false) return null;
-          nonBoolean('WHERE', r);
-        }
-      }
-      return out;
-    } finally {
-      st.ctx = EMPTY;
-      st.act = EMPTY;
-      st.sel = EMPTY;
-      if (st === shared) busy = false;
+  return withState((st) => {
+    const out: Record<string, unknown> = {};
+    st.act = out;
+    inClause('SELECT', fields, st);
+    if (where !== null) {
+      st.sel = out;
+      if (!passes(where, st, 'WHERE')) return null;
     }
-  };
+    return out;
+  });
 }
 
 function compileForeach(ast: Extract<Statement, { kind: 'Foreach' }>, env: CompileEnv): CompiledRule['evaluate'] {
@@ -201,74 +242,29 @@ function compileForeach(ast: Extract<Statement, { kind: 'Foreach' }>, env: Compi
           ast.doFields,
           new Scope({ clause: 'DO', env, mode: 'action', fallback: 'merged', selKeys, selPayloadAtom, itemKey }),
         );
-  const shared = newState();
-  let busy = false;
 
-  return (ctx: EvalContext) => {
-    const st = busy ? newState() : shared;
-    busy = true;
-    try {
-      const selected: Record<string, unknown> = {};
-      st.ctx = ctx;
-      st.act = selected;
-      st.shadow = null;
-      let collection: unknown[];
-      try {
-        collection = fields(st);
-      } catch (e) {
-        fail('FOREACH', e);
+  return withState((st) => {
+    const selected: Record<string, unknown> = {};
+    st.act = selected;
+    st.shadow = null;
+    const collection = inClause('FOREACH', fields, st);
+    st.sel = selected;
+    st.shadow = null;
+    if (where !== null && !passes(where, st, 'WHERE')) return null;
+    const outputs: Record<string, unknown>[] = [];
+    for (let i = 0; i < collection.length; i++) {
+      st.item = collection[i];
+      if (incase !== null && !passes(incase, st, 'INCASE')) continue;
+      if (doFields === null) {
+        outputs.push(mergedObject(env, st, itemKey));
+      } else {
+        const out: Record<string, unknown> = {};
+        st.act = out;
+        inClause('DO', doFields, st);
+        outputs.push(out);
       }
-      st.sel = selected;
-      st.shadow = null;
-      if (where !== null) {
-        let r: unknown;
-        try {
-          r = where(st);
-        } catch (e) {
-          fail('WHERE', e);
-        }
-        if (r !== true) {
-          if (r === false) return null;
-          nonBoolean('WHERE', r);
-        }
-      }
-      const outputs: Record<string, unknown>[] = [];
-      for (let i = 0; i < collection.length; i++) {
-        st.item = collection[i];
-        if (incase !== null) {
-          let r: unknown;
-          try {
-            r = incase(st);
-          } catch (e) {
-            fail('INCASE', e);
-          }
-          if (r !== true) {
-            if (r === false) continue;
-            nonBoolean('INCASE', r);
-          }
-        }
-        if (doFields === null) {
-          outputs.push(mergedObject(env, st, itemKey));
-        } else {
-          const out: Record<string, unknown> = {};
-          st.act = out;
-          try {
-            doFields(st);
-          } catch (e) {
-            fail('DO', e);
-          }
-          outputs.push(out);
-        }
-      }
-      return outputs;
-    } finally {
-      st.ctx = EMPTY;
-      st.act = EMPTY;
-      st.sel = EMPTY;
-      st.shadow = null;
-      st.item = undefined;
-      if (st === shared) busy = false;
     }
-  };
+    return outputs;
+  });
 }
 

@@ -12,6 +12,7 @@
  * Do not mutate `payload` after the first evaluation; build a new context instead.
  */
 import { SqlRuntimeError } from './errors.js';
+import { parseJson } from '../common/json-parse.js';
 
 /** Cached payload text (string), or UNSET. */
 export const PAYLOAD_TEXT: unique symbol = Symbol('rulemq.payloadText');
@@ -117,7 +118,7 @@ export function payloadJson(ctx: EvalContext): unknown {
     // A payload that is already a map or list (a test context) is used as is, like EMQX's maybe_decode_payload.
     if (text === undefined) return ctx.payload;
     try {
-      j = JSON.parse(text);
+      j = parseJson(text);
     } catch (e) {
       j = new BadJson(e as Error);
     }

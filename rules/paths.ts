@@ -11,6 +11,7 @@
  */
 import type { PathStep } from '../grammar/ast.js';
 import { payloadJsonSoft, payloadText, type EvalContext } from './context.js';
+import { parseJson } from '../common/json-parse.js';
 import { binaryText } from './values.js';
 
 export const KEY = 0;
@@ -73,7 +74,7 @@ function decodeSoft(v: string | Uint8Array, ctx: EvalContext): unknown {
     text = binaryText(v);
   }
   try {
-    return JSON.parse(text);
+    return parseJson(text, true);
   } catch {
     return undefined;
   }

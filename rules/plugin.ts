@@ -6,6 +6,7 @@ import type { Logger } from '../common/logger.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import { errorsOf, formatAll } from './diagnostics.js';
 import { RuleEngine } from './engine.js';
+import { setMaxDecompressedBytes } from './functions/compression.js';
 import { planRules, type RulesPlan } from './load.js';
 import { createSinkHistograms, registerRuleMetrics } from './metrics.js';
 import { buildRuleSet, type RuleSet } from './rule-set.js';
@@ -70,6 +71,7 @@ export class RulesPlugin implements BrokerPlugin {
 
   async attach(ctx: PluginContext): Promise<void> {
     this.ctx = ctx;
+    setMaxDecompressedBytes(ctx.config.maxDecompressedBytes);
     this.engine = new RuleEngine(ctx.config.nodeName, ctx.logger);
     this.engine.attach(ctx.broker, ctx.hooks);
     this.metricsFor = createSinkHistograms(ctx.registry);

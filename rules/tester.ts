@@ -21,6 +21,7 @@ import { createEventContext } from './context.js';
 import { EMQX_CLAUSE_ERROR, RuleEvalError } from './errors.js';
 import { COLUMN_TYPES, eventByType, EVENTS, type EventDescriptor } from './events/index.js';
 import { topicMatches } from './topic-match.js';
+import { ruleJson } from '../common/numbers.js';
 import { isMap } from './values.js';
 
 export interface RuleTestResponse {
@@ -35,7 +36,7 @@ function notMatch(reason: string): RuleTestResponse {
 
 function fromMismatch(from: readonly string[], topic: string, eventTopic: string | null | undefined): string {
   const filters = from.map((f) => JSON.stringify(f)).join(', ');
-  if (eventTopic) return `FROM does not match: the event ${eventTopic} is not among FROM ${filters}`;
+  if (eventTopic) return `FROM does not match: the event ${eventTopic} matches none of FROM ${filters}`;
   if (topic === '') return `FROM does not match: the context has no topic (FROM ${filters})`;
   return `FROM does not match: the context's topic '${topic}' matches none of FROM ${filters}`;
 }
@@ -44,12 +45,16 @@ function badRequest(message: string): RuleTestResponse {
   return { status: 400, body: { code: 'BAD_REQUEST', message } };
 }
 
-/** A value as EMQX's JSON encoder renders it: undefined → "undefined", bytes → UTF-8 text, recursively. */
+/**
+ * A value as EMQX's JSON encoder renders it: undefined → "undefined", bytes → UTF-8 text, recursively. Numbers keep
+ * their kind (a boxed float such as 2.0 and a big integer stay as they are; renderRuleTestJson prints them).
+ */
 export function toRuleTestValue(v: unknown): unknown {
   if (v === undefined) return 'undefined';
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (typeof v === 'symbol') return v.description; // an atom prints its name
   if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : String(v);
-  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Number) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   if (Array.isArray(v)) return v.map(toRuleTestValue);
   if (typeof v === 'object') {
@@ -62,9 +67,9 @@ export function toRuleTestValue(v: unknown): unknown {
   return 'undefined';
 }
 
-/** JSON text of a rule output as rule_test returns it (see toRuleTestValue). */
+/** JSON text of a rule output as rule_test returns it (see toRuleTestValue): floats print as floats (2.0). */
 export function renderRuleTestJson(value: unknown): string {
-  return JSON.stringify(toRuleTestValue(value));
+  return ruleJson(toRuleTestValue(value));
 }
 
 function typeError(field: string, expected: string, got: unknown): string {
@@ -126,6 +131,17 @@ function evalErrorMessage(e: RuleEvalError): string {
  * input; unexpected internal errors are rethrown.
  */
 export function testRule(body: unknown): RuleTestResponse {
+  try {
+    return runTest(body);
+  } catch (e) {
+    // JSON.stringify, JSON.parse's callers and our own recursive walks run out of stack on absurd nesting: that is
+    // the request's fault, not the server's.
+    if (e instanceof RangeError) return badRequest(`the request or the rule's output is nested too deeply to process (${e.message})`);
+    throw e;
+  }
+}
+
+function runTest(body: unknown): RuleTestResponse {
   if (!isMap(body)) return badRequest('the request body must be a JSON object with "sql" and "context"');
   for (const k of Object.keys(body)) {
     if (k !== 'sql' && k !== 'context') return badRequest(`unknown field '${k}' (expected "sql" and "context")`);
@@ -172,5 +188,7 @@ export function testRule(body: unknown): RuleTestResponse {
     throw e;
   }
   if (out === null) return notMatch('WHERE is false for this context');
-  return { status: 200, body: toRuleTestValue(out) };
+  const value = toRuleTestValue(out);
+  renderRuleTestJson(value); // fails here (RangeError → 400) rather than in the caller when the output is too deep
+  return { status: 200, body: value };
 }

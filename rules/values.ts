@@ -4,9 +4,12 @@
  * - compareValues: emqx_rule_runtime:compare/3 (undefined handling, number/string and atom/string coercion);
  * - termCompare/termEqual: Erlang term order and `==` (used by IN and CASE x WHEN v, which do not coerce);
  * - arithmetic: emqx_rule_funcs '+', '-', '*', '/', 'div', mod, unary minus.
- * Erlang distinguishes 1 from 1.0 and has unbounded integers; JS numbers do neither (documented deviation).
+ * Numbers follow functions/numbers.ts: integers are integral JS numbers (bigint past 2^53), floats are non-integral
+ * JS numbers or boxed (2.0). Arithmetic keeps the kind: a float operand or `/` gives a float, integers stay exact.
  */
+import { atomText } from './functions/atom.js';
 import { lookupFunction } from './functions/index.js';
+import { float, integer, isBoxedFloat, isNumber, toBigInt, toDouble, type RuleNumber } from '../common/numbers.js';
 import { raise } from './errors.js';
 import { topicMatches } from './topic-match.js';
 
@@ -17,7 +20,7 @@ export function isBinary(v: unknown): v is string | Uint8Array {
 
 /** A map: a plain object that is not a list or bytes. */
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Number);
 }
 
 /** The text of a binary (bytes read as UTF-8). */
@@ -30,7 +33,8 @@ export function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
   if (typeof v === 'string') return v.length > 40 ? `'${v.slice(0, 37)}...'` : `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (isBoxedFloat(v)) return `${v.valueOf()}.0`;
   if (v instanceof Uint8Array) return `a binary of ${v.length} bytes`;
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return 'a map';
@@ -47,6 +51,7 @@ function rank(v: unknown): number {
       return 0;
     case 'boolean':
     case 'undefined':
+    case 'symbol':
       return 1;
     case 'string':
       return 9;
@@ -54,6 +59,7 @@ function rank(v: unknown): number {
       if (v === null) return 1;
       if (Array.isArray(v)) return 7;
       if (v instanceof Uint8Array) return 9;
+      if (v instanceof Number) return 0;
       return 6;
     default:
       return 5;
@@ -61,7 +67,7 @@ function rank(v: unknown): number {
 }
 
 function atomName(v: unknown): string {
-  return v === null ? 'null' : String(v);
+  return v === null ? 'null' : typeof v === 'symbol' ? atomText(v) : String(v);
 }
 
 /** Compares two strings in UTF-8 byte order (= code point order), which JS `<` gets wrong for astral characters. */
@@ -95,11 +101,8 @@ export function termCompare(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   switch (ra) {
-    case 0: {
-      const x = Number(a);
-      const y = Number(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
+    case 0:
+      return compareNumbers(a as RuleNumber, b as RuleNumber);
     case 1:
       return compareStrings(atomName(a), atomName(b));
     case 9:
@@ -136,11 +139,51 @@ export function termCompare(a: unknown, b: unknown): number {
   }
 }
 
-/** Erlang `==` without coercion: what IN (lists:member) and `CASE x WHEN v` use. */
+/** Numeric order of two rule numbers (1 and 1.0 are equal, as Erlang's `==`); big integers compare exactly. */
+function compareNumbers(a: RuleNumber, b: RuleNumber): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'bigint' && Number.isInteger(b)) return compareBig(a, b as number);
+  if (typeof b === 'bigint' && Number.isInteger(a)) return -compareBig(b, a as number);
+  const x = toDouble(a);
+  const y = toDouble(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compareBig(a: bigint, b: number): number {
+  const y = BigInt(b);
+  return a < y ? -1 : a > y ? 1 : 0;
+}
+
+/**
+ * Erlang `=:=`: what IN (lists:member), `CASE x WHEN v` and contains() use. No coercion: 1 and 1.0 differ (an
+ * integer never equals a float), strings are not numbers.
+ */
 export function termEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' || typeof b === 'number') return false;
+  if (typeof a === 'number' || typeof b === 'number') {
+    // A non-integral number equals only itself; an integer never equals a boxed float.
+    return false;
+  }
   if (typeof a === 'string' && typeof b === 'string') return false;
+  if (a instanceof Number || b instanceof Number) {
+    return a instanceof Number && b instanceof Number && a.valueOf() === b.valueOf();
+  }
+  return exactCompare(a, b);
+}
+
+/** termCompare, but numbers inside lists and maps match exactly too (lists:member on [1] vs [1.0] is false). */
+function exactCompare(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!termEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isMap(a) && isMap(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || !termEqual(a[k], b[k])) return false;
+    return true;
+  }
   return termCompare(a, b) === 0;
 }
 
@@ -161,7 +204,7 @@ export function binaryToNumber(v: string | Uint8Array): number {
 }
 
 function isAtom(v: unknown): boolean {
-  return typeof v === 'boolean' || v === null;
+  return typeof v === 'boolean' || v === null || typeof v === 'symbol';
 }
 
 /** The comparison operators of rule SQL. */
@@ -216,8 +259,8 @@ export function compareValues(op: CompareOp, l: unknown, r: unknown): boolean {
   if (l === undefined || r === undefined) {
     return l === undefined && r === undefined ? doCompare(op, l, r) : false;
   }
-  if (typeof l === 'number' && isBinary(r)) return doCompare(op, l, binaryToNumber(r));
-  if (isBinary(l) && typeof r === 'number') return doCompare(op, binaryToNumber(l), r);
+  if (isNumber(l) && isBinary(r)) return doCompare(op, l, binaryToNumber(r));
+  if (isBinary(l) && isNumber(r)) return doCompare(op, binaryToNumber(l), r);
   if (isAtom(l) && isBinary(r)) return doCompare(op, atomName(l), r);
   if (isBinary(l) && isAtom(r)) return doCompare(op, l, atomName(r));
   return doCompare(op, l, r);
@@ -249,61 +292,95 @@ function fallbackStr(v: unknown): string {
   return String(v);
 }
 
+type ArithOp = '+' | '-' | '*';
+
+/**
+ * `+ - *` on two plain numbers, the hot path: a float operand makes a float (2.5 + 0.5 = 3.0, boxed); two integers
+ * make an integer, exact past 2^53 (as bigint).
+ */
+function arith(op: ArithOp, a: number, b: number, r: number): RuleNumber {
+  if (!Number.isInteger(r)) return finite(r, `${a} ${op} ${b}`);
+  if (!Number.isInteger(a) || !Number.isInteger(b)) return float(finite(r, `${a} ${op} ${b}`));
+  return Number.isSafeInteger(r) ? r + 0 : bigArith(op, BigInt(a), BigInt(b));
+}
+
+function bigArith(op: ArithOp, a: bigint, b: bigint): number | bigint {
+  return integer(op === '+' ? a + b : op === '-' ? a - b : a * b);
+}
+
+/** `+ - *` when an operand is a bigint or a boxed float (both operands are numbers). */
+function arithSlow(op: ArithOp, x: RuleNumber, y: RuleNumber): RuleNumber {
+  if ((typeof x === 'bigint' || Number.isInteger(x)) && (typeof y === 'bigint' || Number.isInteger(y))) {
+    return bigArith(op, toBigInt(x as number | bigint), toBigInt(y as number | bigint));
+  }
+  const a = toDouble(x);
+  const b = toDouble(y);
+  return float(finite(op === '+' ? a + b : op === '-' ? a - b : a * b, `${describe(x)} ${op} ${describe(y)}`));
+}
+
 /** `+`: numbers add; if either side is a string both are stringified and concatenated; anything else fails. */
 export function add(x: unknown, y: unknown): unknown {
-  if (typeof x === 'number' && typeof y === 'number') return finite(x + y, `${x} + ${y}`);
+  if (typeof x === 'number' && typeof y === 'number') return arith('+', x, y, x + y);
   if (isBinary(x) || isBinary(y)) return concat(x, y);
+  if (isNumber(x) && isNumber(y)) return arithSlow('+', x, y);
   return raise('badarith', `cannot add ${describe(x)} and ${describe(y)}`);
 }
 
-function numbers(op: string, x: unknown, y: unknown): [number, number] {
-  if (typeof x !== 'number' || typeof y !== 'number') {
-    raise('badarith', `'${op}' needs two numbers, got ${describe(x)} and ${describe(y)}`);
-  }
-  return [x, y];
+function needNumbers(op: string, x: unknown, y: unknown): void {
+  if (!isNumber(x) || !isNumber(y)) raise('badarith', `'${op}' needs two numbers, got ${describe(x)} and ${describe(y)}`);
 }
 
-export function sub(x: unknown, y: unknown): number {
-  const [a, b] = numbers('-', x, y);
-  return finite(a - b, `${a} - ${b}`);
+export function sub(x: unknown, y: unknown): RuleNumber {
+  if (typeof x === 'number' && typeof y === 'number') return arith('-', x, y, x - y);
+  needNumbers('-', x, y);
+  return arithSlow('-', x as RuleNumber, y as RuleNumber);
 }
 
-export function mul(x: unknown, y: unknown): number {
-  const [a, b] = numbers('*', x, y);
-  return finite(a * b, `${a} * ${b}`);
+export function mul(x: unknown, y: unknown): RuleNumber {
+  if (typeof x === 'number' && typeof y === 'number') return arith('*', x, y, x * y);
+  needNumbers('*', x, y);
+  return arithSlow('*', x as RuleNumber, y as RuleNumber);
 }
 
-/** `/` always yields a float in EMQX (6/3 = 2.0; here the number 2). Division by zero fails. */
-export function fdiv(x: unknown, y: unknown): number {
-  const [a, b] = numbers('/', x, y);
+/** `/` always yields a float in EMQX (6/3 = 2.0, boxed here). Division by zero fails. */
+export function fdiv(x: unknown, y: unknown): RuleNumber {
+  needNumbers('/', x, y);
+  const a = toDouble(x as RuleNumber);
+  const b = toDouble(y as RuleNumber);
   if (b === 0) raise('badarith', 'division by zero');
-  return finite(a / b, `${a} / ${b}`);
+  return float(finite(a / b, `${a} / ${b}`));
 }
 
-function integers(op: string, x: unknown, y: unknown): [number, number] {
-  if (!Number.isInteger(x) || !Number.isInteger(y)) {
+function integers(op: string, x: unknown, y: unknown): [bigint | number, bigint | number] {
+  const okX = (typeof x === 'number' && Number.isInteger(x)) || typeof x === 'bigint';
+  const okY = (typeof y === 'number' && Number.isInteger(y)) || typeof y === 'bigint';
+  if (!okX || !okY) {
     raise('function_clause', `'${op}' needs two integers, got ${describe(x)} and ${describe(y)}`);
   }
   if (y === 0) raise('badarith', `${op} by zero`);
-  return [x as number, y as number];
+  return [x as number | bigint, y as number | bigint];
 }
 
 /** `div`: integer division truncating toward zero (-7 div 2 = -3). */
-export function idiv(x: unknown, y: unknown): number {
+export function idiv(x: unknown, y: unknown): number | bigint {
   const [a, b] = integers('div', x, y);
-  return (a - (a % b)) / b + 0;
+  if (typeof a === 'number' && typeof b === 'number') return (a - (a % b)) / b + 0;
+  return integer(toBigInt(a) / toBigInt(b));
 }
 
 /** `mod`: Erlang rem, sign of the dividend (-7 mod 3 = -1, 7 mod -3 = 1). */
-export function rem(x: unknown, y: unknown): number {
+export function rem(x: unknown, y: unknown): number | bigint {
   const [a, b] = integers('mod', x, y);
-  return (a % b) + 0;
+  if (typeof a === 'number' && typeof b === 'number') return (a % b) + 0;
+  return integer(toBigInt(a) % toBigInt(b));
 }
 
-/** Unary minus: numbers only. (Unary plus returns its operand unchanged, as in EMQX.) */
-export function neg(x: unknown): number {
-  if (typeof x !== 'number') return raise('badarith', `cannot negate ${describe(x)}`);
-  return 0 - x;
+/** Unary minus: numbers only, kind kept (-(2.0) is -2.0). (Unary plus returns its operand unchanged, as in EMQX.) */
+export function neg(x: unknown): RuleNumber {
+  if (typeof x === 'number') return Number.isInteger(x) ? 0 - x : -x;
+  if (typeof x === 'bigint') return integer(-x);
+  if (isBoxedFloat(x)) return float(-x.valueOf());
+  return raise('badarith', `cannot negate ${describe(x)}`);
 }
 
 /** `[a..b]`: lists:seq(a, b); b < a - 1 fails. */

@@ -5,6 +5,10 @@
  * (`${pub_props.'User-Property'}`) may hold any character but its quote. Compiled once.
  */
 
+import { floatToDecimalsCompact } from '../common/erlang-float.js';
+import { parseJson } from '../common/json-parse.js';
+import { ruleJson } from '../common/numbers.js';
+
 type Part = string | readonly string[];
 
 export interface TextTemplate {
@@ -60,7 +64,7 @@ export function lookupPath(row: Record<string, unknown>, path: readonly string[]
   for (const key of path) {
     if (typeof v === 'string' || Buffer.isBuffer(v)) {
       try {
-        v = JSON.parse(v.toString());
+        v = parseJson(v.toString(), true);
       } catch {
         return undefined;
       }
@@ -76,6 +80,8 @@ export function valueToText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (x === undefined ? 'undefined' : x));
+  // A boxed float prints as str() prints it (2.0); maps and lists as JSON with floats kept.
+  if (v instanceof Number) return floatToDecimalsCompact(v.valueOf(), 10);
+  if (typeof v === 'object') return ruleJson(v);
   return String(v);
 }

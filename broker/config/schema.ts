@@ -45,6 +45,8 @@ export interface RulemqConfig {
   readonly maxIncompletePacketBytes: number;
   readonly connectTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Largest output of one gunzip/unzip/zip_uncompress/term_decode call in a rule. */
+  readonly maxDecompressedBytes: number;
   // Security (broker/auth, broker/acl, broker/limits, broker/validation; docs/security.md).
   readonly allowAnonymous: boolean;
   readonly passwordFile: string | null;
@@ -141,6 +143,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: { kind: 'int', min: 0, max: 600000 },
     default: 10000,
     doc: 'On SIGTERM/SIGINT, how long in-flight work may take before the process exits.',
+  },
+  {
+    key: 'maxDecompressedBytes',
+    type: { kind: 'int', min: 1024, max: 1073741824 },
+    default: 16777216,
+    doc: 'Largest output of one decompression in a rule (gunzip, unzip, zip_uncompress, compressed term_decode); more fails the rule run, counted.',
   },
   // Security settings: see docs/security.md.
   { key: 'allowAnonymous', type: { kind: 'bool' }, default: true, doc: 'Accept clients that send no user name (start-up warns when a listener is reachable off-host with this on).' },

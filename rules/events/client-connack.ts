@@ -1,6 +1,7 @@
 /** `$events/client_connack`: the broker answered a CONNECT (reason_code success, not_authorized...). */
 import { EXAMPLE_NODE, exampleProps, liveClient, now } from './common.js';
 import { emqxProps } from '../mqtt-props.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientConnack: EventDescriptor = {
@@ -17,7 +18,7 @@ export const clientConnack: EventDescriptor = {
   ],
   defaults: () => ({
     event: 'client.connack',
-    reason_code: 'success',
+    reason_code: atom('success'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
     peername: '192.168.0.10:56431',

@@ -1,6 +1,7 @@
 /** `$events/client_disconnected`: a client connection ended (normal, kicked, keepalive_timeout, takenover...). */
 import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now } from './common.js';
 import { emqxProps } from '../mqtt-props.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientDisconnected: EventDescriptor = {
@@ -14,7 +15,7 @@ export const clientDisconnected: EventDescriptor = {
   allowedContextFields: ['clientid', 'username', 'reason', 'peername', 'sockname', 'disconnected_at'],
   defaults: () => ({
     event: 'client.disconnected',
-    reason: 'normal',
+    reason: atom('normal'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
     peername: '192.168.0.10:56431',

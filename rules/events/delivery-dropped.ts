@@ -1,6 +1,7 @@
 /** `$events/delivery_dropped`: a message could not be delivered to a subscriber (queue_full, expired, no_local...). */
 import { MSG_CONTEXT_FIELDS } from './common.js';
 import { DELIVERED_COLUMNS, deliveredDefaults, deliveredLive } from './message-delivered.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const deliveryDropped: EventDescriptor = {
@@ -11,7 +12,7 @@ export const deliveryDropped: EventDescriptor = {
   allowedContextFields: ['id', 'reason', 'from_clientid', 'from_username', ...MSG_CONTEXT_FIELDS],
   defaults: () => {
     const d = deliveredDefaults('delivery.dropped');
-    return { event: d.event, id: d.id, reason: 'queue_full', ...d };
+    return { event: d.event, id: d.id, reason: atom('queue_full') /* an atom in EMQX's example columns */, ...d };
   },
   live: (e) => ({ ...deliveredLive(e, 'delivery.dropped'), reason: e.reason }),
 };

@@ -1,5 +1,6 @@
 /** `$events/message_dropped`: a published message was dropped (no_subscribers, receive_maximum_exceeded...). */
 import { EXAMPLE_NODE, exampleId, exampleMessage, liveClient, liveMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
+import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
 
 export const messageDropped: EventDescriptor = {
@@ -14,7 +15,7 @@ export const messageDropped: EventDescriptor = {
   defaults: () => ({
     event: 'message.dropped',
     id: exampleId(),
-    reason: 'no_subscribers',
+    reason: atom('no_subscribers'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
     ...exampleMessage(),

@@ -1,8 +1,9 @@
 /**
  * `emqx_utils_conv:bin/1`, the conversion behind str/1, concat, join_to_string and the `+` string operator.
  */
+import { atomText } from './atom.js';
 import { BitString } from './bitstring.js';
-import { numberToText } from './erlang-float.js';
+import { floatToDecimalsCompact, numberToText } from '../../common/erlang-float.js';
 import { emqxJsonEncode } from './json.js';
 
 /** Thrown for values with no string form (bitstrings, functions); callers turn it into their function's error. */
@@ -22,13 +23,18 @@ export function anyToStr(v: unknown): string {
     case 'number':
       if (!Number.isFinite(v)) throw new NotStringableError(`cannot print ${v}`);
       return numberToText(v);
+    case 'bigint':
+      return v.toString();
     case 'boolean':
       return v ? 'true' : 'false';
     case 'undefined':
       return 'undefined';
+    case 'symbol':
+      return atomText(v);
     case 'object':
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return v.toString('utf8');
+      if (v instanceof Number) return floatToDecimalsCompact(v.valueOf(), 10);
       if (v instanceof BitString) throw new NotStringableError('cannot print a bitstring');
       if (Array.isArray(v)) return isPrintableCharlist(v, true) ? codesToString(v as number[]) : emqxJsonEncode(v);
       return emqxJsonEncode(v);

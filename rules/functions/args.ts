@@ -6,6 +6,7 @@
  */
 import { BitString } from './bitstring.js';
 import { badArg, describe } from './errors.js';
+import { isNumber, toDouble } from '../../common/numbers.js';
 
 export type PlainMap = Record<string, unknown>;
 
@@ -15,13 +16,13 @@ export function isBinary(v: unknown): v is string | Buffer {
 
 /** A JSON-style map: a plain object, not an array, Buffer or bitstring. */
 export function isMap(v: unknown): v is PlainMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof BitString);
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof BitString) && !(v instanceof Number)
+  );
 }
 
-/** Integer check; JS numbers cannot tell 2.0 from 2, so an integral float counts as an integer. */
-export function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
-}
+/** Erlang is_integer/1 (a boxed float such as 2.0 is not one; a bigint is). */
+export { isInteger as isInt } from '../../common/numbers.js';
 
 export function str(fn: string, v: unknown, what = 'argument'): string {
   if (typeof v === 'string') return v;
@@ -40,8 +41,10 @@ export function int(fn: string, v: unknown, what = 'argument'): number {
   throw badArg(fn, `${what} must be an integer, got ${describe(v)}`);
 }
 
+/** A number argument as a double: integers, floats, boxed floats (2.0) and big integers (rounded). */
 export function num(fn: string, v: unknown, what = 'argument'): number {
   if (typeof v === 'number') return v;
+  if (isNumber(v)) return toDouble(v);
   throw badArg(fn, `${what} must be a number, got ${describe(v)}`);
 }
 

@@ -1,9 +1,10 @@
 /**
  * Date arithmetic for the date/time functions, after emqx_utils_calendar.erl and OTP's calendar module.
  *
- * Timestamps are JS numbers; nanosecond timestamps (~1.7e18) exceed 2^53 and are therefore approximate. Internal
- * arithmetic uses BigInt where the unit makes it necessary.
+ * Timestamps are integers of the value model (see numbers.ts): a JS number, or a bigint past 2^53, which is where
+ * nanosecond timestamps (~1.7e18) live, so they keep every digit. Internal arithmetic uses BigInt where needed.
  */
+import { integer } from '../../common/numbers.js';
 
 export type TimeUnit = 'second' | 'millisecond' | 'microsecond' | 'nanosecond';
 
@@ -24,7 +25,7 @@ export function parseUnit(v: unknown): TimeUnit | undefined {
 }
 
 /** The current time in `unit` (sub-millisecond digits come from the monotonic clock). */
-export function nowIn(unit: TimeUnit): number {
+export function nowIn(unit: TimeUnit): number | bigint {
   const ms = Date.now();
   switch (unit) {
     case 'second':
@@ -34,7 +35,7 @@ export function nowIn(unit: TimeUnit): number {
     case 'microsecond':
       return ms * 1000 + Math.floor((performance.now() % 1) * 1000);
     default:
-      return ms * 1e6 + Math.floor((performance.now() % 1) * 1e6);
+      return integer(BigInt(ms) * 1000000n + BigInt(Math.floor((performance.now() % 1) * 1e6)));
   }
 }
 
@@ -128,9 +129,9 @@ export function pad(n: number | bigint, width: number): string {
 }
 
 /** Splits an integer timestamp into whole seconds (floor) and the non-negative remainder in the unit, exactly. */
-export function splitTimestamp(ts: number, unit: TimeUnit): { secs: number; frac: number } {
+export function splitTimestamp(ts: number | bigint, unit: TimeUnit): { secs: number; frac: number } {
   const f = UNIT_FACTOR[unit];
-  if (Number.isSafeInteger(ts)) {
+  if (typeof ts === 'number' && Number.isSafeInteger(ts)) {
     const secs = Math.floor(ts / f);
     return { secs, frac: ts - secs * f };
   }
@@ -164,7 +165,7 @@ export function offsetText(offset: number, style: 'hhmm' | 'hh:mm' | 'hh:mm:ss')
 }
 
 /** `calendar:system_time_to_rfc3339(T, [{unit, U}])` in the local zone ('+00:00', never 'Z'), or with `offset`. */
-export function formatRfc3339(ts: number, unit: TimeUnit, offset?: number | 'Z'): string {
+export function formatRfc3339(ts: number | bigint, unit: TimeUnit, offset?: number | 'Z'): string {
   const { secs, frac } = splitTimestamp(ts, unit);
   const off = offset === 'Z' ? 0 : offset ?? localOffsetSeconds(secs);
   const p = dateTimeParts(secs + off);
@@ -177,7 +178,7 @@ export function formatRfc3339(ts: number, unit: TimeUnit, offset?: number | 'Z')
 const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2}):(\d{2})([0-9.]*)(.*)$/s;
 
 /** `calendar:rfc3339_to_system_time/2`: fraction truncated for seconds, rounded for finer units. */
-export function parseRfc3339(text: string, unit: TimeUnit): number {
+export function parseRfc3339(text: string, unit: TimeUnit): number | bigint {
   const m = RFC3339_RE.exec(text);
   if (!m) throw new CalendarError(`not an RFC 3339 date-time: '${text}'`);
   const [y, mo, d, hh, mi, ss] = m.slice(1, 7).map(Number);
@@ -193,13 +194,20 @@ export function parseRfc3339(text: string, unit: TimeUnit): number {
   const secs = daysFromCivil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off;
   const fracText = m[7];
   const factor = UNIT_FACTOR[unit];
-  let frac = 0;
+  let frac = 0n;
   if (fracText !== '' && unit !== 'second') {
     if (!/^\.\d+$/.test(fracText)) throw new CalendarError(`bad fraction in '${text}'`);
-    frac = Math.round(Number(`0${fracText}`) * factor);
+    frac = roundFraction(fracText.slice(1), UNIT_DIGITS[unit]);
   } else if (fracText !== '' && !/^\.\d+$/.test(fracText)) throw new CalendarError(`bad fraction in '${text}'`);
   const scaled = BigInt(secs) * BigInt(factor);
-  return Number(scaled + BigInt(scaled < 0n ? -frac : frac));
+  return integer(scaled + (scaled < 0n ? -frac : frac));
+}
+
+/** The fraction digits as an integer count of 10^-digits, rounded half up, exactly (no float in between). */
+function roundFraction(fracDigits: string, digits: number): bigint {
+  if (fracDigits.length <= digits) return BigInt(fracDigits.padEnd(digits, '0'));
+  const kept = BigInt(fracDigits.slice(0, digits) || '0');
+  return fracDigits.charCodeAt(digits) >= 53 /* '5' */ ? kept + 1n : kept;
 }
 
 /** `erlang:convert_time_unit/3` on BigInts (floor). */

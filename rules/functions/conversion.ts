@@ -3,8 +3,9 @@ import { anyToStr, NotStringableError } from './any-to-str.js';
 import { bytes, int, str } from './args.js';
 import { BitString } from './bitstring.js';
 import { badArg, describe } from './errors.js';
-import { fixedDecimals, floatToDecimalsCompact } from './erlang-float.js';
+import { fixedDecimals, floatToDecimalsCompact } from '../../common/erlang-float.js';
 import { coerceMap } from './map-coerce.js';
+import { float, integer, isBoxedFloat, isFloat, isNumber, toDouble } from '../../common/numbers.js';
 import type { FunctionDef } from './types.js';
 
 /** Erlang `binary_to_integer/1` syntax. */
@@ -24,25 +25,28 @@ export function toStr(fn: string, v: unknown): string {
 }
 
 /** `emqx_utils_conv:int/1`: strings via integer then float syntax, floats floored, true/false as 1/0. */
-export function toInt(fn: string, v: unknown): number {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw badArg(fn, `cannot convert ${v} to an integer`);
-    const r = Math.floor(v);
-    return r === 0 ? 0 : r;
+export function toInt(fn: string, v: unknown): number | bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' || isBoxedFloat(v)) {
+    const x = v.valueOf();
+    if (!Number.isFinite(x)) throw badArg(fn, `cannot convert ${x} to an integer`);
+    const r = Math.floor(x);
+    return Number.isSafeInteger(r) ? r + 0 : integer(BigInt(r));
   }
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string' || Buffer.isBuffer(v)) {
     const s = typeof v === 'string' ? v : v.toString('utf8');
-    if (INT_RE.test(s)) return Number(s);
+    if (INT_RE.test(s)) return integer(BigInt(s));
     if (FLOAT_RE.test(s)) return toInt(fn, Number(s));
     throw badArg(fn, `not an integer or float string: ${describe(s)}`);
   }
   throw badArg(fn, `cannot convert ${describe(v)} to an integer`);
 }
 
-/** `emqx_utils_conv:float/1`: strings via float then integer syntax; booleans are rejected. */
+/** `emqx_utils_conv:float/1` as a double: strings via float then integer syntax; booleans are rejected. */
 export function toFloat(fn: string, v: unknown): number {
   if (typeof v === 'number') return v;
+  if (isNumber(v)) return toDouble(v);
   if (typeof v === 'string' || Buffer.isBuffer(v)) {
     const s = typeof v === 'string' ? v : v.toString('utf8');
     if (FLOAT_RE.test(s) || INT_RE.test(s)) {
@@ -105,7 +109,7 @@ export const conversionFunctions: FunctionDef[] = [
       'str(1/3) = "0.3333333333", str(123456789.123) = "123456789.1229999959", str(0.300000004) = "0.300000004". ' +
       'Maps and lists become JSON (small maps in reverse sorted key order), undefined becomes "undefined". ' +
       'A list of printable character codes is an Erlang string: str([104,105]) = "hi", str([]) = "". ' +
-      'rulemq difference: integral floats print as integers (str(2.0) = "2", EMQX says "2.0").',
+      'A float stays a float: str(2.0) = "2.0", str(6 / 3) = "2.0", str(-0.0) = "-0.0".',
   },
   {
     name: 'str_utf8',
@@ -129,7 +133,7 @@ export const conversionFunctions: FunctionDef[] = [
     doc:
       "int(V): integer. Strings parse as integer, else as float then floor: int('3.1415e2') = 314, int('1.9') = 1. " +
       "Floats are floored: int(-3.14) = -4 (the docs say 4). true/false give 1/0. int('a') and int('1e3') raise. " +
-      'rulemq difference: integers beyond 2^53 lose precision.',
+      "Integers are exact at any size: int('12345678901234567890') = 12345678901234567890.",
   },
   {
     name: 'float',
@@ -137,25 +141,27 @@ export const conversionFunctions: FunctionDef[] = [
     maxArity: 2,
     impl: function (v: unknown, d?: unknown) {
       const f = toFloat('float', v);
-      if (arguments.length < 2) return f;
-      return Number(fixedDecimals(f, decimalsArg('float', d, 1)));
+      if (arguments.length < 2) return float(f);
+      return float(Number(fixedDecimals(f, decimalsArg('float', d, 1))));
     },
     doc:
       "float(V[, Decimals]): float from a number or string ('3.14e4', '20'). With Decimals (1..253) the value is " +
-      "rounded: float('3.1415926', 3) = 3.142, float('0.000012345', 5) = 0.00001. Booleans raise.",
+      "rounded: float('3.1415926', 3) = 3.142, float('0.000012345', 5) = 0.00001. Booleans raise. The result is " +
+      "always a float: float('123') = 123.0, float(20) = 20.0 (also in JSON output).",
   },
   {
     name: 'float2str',
     minArity: 2,
     maxArity: 2,
     impl: (f, d) => {
-      if (typeof f !== 'number' || !Number.isFinite(f)) throw badArg('float2str', `expected a float, got ${describe(f)}`);
-      return floatToDecimalsCompact(f, decimalsArg('float2str', d, 0));
+      // float_to_binary/2 has a float guard: an integer (even 20) raises.
+      if (!isFloat(f) || !Number.isFinite(f.valueOf())) throw badArg('float2str', `expected a float, got ${describe(f)}`);
+      return floatToDecimalsCompact(f.valueOf(), decimalsArg('float2str', d, 0));
     },
     doc:
       'float2str(F, Decimals): F printed with Decimals (0..253) places of its exact binary value, trailing zeros ' +
       'trimmed: float2str(20.2, 15) = "20.199999999999999", float2str(0.1, 20) = "0.10000000000000000555". ' +
-      'rulemq difference: an integer F is accepted (EMQX raises for integers).',
+      'An integer F raises (float2str(20, 2)); write float2str(float(20), 2) = "20.0".',
   },
   {
     name: 'bool',

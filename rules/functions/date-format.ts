@@ -16,6 +16,7 @@ import {
   UNIT_FACTOR,
   type TimeUnit,
 } from './calendar.js';
+import { integer } from '../../common/numbers.js';
 
 type Token =
   | { k: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'ns' | 'ms' | 'us' }
@@ -100,9 +101,10 @@ function subSecond(frac: number, unit: TimeUnit, digits: number): string {
 }
 
 /** `emqx_utils_calendar:format/4`. */
-export function formatDate(ts: number, unit: TimeUnit, offset: number, fmt: string): string {
-  const adjusted = ts + offset * UNIT_FACTOR[unit];
-  const { secs } = splitTimestamp(Number.isSafeInteger(adjusted) ? adjusted : Math.floor(adjusted), unit);
+export function formatDate(ts: number | bigint, unit: TimeUnit, offset: number, fmt: string): string {
+  const shift = offset * UNIT_FACTOR[unit];
+  const adjusted = typeof ts === 'number' && Number.isSafeInteger(ts + shift) ? ts + shift : BigInt(ts) + BigInt(shift);
+  const { secs } = splitTimestamp(adjusted, unit);
   const { frac } = splitTimestamp(ts, unit);
   const p = dateTimeParts(secs);
   let out = '';
@@ -159,7 +161,7 @@ const PART_INT_RE = /^[+-]?\d+$/;
  * skipped by its length without being compared ('%H-%M-%S' reads '10:40:12'), parsing stops when the input or the
  * format runs out, %Y %m %d %H %M %S are required, a parsed %z offset is subtracted.
  */
-export function parseDate(input: string, unit: TimeUnit, fmt: string): number {
+export function parseDate(input: string, unit: TimeUnit, fmt: string): number | bigint {
   const text = toBytes(input);
   const parts: Record<string, number> = {};
   let parsedOffset = 0;
@@ -199,6 +201,6 @@ export function parseDate(input: string, unit: TimeUnit, fmt: string): number {
   if (parts.ms !== undefined) total += (BigInt(parts.ms) * pf) / 1000n;
   if (parts.us !== undefined) total += (BigInt(parts.us) * pf) / 1000000n;
   if (parts.ns !== undefined) total += BigInt(parts.ns);
-  return Number(convertUnit(total, precision, unit));
+  return integer(convertUnit(total, precision, unit));
 }
 

@@ -13,6 +13,7 @@ import {
 } from './calendar.js';
 import { formatDate, parseDate } from './date-format.js';
 import { badArg, describe } from './errors.js';
+import { integer } from '../../common/numbers.js';
 import type { FunctionDef } from './types.js';
 
 function unitArg(fn: string, v: unknown): TimeUnit {
@@ -37,7 +38,9 @@ function offsetArg(fn: string, v: unknown): number {
   return cal(fn, () => offsetSeconds(v));
 }
 
-function timestampArg(fn: string, v: unknown): number {
+/** An integer timestamp; nanosecond ones are bigints past 2^53 and keep every digit. */
+function timestampArg(fn: string, v: unknown): number | bigint {
+  if (typeof v === 'bigint') return v;
   return int(fn, v, 'timestamp');
 }
 
@@ -51,7 +54,7 @@ export const datetimeFunctions: FunctionDef[] = [
     },
     doc:
       "now_timestamp([Unit]): current Unix time in Unit ('second' default, 'millisecond', 'microsecond', " +
-      "'nanosecond'). rulemq difference: nanosecond values exceed 2^53 and are approximate.",
+      "'nanosecond'). Nanosecond values are exact integers (past 2^53).",
   },
   {
     name: 'now_rfc3339',
@@ -124,7 +127,7 @@ export const datetimeFunctions: FunctionDef[] = [
       const fmt = str('date_to_unix_ts', b, 'format');
       const input = str('date_to_unix_ts', c, 'date');
       const t = cal('date_to_unix_ts', () => parseDate(input, u, fmt));
-      return t - off * UNIT_FACTOR[u];
+      return integer(BigInt(t) - BigInt(off * UNIT_FACTOR[u]));
     },
     doc:
       "date_to_unix_ts(Unit, [Offset,] Format, S): parses S with format_date's directives into Unix time in Unit. " +
@@ -155,7 +158,7 @@ export const datetimeFunctions: FunctionDef[] = [
     minArity: 0,
     maxArity: 2,
     impl: function (ts?: unknown, unit?: unknown) {
-      let ms: number;
+      let ms: number | bigint;
       if (arguments.length === 0) ms = Date.now();
       else if (arguments.length === 1) ms = timestampArg('mongo_date', ts);
       else {

@@ -13,33 +13,46 @@ const ERROR_DOCS: Record<keyof typeof FUNCTION_ERROR_CODES, string> = {
     'An argument has the wrong type or value: what EMQX reports as function_clause, badarg, badarith or a throw. ' +
     'The rule run fails (`failed.exception`); the rule-test API answers 400.',
   FUNC_UNSUPPORTED:
-    'The feature exists in EMQX but not in rulemq: a regular-expression feature with no JavaScript equivalent ' +
-    '(recursion, conditionals, \\K, \\G, inline option changes), a hash algorithm missing from the OpenSSL build, ' +
-    'or `jq` when the jq-web package is not installed.',
+    'The feature exists in EMQX but not in rulemq: a regular-expression feature the linear-time engine (RE2) lacks ' +
+    '(back references, lookahead/lookbehind, recursion, conditionals, \\K, \\G, inline option changes), a hash ' +
+    'algorithm missing from the OpenSSL build, or `jq` when the jq-web package is not installed. A literal pattern ' +
+    'that cannot run fails the rule at load (SQL_BAD_ARGUMENT, with its position).',
   FUNC_JQ_ERROR: 'A jq program failed to compile, raised an error, got invalid JSON input or timed out.',
   FUNC_DUPLICATE: 'Two category files define the same function name; thrown when the registry module loads.',
 };
 
 /** Deliberate or unavoidable differences from EMQX 5.8.9, each with its reason. */
 export const DIFFERENCES: readonly string[] = [
-  'Integers and floats are both JS numbers, so an integral float is an integer: `str(2.0)` is "2" (EMQX "2.0"), ' +
-    '`is_int(2.0)` is true, `is_float(2.0)` false, `contains(1, [1.0])` true, `term_encode(2.0)` encodes an integer, ' +
-    '`~p` prints 2. Integers beyond 2^53 (and nanosecond timestamps) are approximate; EMQX integers are unbounded.',
-  'Functions that EMQX restricts to floats or integers accept any number where the two cannot be told apart: ' +
-    '`float2str(20, 2)` works (EMQX raises), sprintf `~f` takes integers.',
+  'Integers and floats are kept apart as in EMQX (`str(2.0)` = "2.0", `is_float(6 / 3)`, `1 IN (1.0)` false, ' +
+    'floats print as floats in JSON output and records), with two limits of the payload decoder, which runs for every ' +
+    'message and so only looks for a `.0`: a payload number written with an exponent and an integral value (`1e3`) ' +
+    'reads as an integer unless the payload also contains `.0`, and a payload integer beyond 2^53 loses digits. ' +
+    'json_decode(), SQL literals and function results (nanosecond timestamps included) are exact.',
+  'sprintf `~f`, `~e` and `~g` take integers (EMQX raises); every other function that EMQX restricts to floats or ' +
+    'integers does the same here (`float2str(20, 2)` raises, `abs(2.5)` raises).',
   'Binaries produced by functions (gzip, zip, hexstr2bin, base64_decode, str_utf16_le, term_encode, subbits ' +
     "'bits') are Buffers; everywhere a string is accepted a Buffer is too, read as UTF-8 unless the function is " +
     'byte-oriented. term_decode returns strings for UTF-8 binaries.',
-  'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character); EMQX ' +
-    'works on UTF-8 bytes in a few places (tokens with non-ASCII separators, ascii, ~s field widths, regular ' +
-    'expressions without (*UTF8)), which only matters for non-ASCII text.',
-  'Regular expressions are PCRE patterns translated to JavaScript: possessive quantifiers and atomic groups are ' +
-    'approximated by their greedy forms; recursion, conditionals, branch reset, \\G, \\K, \\X, \\C, backtracking ' +
-    'verbs and option changes after the start of the pattern raise FUNC_UNSUPPORTED.',
+  'Regular expressions run on UTF-8 bytes as Erlang\'s re does unless the pattern starts with (*UTF8) or (*UCP): ' +
+    "`regex_match('é', '^.$')` is false, `'^..$'` true, and a match that splits a character returns a binary. " +
+    'Where EMQX fails instead, rulemq keeps a character answer: a pattern with a code point past 0xFF (`\\x{20AC}`) ' +
+    'without (*UTF8) runs on characters (EMQX refuses it), and `\\w`, `\\d`, `\\b` stay ASCII even with (*UCP).',
+  'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character). EMQX works ' +
+    'on UTF-8 bytes in a few places where it then fails or splits a character (tokens with non-ASCII separators, ' +
+    '~s field widths); rulemq keeps the character answer there. ascii(S) returns the first byte as EMQX does.',
+  'The rule tester fills EMQX\'s default columns, with EMQX\'s atoms as atoms (a default `reason` of message_dropped ' +
+    "is the atom no_subscribers: `is_str(reason)` is false, `reason = 'no_subscribers'` true). The `event` column and " +
+    'the columns of live events are strings in rulemq (atoms in EMQX), so `is_str(event)` is true here.',
+  'Regular expressions are PCRE patterns run by RE2 (re2js), whose matching time is linear in the subject, so a ' +
+    'pattern like `^(a+)+$` cannot stall the broker on a crafted payload (PCRE backtracks). RE2 has no back ' +
+    'references (\\1, \\k<n>, (?P=n)) and no lookahead/lookbehind: those raise FUNC_UNSUPPORTED, as do recursion, ' +
+    'conditionals, branch reset, \\G, \\K, \\X, \\C, backtracking verbs and option changes after the start of the ' +
+    'pattern. Possessive quantifiers and atomic groups run as their greedy forms; PCRE `$` and \\Z (end, or before a ' +
+    'final newline) include that final newline in the match.',
   'Maps of more than 32 keys keep insertion order in json_encode, str, map_keys, map_values, map_to_entries, ' +
     'map_to_redis_hset_args and term_encode; EMQX uses the hash order of large Erlang maps, which cannot be reproduced.',
   'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' +
-    '(EMQX raises), and floats in `~p` follow Erlang\'s shortest form only for non-integral numbers.',
+    '(EMQX raises).',
   'V8\'s Math library can differ from glibc\'s in the last bit for trigonometric and hyperbolic functions.',
   'rtrim(S, Chars) trims the listed characters; EMQX\'s rtrim/2 always raises.',
   'mput with a non-string key raises (EMQX builds a map that cannot be JSON-encoded); mget with a list key returns ' +

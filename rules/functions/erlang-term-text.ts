@@ -6,7 +6,7 @@
  */
 import { codesToString, isPrintableCharlist } from './any-to-str.js';
 import { BitString } from './bitstring.js';
-import { erlangShortest, integerText } from './erlang-float.js';
+import { erlangShortest, integerText } from '../../common/erlang-float.js';
 import { compareKeys } from './json.js';
 
 const ESCAPES: Record<number, string> = {
@@ -81,6 +81,7 @@ export function termText(v: unknown, pretty: boolean, unicode: boolean): string 
     case 'object': {
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return binaryText(v, unicode);
+      if (v instanceof Number) return erlangShortest(v.valueOf());
       if (v instanceof BitString) return bitstringText(v);
       if (Array.isArray(v)) {
         if (pretty && v.length > 0 && isPrintableCharlist(v, unicode)) {

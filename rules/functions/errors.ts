@@ -44,6 +44,9 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return v.length > 40 ? `string '${v.slice(0, 37)}...'` : `string '${v}'`;
   if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'bigint') return `number ${v}`;
+  if (typeof v === 'symbol') return `atom ${v.description ?? ''}`;
+  if (v instanceof Number) return `float ${v.valueOf()}.0`;
   if (Buffer.isBuffer(v)) return `binary of ${v.length} bytes`;
   if (Array.isArray(v)) return `array of ${v.length}`;
   if (typeof v === 'object') return 'map';

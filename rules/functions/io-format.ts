@@ -7,7 +7,7 @@
  * and ~b/~B/~x/~X/~#/~+/~c accept integral floats; ~p does not wrap lines at 80 columns; ~ts of non-Latin-1 text
  * works (EMQX raises when turning it into a binary).
  */
-import { erlangFloatE, erlangFloatF } from './erlang-float.js';
+import { erlangFloatE, erlangFloatF } from '../../common/erlang-float.js';
 import { termText } from './erlang-term-text.js';
 
 /** Thrown for a bad format or argument; sprintf turns it into FUNC_BAD_ARG. */
@@ -94,6 +94,7 @@ function sArg(a: unknown): string {
 
 function numArg(a: unknown, c: string): number {
   if (typeof a === 'number' && Number.isFinite(a)) return a;
+  if (a instanceof Number || typeof a === 'bigint') return Number(a);
   throw new FormatError(`~${c} expects a number`);
 }
 

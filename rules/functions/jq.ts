@@ -19,6 +19,28 @@ import { DONE, READY, type JqReply, type JqRequest } from './jq-protocol.js';
  * program blocks one client's process; here it blocks the broker's event loop, so the default is shorter.
  */
 export const JQ_DEFAULT_TIMEOUT_MS = 1000;
+
+/**
+ * Ceiling of the event-loop time jq may take in one turn of the loop, whatever the TimeoutMs arguments say:
+ * a larger TimeoutMs is clamped to it, and the calls of one turn (several jq calls in a rule, FOREACH items, several
+ * rules on one message) share it. A call that finds it spent fails at once with FUNC_JQ_ERROR.
+ */
+export const JQ_MAX_TIMEOUT_MS = 2000;
+
+/** When the current turn's jq budget started (0 = no jq call this turn). */
+let turnStartedAt = 0;
+
+/** The milliseconds jq may still block in this turn; the budget is reset by the next turn of the event loop. */
+function turnBudget(): number {
+  const now = performance.now();
+  if (turnStartedAt === 0) {
+    turnStartedAt = now;
+    setImmediate(() => {
+      turnStartedAt = 0;
+    }).unref();
+  }
+  return Math.max(0, JQ_MAX_TIMEOUT_MS - (now - turnStartedAt));
+}
 const STARTUP_TIMEOUT_MS = 10_000;
 
 interface JqWorker {
@@ -93,9 +115,13 @@ function jq(this: void, ...args: unknown[]): unknown[] {
       throw fail('FUNC_BAD_ARG', `cannot encode the input as JSON: ${(e as JsonEncodeError).message}`);
     }
   }
-  const timeout = args.length >= 3 ? int('jq', args[2], 'timeout') : JQ_DEFAULT_TIMEOUT_MS;
-  if (timeout < 0) throw fail('FUNC_BAD_ARG', `timeout must be >= 0, got ${timeout}`);
-  const out = runJq(program, input, timeout);
+  const asked = args.length >= 3 ? int('jq', args[2], 'timeout') : JQ_DEFAULT_TIMEOUT_MS;
+  if (asked < 0) throw fail('FUNC_BAD_ARG', `timeout must be >= 0, got ${asked}`);
+  const budget = turnBudget();
+  if (budget <= 0) {
+    throw fail('FUNC_JQ_ERROR', `jq calls already used this turn's ${JQ_MAX_TIMEOUT_MS} ms of event-loop time; not run`);
+  }
+  const out = runJq(program, input, Math.min(asked, Math.floor(budget)));
   const results: unknown[] = [];
   for (const line of out.split('\n')) {
     if (line !== '') results.push(JSON.parse(line));
@@ -114,6 +140,7 @@ export const jqFunctions: FunctionDef[] = [
       "any value, which is JSON-encoded first). jq('.a[] | . + 1', json_decode('{\"a\": [1, 2]}')) = [2, 3]. " +
       'Program errors and timeouts raise FUNC_JQ_ERROR. Runs the real jq (WebAssembly) in a worker thread; ' +
       'rulemq differences: the default timeout is 1000 ms (EMQX: 10 s) because the broker waits for the answer, ' +
-      'and each call costs about 2 ms.',
+      'TimeoutMs is capped at 2000 ms, and all jq calls of one event-loop turn share those 2000 ms (a call that ' +
+      'finds them spent raises FUNC_JQ_ERROR); each call costs about 2 ms.',
   },
 ];

@@ -5,8 +5,11 @@
  * come out in REVERSE sorted key order: `{"a":1,"b":2}` encodes as `{"b":2,"a":1}`. Larger maps come out in hash
  * order in EMQX, which we cannot reproduce; we keep insertion order for them.
  */
+import { atomText } from './atom.js';
 import { BitString } from './bitstring.js';
-import { integerText } from './erlang-float.js';
+import { parseJson } from '../../common/json-parse.js';
+import { floatJson, isBoxedFloat } from '../../common/numbers.js';
+import { integerText } from '../../common/erlang-float.js';
 
 /** Erlang flatmaps (sorted keys) hold at most this many keys; larger maps iterate in hash order. */
 export const FLATMAP_MAX_KEYS = 32;
@@ -64,9 +67,12 @@ export function emqxJsonEncode(v: unknown): string {
       return '"undefined"';
     case 'bigint':
       return v.toString();
+    case 'symbol':
+      return quote(atomText(v));
     case 'object': {
       if (v === null) return 'null';
       if (Buffer.isBuffer(v)) return quote(v.toString('utf8'));
+      if (isBoxedFloat(v)) return floatJson(v.valueOf());
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + emqxJsonEncode(v[i]);
@@ -89,5 +95,5 @@ export function emqxJsonEncode(v: unknown): string {
 
 /** Decodes JSON text (string or UTF-8 bytes); throws SyntaxError on bad JSON. Top-level scalars are allowed. */
 export function jsonDecode(v: string | Buffer): unknown {
-  return JSON.parse(typeof v === 'string' ? v : v.toString('utf8'));
+  return parseJson(typeof v === 'string' ? v : v.toString('utf8'), true);
 }

@@ -1,11 +1,13 @@
 /** Math functions (emqx_rule_funcs, CE 5.8): Erlang `math` semantics, where NaN/infinite results raise. */
 import { int, num } from './args.js';
 import { badArg } from './errors.js';
+import { float, type BoxedFloat } from '../../common/numbers.js';
 import type { FunctionDef } from './types.js';
 
 /** Erlang raises badarith where C would return NaN or infinity (log(0), sqrt(-1), exp(1000)). */
-function finite(fn: string, r: number): number {
-  if (Number.isFinite(r)) return r;
+/** Every Erlang `math` result is a float: an integral one is boxed so it stays one (sqrt(9) = 3.0). */
+function finite(fn: string, r: number): number | BoxedFloat {
+  if (Number.isFinite(r)) return float(r);
   throw badArg(fn, 'result is not a finite number (badarith)');
 }
 
@@ -85,7 +87,7 @@ export const mathFunctions: FunctionDef[] = [
     name: 'random',
     minArity: 0,
     maxArity: 0,
-    impl: () => Math.random(),
+    impl: () => float(Math.random()),
     doc: 'random(): a random float in [0, 1).',
   },
   {

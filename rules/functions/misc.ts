@@ -18,7 +18,8 @@ const kvStore = new Map<string, unknown>();
 function stateKey(k: unknown): string {
   if (typeof k === 'string') return `s:${k}`;
   if (Buffer.isBuffer(k)) return `s:${k.toString('utf8')}`;
-  if (typeof k === 'number') return `n:${k}`;
+  if (typeof k === 'number' || typeof k === 'bigint') return `n:${k}`;
+  if (k instanceof Number) return `f:${k.valueOf()}`;
   if (typeof k === 'boolean' || k === null || k === undefined) return `a:${String(k)}`;
   return `j:${JSON.stringify(k)}`;
 }

@@ -1,17 +1,24 @@
 /**
- * Translates Erlang `re` (PCRE) patterns to JavaScript RegExp source.
+ * Translates Erlang `re` (PCRE) patterns to the source of a linear-time RE2 engine (re2js), which is what the
+ * rule functions run: a device controls the subject, and a backtracking engine lets `^(a+)+$` on 33 bytes take
+ * seconds. RE2 has no back references and no lookaround; those PCRE features raise FUNC_UNSUPPORTED.
  *
  * Handled: leading (*UTF8)/(*UCP) and (?imsx) settings, \A \z \Z \G-less anchors, PCRE `$` (end or before a final
  * newline), `.` (anything but \n), \h \H \v \V \R \N \e \a \x{...} \o{...} \Q...\E, POSIX classes [[:alpha:]],
  * (?P<name>...) (?'name'...) (?P=name) \g{N} \k{name}, (?#...) comments, extended mode whitespace/comments.
  * Approximated (backtracking can differ): possessive quantifiers (`a*+` -> `a*`) and atomic groups ((?>...) ->
- * (?:...)). Rejected with FUNC_UNSUPPORTED: recursion, conditionals, branch reset, backtracking verbs, \G \K \X \C,
- * option changes in the middle of a pattern, (?U). Matching is by character (as with (*UTF8)); EMQX's default is
- * by byte, which only matters for non-ASCII text.
+ * (?:...)); PCRE `$` and `\Z` (end, or before a final newline) match the final newline too. Rejected with
+ * FUNC_UNSUPPORTED: back references, lookahead and lookbehind, recursion, conditionals, branch reset, backtracking
+ * verbs, \G \K \X \C, option changes in the middle of a pattern, (?U). Matching is by character (as with
+ * (*UTF8)); EMQX's default is by byte, which only matters for non-ASCII text.
  */
 
-export class UnsupportedRegexError extends Error {}
-export class BadRegexError extends Error {}
+/** A translation error; `offset` is where in the pattern it was found. */
+abstract class RegexTranslateError extends Error {
+  offset = -1;
+}
+export class UnsupportedRegexError extends RegexTranslateError {}
+export class BadRegexError extends RegexTranslateError {}
 
 const POSIX: Record<string, string> = {
   alpha: 'a-zA-Z',
@@ -30,26 +37,40 @@ const POSIX: Record<string, string> = {
   ascii: '\\x00-\\x7f',
 };
 
-const H_CLASS = '\\t \\xa0\\u1680\\u180e\\u2000-\\u200a\\u202f\\u205f\\u3000';
-const V_CLASS = '\\n\\x0b\\f\\r\\x85\\u2028\\u2029';
+const H_CLASS = '\\t \\xa0\\x{1680}\\x{180e}\\x{2000}-\\x{200a}\\x{202f}\\x{205f}\\x{3000}';
+const V_CLASS = '\\n\\x0b\\f\\r\\x85\\x{2028}\\x{2029}';
 const SYNTAX = '^$\\.*+?()[]{}|/';
 
 export interface TranslatedRegex {
+  /** RE2 syntax. */
   source: string;
-  flags: string;
+  ignoreCase: boolean;
+  multiline: boolean;
+  /** The pattern asked for characters ((*UTF8), (*UCP), \p{..}); without it Erlang's re matches bytes. */
+  unicode: boolean;
 }
 
 function codeUnitEscape(cp: number): string {
-  if (cp <= 0xffff) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  const s = String.fromCodePoint(cp);
-  return `\\u${s.charCodeAt(0).toString(16)}\\u${s.charCodeAt(1).toString(16)}`;
+  return `\\x{${cp.toString(16)}}`;
 }
+
+const END_OR_FINAL_NEWLINE = '(?:\\n?\\z)';
 
 function literal(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 export function translatePcre(pattern: string): TranslatedRegex {
+  const at = { i: 0 };
+  try {
+    return translate(pattern, at);
+  } catch (e) {
+    if (e instanceof RegexTranslateError && e.offset < 0) e.offset = at.i;
+    throw e;
+  }
+}
+
+function translate(pattern: string, at: { i: number }): TranslatedRegex {
   let i = 0;
   let ignoreCase = false;
   let multiline = false;
@@ -97,13 +118,13 @@ export function translatePcre(pattern: string): TranslatedRegex {
     switch (c) {
       case 'A':
         if (inClass) return 'A';
-        return '(?<![\\s\\S])';
+        return '\\A';
       case 'z':
         if (inClass) return 'z';
-        return '(?![\\s\\S])';
+        return '\\z';
       case 'Z':
         if (inClass) return 'Z';
-        return '(?=\\n?(?![\\s\\S]))';
+        return END_OR_FINAL_NEWLINE;
       case 'h':
         return inClass ? H_CLASS : `[${H_CLASS}]`;
       case 'H':
@@ -158,17 +179,13 @@ export function translatePcre(pattern: string): TranslatedRegex {
         const m = /^(?:\{(-?\d+)\}|(-?\d+)|\{([A-Za-z_]\w*)\})/.exec(pattern.slice(i));
         if (!m) throw new BadRegexError('bad \\g reference');
         i += m[0].length;
-        if (m[3] !== undefined) return `\\k<${m[3]}>`;
-        const num = Number(m[1] ?? m[2]);
-        if (num <= 0) throw new UnsupportedRegexError('relative back references');
-        return `(?:\\${num})`;
+        throw new UnsupportedRegexError('back references (\\g): the linear-time engine has none');
       }
       case 'k': {
         if (inClass) return 'k';
         const m = /^(?:\{(\w+)\}|'(\w+)'|<(\w+)>)/.exec(pattern.slice(i));
         if (!m) throw new BadRegexError('bad \\k reference');
-        i += m[0].length;
-        return `\\k<${m[1] ?? m[2] ?? m[3]}>`;
+        throw new UnsupportedRegexError('back references (\\k): the linear-time engine has none');
       }
       case 'p':
       case 'P':
@@ -181,7 +198,9 @@ export function translatePcre(pattern: string): TranslatedRegex {
         if (inClass) return c;
         throw new UnsupportedRegexError(`\\${c}`);
       default:
-        if (/[0-9dDwWsSbBntrf]/.test(c)) return `\\${c}`;
+        if (c === '0') return '\\x00';
+        if (/[1-9]/.test(c)) throw new UnsupportedRegexError(`back references (\\${c}): the linear-time engine has none`);
+        if (/[dDwWsSbBntrf]/.test(c)) return `\\${c}`;
         if (/[A-Za-z]/.test(c)) throw new BadRegexError(`unknown escape \\${c}`);
         // An escaped symbol is that symbol.
         return SYNTAX.includes(c) || (inClass && c === '-') ? `\\${c}` : codeUnitEscape(c.codePointAt(0)!);
@@ -229,6 +248,7 @@ export function translatePcre(pattern: string): TranslatedRegex {
   };
 
   while (i < n) {
+    at.i = i;
     const c = pattern[i];
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
@@ -258,7 +278,7 @@ export function translatePcre(pattern: string): TranslatedRegex {
         break;
       case '$':
         i++;
-        out += multiline ? '$' : '(?=\\n?(?![\\s\\S]))';
+        out += multiline ? '$' : END_OR_FINAL_NEWLINE;
         break;
       case '*':
       case '+':
@@ -303,10 +323,10 @@ export function translatePcre(pattern: string): TranslatedRegex {
           break;
         }
         i += m[0].length;
-        if (m[2] ?? m[3] ?? m[4]) out += `(?<${m[2] ?? m[3] ?? m[4]}>`;
-        else if (m[5]) out += `\\k<${m[5]}>`;
+        if (m[2] ?? m[3] ?? m[4]) out += `(?P<${m[2] ?? m[3] ?? m[4]}>`;
+        else if (m[5]) throw new UnsupportedRegexError('back references ((?P=name)): the linear-time engine has none');
         else if (m[6]) out += '(?:';
-        else out += `(?${m[7]}`;
+        else throw new UnsupportedRegexError(`lookaround assertions ((?${m[7]}...)): the linear-time engine has none`);
         break;
       }
       default: {
@@ -318,9 +338,6 @@ export function translatePcre(pattern: string): TranslatedRegex {
       }
     }
   }
-  let flags = '';
-  if (ignoreCase) flags += 'i';
-  if (multiline) flags += 'm';
-  if (unicode) flags += 'u';
-  return { source: out, flags };
+  at.i = i;
+  return { source: out, ignoreCase, multiline, unicode };
 }

@@ -1,9 +1,10 @@
 /** String functions that build or consume lists: split, tokens, concat, join_to_*, map_to_redis_hset_args. */
 import { isBinary, isMap, list, option, str } from './args.js';
 import { toStr } from './conversion.js';
-import { floatToDecimalsCompact, integerText } from './erlang-float.js';
+import { floatToDecimalsCompact, integerText } from '../../common/erlang-float.js';
 import { indexOfCluster, lastIndexOfCluster } from './graphemes.js';
 import { emqxJsonEncode, jsonDecode, mapKeys } from './json.js';
+import { isNumber } from '../../common/numbers.js';
 import type { FunctionDef } from './types.js';
 
 const SPLIT_MODES = ['notrim', 'leading', 'leading_notrim', 'trailing', 'trailing_notrim'] as const;
@@ -69,7 +70,7 @@ function quoteSql(s: string): string {
 /** One item of join_to_sql_values_string: NULL, a bare number, or a quoted and escaped string. */
 function sqlValue(v: unknown): string {
   if (v === undefined) return 'NULL';
-  if (typeof v === 'number') return toStr('join_to_sql_values_string', v);
+  if (isNumber(v)) return toStr('join_to_sql_values_string', v);
   if (Array.isArray(v) || isMap(v)) return quoteSql(emqxJsonEncode(v));
   return quoteSql(toStr('join_to_sql_values_string', v));
 }
@@ -81,6 +82,8 @@ function redisValue(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) {
     return Number.isInteger(v) ? integerText(v) : floatToDecimalsCompact(v, 6);
   }
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Number) return floatToDecimalsCompact(v.valueOf(), 6);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return undefined;
 }

@@ -11,6 +11,8 @@ import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { anyToStr } from './any-to-str.js';
 import { BitString } from './bitstring.js';
+import { decompressLimit } from './compression.js';
+import { float } from '../../common/numbers.js';
 import { FLATMAP_MAX_KEYS, compareKeys } from './json.js';
 
 export class TermCodecError extends Error {}
@@ -139,6 +141,10 @@ function writeTerm(w: Writer, v: unknown, depth: number): void {
     case 'object': {
       if (v === null) return writeAtom(w, 'null');
       if (Buffer.isBuffer(v)) return writeBinary(w, v);
+      if (v instanceof Number) {
+        w.u8(NEW_FLOAT_EXT);
+        return w.f64(v.valueOf());
+      }
       if (v instanceof BitString) {
         w.u8(BIT_BINARY_EXT);
         w.u32(v.bytes.length);
@@ -265,13 +271,13 @@ function readTerm(r: Reader, depth: number): unknown {
       r.need(8);
       const v = r.buf.readDoubleBE(r.pos);
       r.pos += 8;
-      return v;
+      return float(v);
     }
     case FLOAT_EXT: {
       const text = r.take(31).toString('latin1').replace(/\0.*$/, '');
       const v = Number(text);
       if (!Number.isFinite(v)) throw new TermCodecError('bad FLOAT_EXT');
-      return v;
+      return float(v);
     }
     case ATOM_EXT:
       return atomValue(r.take(r.u16()).toString('latin1'));
@@ -334,8 +340,11 @@ export function binaryToTerm(b: Buffer): unknown {
     r.pos = 2;
     const size = r.u32();
     let inflated: Buffer;
+    const max = decompressLimit().maxOutputLength ?? Infinity;
+    // The header states the size: refuse before inflating anything when it is past the ceiling.
+    if (size > max) throw new TermCodecError(`compressed term of ${size} bytes exceeds ${max} bytes (the maxDecompressedBytes setting)`);
     try {
-      inflated = inflateSync(b.subarray(6));
+      inflated = inflateSync(b.subarray(6), { maxOutputLength: Math.max(1, size) });
     } catch (e) {
       throw new TermCodecError(`bad compressed term: ${(e as Error).message}`);
     }

@@ -1,6 +1,7 @@
 /** Type-check functions: each returns a boolean and never raises, except is_empty on a non-collection. */
 import { isBinary, isInt, isMap } from './args.js';
 import { coerceMap } from './map-coerce.js';
+import { isFloat, isNumber } from '../../common/numbers.js';
 import type { FunctionDef } from './types.js';
 
 function check(name: string, f: (v: unknown) => boolean, doc: string): FunctionDef {
@@ -18,17 +19,9 @@ export const typeCheckFunctions: FunctionDef[] = [
   check('is_not_null_var', (v) => v !== undefined && v !== null, 'is_not_null_var(V): not is_null_var(V).'),
   check('is_str', isBinary, "is_str(V): true for strings (and binaries). is_str('123') = true, is_str(123) = false."),
   check('is_bool', (v) => typeof v === 'boolean', "is_bool(V): true for true/false only; is_bool('true') = false."),
-  check(
-    'is_int',
-    isInt,
-    'is_int(V): true for integers. rulemq difference: an integral float such as 2.0 also counts as an integer.',
-  ),
-  check(
-    'is_float',
-    (v) => typeof v === 'number' && !Number.isInteger(v),
-    'is_float(V): true for non-integral numbers. rulemq difference: 2.0 is false (it cannot be told from 2).',
-  ),
-  check('is_num', (v) => typeof v === 'number', 'is_num(V): true for integers and floats.'),
+  check('is_int', isInt, 'is_int(V): true for integers; is_int(2.0) = false, is_int(6 / 3) = false (`/` makes a float).'),
+  check('is_float', isFloat, "is_float(V): true for floats, integral ones included: is_float(2.0) = true, is_float(float('3')) = true."),
+  check('is_num', isNumber, 'is_num(V): true for integers and floats.'),
   check('is_map', isMap, 'is_map(V): true for maps (JSON objects); a JSON string is not decoded.'),
   check('is_array', Array.isArray, "is_array(V): true for arrays; is_array('[1, 2]') = false."),
   {

@@ -11,7 +11,9 @@
  * Value model (shared with the rule engine): undefined and null → null_value; finite numbers →
  * number_value (a double); NaN/±Infinity → null_value; booleans; strings; Buffer/Uint8Array →
  * their UTF-8 text (invalid bytes become U+FFFD, so the string is always valid UTF-8); arrays →
- * list_value; plain objects → struct_value; Date → ISO-8601 string; bigint → number.
+ * list_value; plain objects → struct_value; Date → ISO-8601 string; bigint → number. A float with an integral
+ * value is a `Number` wrapper object (the rule engine's boxed float): a double in a Struct, and `2.0` (not `2`) in
+ * JSON text, so a rule's float stays a float; bigint is exact in JSON text.
  */
 import { SinkError } from '../errors.js';
 
@@ -204,6 +206,10 @@ export function writeValue(w: ProtoWriter, v: unknown, depth = 0): void {
         w.string(bytesToText(v));
         return;
       }
+      if (v instanceof Number) {
+        writeValue(w, v.valueOf(), depth);
+        return;
+      }
       if (Array.isArray(v)) {
         w.byte(TAG.LIST);
         const at = w.begin();
@@ -260,13 +266,14 @@ export function jsonText(v: unknown, depth = 0): string {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'bigint':
-      return jsonText(Number(v));
+      return v.toString();
     case 'undefined':
       return 'null';
     case 'object': {
       if (v === null) return 'null';
       if (depth >= MAX_DEPTH) throw tooDeep();
       if (isBytes(v)) return JSON.stringify(bytesToText(v));
+      if (v instanceof Number) return floatText(v.valueOf());
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + jsonText(v[i], depth + 1);
@@ -308,6 +315,14 @@ export function toText(v: unknown): string {
     default:
       return String(v);
   }
+}
+
+/** A boxed (integral) float as JSON: 2.0, -0.0, 1e+21; not finite → null. */
+function floatText(x: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  if (Object.is(x, -0)) return '-0.0';
+  const s = String(x);
+  return s.indexOf('e') < 0 ? `${s}.0` : s;
 }
 
 function tooDeep(): SinkError {

@@ -18,6 +18,7 @@ import { SinkError } from '../errors.js';
 import {
   ProtoWriter, TAG, isBytes, jsonText, toText, writeStructFields, writeValue,
 } from './struct.js';
+import { parseJson } from '../../common/json-parse.js';
 import { parseJsonTemplate, parseText, type JsonNode, type Part, type Path } from './template-parse.js';
 import type { RecordFormat } from './config.js';
 
@@ -31,7 +32,8 @@ function decodeNested(v: string | Uint8Array): unknown {
   if (v === lastSource) return lastDecoded;
   let out: unknown;
   try {
-    out = JSON.parse(typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
+    // parseJson keeps a payload's 2.0 a float (a boxed Number), so `${payload.t}` renders 2.0 as the rule would.
+    out = parseJson(typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
   } catch {
     out = undefined;
   }

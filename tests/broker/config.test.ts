@@ -33,6 +33,14 @@ describe('configuration', () => {
     assert.ok(Object.isFrozen(c));
   });
 
+  test('maxDecompressedBytes defaults to 16 MiB and a bad value names the key', async () => {
+    const { DEFAULT_MAX_DECOMPRESSED_BYTES } = await import('../../rules/functions/compression.js');
+    assert.equal(loadConfig({ env: {}, cwd: dir }).maxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES);
+    assert.equal(loadConfig({ env: { RULEMQ_MAX_DECOMPRESSED_BYTES: '1048576' }, cwd: dir }).maxDecompressedBytes, 1048576);
+    const issues = issuesOf(() => loadConfig({ env: { RULEMQ_MAX_DECOMPRESSED_BYTES: '10' }, cwd: dir }));
+    assert.ok(issues.some((m) => m.includes('RULEMQ_MAX_DECOMPRESSED_BYTES') && m.includes('1024')), issues.join('; '));
+  });
+
   test('precedence is flags > env > file > defaults', () => {
     const file = join(dir, 'p.yaml');
     writeFileSync(file, 'mqttPort: 1001\nwsPort: 1002\nhttpPort: 1003\n');

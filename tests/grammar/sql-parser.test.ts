@@ -103,6 +103,9 @@ describe('rule SQL parser: expressions', () => {
     { sql: 'payload.a[-2..-1]', expected: { kind: 'Slice', target: path('payload', key('a')), from: -2, to: -1 } },
     { sql: '[1..3]', expected: { kind: 'Range', from: 1, to: 3 } },
     { sql: '[]', expected: { kind: 'Array', items: [] } },
+    // rulesql 0.2 (EMQX 5.8's parser) takes one trailing comma in a list literal.
+    { sql: '[1, 2, ]', expected: { kind: 'Array', items: [num(1), num(2)] } },
+    { sql: '[1,]', expected: { kind: 'Array', items: [num(1)] } },
     { sql: "[1, 'a', x.y]", expected: { kind: 'Array', items: [num(1), str('a'), path('x', key('y'))] } },
     { sql: '[21 + 21, [1]]', expected: { kind: 'Array', items: [{ kind: 'Binary', op: '+', left: num(21), right: num(21) }, { kind: 'Array', items: [num(1)] }] } },
     { sql: 'abs(x)', expected: { kind: 'Call', module: null, name: 'abs', args: [path('x')] } },
@@ -167,6 +170,17 @@ describe('rule SQL parser: expressions', () => {
         },
       ],
     });
+  });
+});
+
+describe('rule SQL parser: rulesql leniencies', () => {
+  it('accepts and ignores an alias after WHERE (rulesql parses `WHERE expr AS name`)', () => {
+    const withAlias = parseSql('SELECT a FROM t WHERE a = 1 AS checked') as { where: unknown };
+    const without = parseSql('SELECT a FROM t WHERE a = 1') as { where: unknown };
+    assert.deepEqual(JSON.stringify(withAlias.where, (k, v: unknown) => (k === 'range' ? undefined : v)), JSON.stringify(without.where, (k, v: unknown) => (k === 'range' ? undefined : v)));
+  });
+  it('also in FOREACH ... WHERE', () => {
+    assert.doesNotThrow(() => parseSql('FOREACH payload.l FROM t WHERE payload.ok = true AS x'));
   });
 });
 

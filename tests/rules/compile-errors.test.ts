@@ -22,8 +22,15 @@ describe('compile-time errors', () => {
     { sql: 'SELECT * FROM "t/#",\n  "$events/message_publish"', code: 'SQL_BAD_EVENT_TOPIC', line: 2, column: 3, message: /topic filter/ },
     { sql: "SELECT * FROM '$events/sys/alarm_activated'", code: 'SQL_BAD_EVENT_TOPIC', line: 1, column: 15 },
     { sql: 'SELECT * FROM "a/#/b"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
+    { sql: 'SELECT * FROM "$events/nothing/#"', code: 'SQL_BAD_EVENT_TOPIC', line: 1, column: 15, message: /matches no event/ },
+    { sql: 'SELECT * FROM "$events/#/x"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     { sql: 'SELECT * FROM "a+"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     { sql: 'SELECT * FROM ""', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
+    // A literal pattern is compiled at load: one that could never run fails there, at the pattern.
+    { sql: "SELECT regex_match(payload.s, 'a(?=b)') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 31, length: 8, message: /lookaround.*offset 1/ },
+    { sql: "SELECT 1 AS x FROM \"t/#\"\n  WHERE regex_match(payload.s, '(a)\\1')", code: 'SQL_BAD_ARGUMENT', line: 2, column: 32, message: /back references/ },
+    { sql: "SELECT regex_replace(payload.s, '(', 'x') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 33, message: /invalid regular expression/ },
+    { sql: "SELECT regex_extract(payload.s, '(?R)') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 33 },
   ];
   for (const c of cases) {
     it(`rejects ${JSON.stringify(c.sql)} with ${c.code} at ${c.line}:${c.column}`, () => {
@@ -35,6 +42,16 @@ describe('compile-time errors', () => {
       if (c.message !== undefined) assert.match(e.detail, c.message);
     });
   }
+
+  it('a pattern that arrives at run time and cannot run is a counted rule error of its clause, not a load error', () => {
+    const rule = compileRule('SELECT regex_match(payload.s, payload.re) AS m FROM "t/#"');
+    assert.deepEqual(run('SELECT regex_match(payload.s, payload.re) AS m FROM "t/#"', { payload: '{"s":"ab","re":"^a"}' }), { m: true });
+    assert.throws(
+      () => run('SELECT regex_match(payload.s, payload.re) AS m FROM "t/#"', { payload: '{"s":"ab","re":"a(?=b)"}' }),
+      (e: unknown) => e instanceof Error && e.name === 'RuleEvalError' && /not supported/.test(String((e as { cause?: unknown }).cause)),
+    );
+    assert.equal(rule.warnings.length, 0);
+  });
 
   it('reports compile errors in file coordinates for embedded SQL', () => {
     const e = compileError('SELECT\n  nosuch(1) AS x FROM "t/#"', { line: 20, column: 9, offset: 500 });

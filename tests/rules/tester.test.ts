@@ -55,12 +55,40 @@ describe('rule_test: 200', () => {
     });
   });
 
+  it('matches event topics against FROM filters with wildcards (emqx_rule_sqltester:test/1, emqx_topic:match_any)', () => {
+    const connected = { event_type: 'client_connected', clientid: 'abc' };
+    assert.deepEqual(testRule({ sql: 'SELECT clientid, event FROM "$events/#"', context: connected }), { status: 200, body: { clientid: 'abc', event: 'client.connected' } });
+    assert.deepEqual(testRule({ sql: 'SELECT event FROM "$events/+"', context: { event_type: 'message_dropped' } }), { status: 200, body: { event: 'message.dropped' } });
+    // A publish context is matched by its own topic, which "$events/#" does not match; "#" never matches "$events/...".
+    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "$events/#"', context: { topic: 't/1' } }), notMatch(`FROM does not match: the context's topic 't/1' matches none of FROM "$events/#"`));
+    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "#"', context: connected }), notMatch('FROM does not match: the event $events/client_connected matches none of FROM "#"'));
+  });
+
+  it("fills EMQX's default columns with EMQX's types: atoms stay atoms (emqx_rule_events:columns_with_exam/1)", () => {
+    const rows: Array<[string, string]> = [
+      ['message_dropped', 'reason'],
+      ['delivery_dropped', 'reason'],
+      ['client_disconnected', 'reason'],
+      ['client_connack', 'reason_code'],
+    ];
+    const expected: Record<string, string> = { message_dropped: 'no_subscribers', delivery_dropped: 'queue_full', client_disconnected: 'normal', client_connack: 'success' };
+    for (const [type, col] of rows) {
+      const value = expected[type];
+      const sql = `SELECT is_str(${col}) AS s, ${col} = '${value}' AS eq, str(${col}) AS t, ${col} AS v FROM "$events/${type}"`;
+      assert.deepEqual(testRule({ sql, context: { event_type: type } }), { status: 200, body: { s: false, eq: true, t: value, v: value } }, type);
+    }
+    // A value given in the context is a string, as EMQX's API schema makes it.
+    assert.deepEqual(testRule({ sql: 'SELECT is_str(reason) AS s FROM "$events/message_dropped"', context: { event_type: 'message_dropped', reason: 'no_subscribers' } }), { status: 200, body: { s: true } });
+    // EMQX 5.8's string functions refuse atoms (5.10 accepts them).
+    assert.equal(testRule({ sql: 'SELECT upper(reason) AS u FROM "$events/client_disconnected"', context: { event_type: 'client_disconnected' } }).status, 400);
+  });
+
   it('runs event rules: the event topic must be in FROM', () => {
     assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "$events/client_connected"', context: { event_type: 'client_connected', clientid: 'abc' } }), {
       status: 200,
       body: { clientid: 'abc' },
     });
-    assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }), notMatch('FROM does not match: the event $events/client_connected is not among FROM "t/#"'));
+    assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }), notMatch('FROM does not match: the event $events/client_connected matches none of FROM "t/#"'));
   });
 
   it('keeps an undefined example column (mountpoint) as "undefined"', () => {

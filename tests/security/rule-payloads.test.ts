@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { startRulesBroker, type RulesBroker } from '../support/rules-broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { httpGet } from '../support/broker.js';
@@ -15,9 +16,20 @@ CREATE RULE fields AS
 CREATE RULE filtered AS
   SELECT * FROM "hostile/#" WHERE payload.temp > 4
   INTO republish(topic = 'out/filtered', payload = '\${payload}');
+CREATE RULE redos AS
+  SELECT regex_match(payload.s, '^(a+)+$') AS m, regex_replace(payload.s, '(x+x+)+y', '-') AS r FROM "hostile/#"
+  INTO republish(topic = 'out/redos', payload = '\${m}');
+CREATE RULE bomb AS
+  SELECT bytesize(gunzip(gunzip(payload))) AS n FROM "hostile/#"
+  INTO republish(topic = 'out/bomb', payload = '\${n}');
 `;
 
 const HOSTILE_PAYLOADS: Array<[string, Buffer]> = [
+  // Catastrophic backtracking for a PCRE-style engine (seconds per message there; linear here).
+  ['ReDoS subject', Buffer.from(JSON.stringify({ s: `${'a'.repeat(33)}b` }))],
+  ['long ReDoS subject', Buffer.from(JSON.stringify({ s: 'x'.repeat(50_000) }))],
+  // 64 MiB of zeros gzipped twice: a few hundred bytes that would inflate to 64 MiB (past maxDecompressedBytes).
+  ['double-gzip bomb', gzipSync(gzipSync(Buffer.alloc(64 * 1024 * 1024)))],
   ['not JSON', Buffer.from('{"temp": 1,')],
   ['empty', Buffer.alloc(0)],
   ['ill-formed UTF-8', Buffer.from([0x7b, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xff, 0xfe, 0x7d])],
@@ -60,6 +72,10 @@ describe('hostile payloads through rules', () => {
       await pub.publishAsync('hostile/x', '{"temp": 5, "a": {"b": 6}}', { qos: 1 });
       assert.equal(await sentinel, '5|6');
       assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
+      // The bomb and the non-gzip payloads failed the bomb rule, counted; none of them stalled the others.
+      const bomb = await httpGet(rb.httpPort, '/api/v5/rules/bomb/metrics');
+      const failed = (JSON.parse(bomb.text) as { metrics: Record<string, number> }).metrics['failed.exception'];
+      assert.ok(failed >= HOSTILE_PAYLOADS.length, `bomb rule failures counted: ${failed}`);
       const health = await httpGet(rb.httpPort, '/healthz');
       assert.equal(health.status, 200);
     } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BitString } from '../../../rules/functions/bitstring.js';
-import { call, hex, raises, table } from './helpers.js';
+import { call, fl, hex, raises, table } from './helpers.js';
 
 table([
   // str/1: EMQX's 10-decimal compact float format (the docs' str(0.300000004) = '0.3' is wrong).
@@ -55,13 +55,13 @@ table([
   ['int', [{}], raises()],
   ['int', [undefined], raises()],
   // float/1, float/2
-  ['float', [20], 20],
+  ['float', [20], fl(20)],
   ['float', ['3.14'], 3.14],
-  ['float', ['3.14e4'], 31400],
-  ['float', ['3.14e+4'], 31400],
+  ['float', ['3.14e4'], fl(31400)],
+  ['float', ['3.14e+4'], fl(31400)],
   ['float', ['3.14e-4'], 0.000314],
   ['float', ['3.14E-4'], 0.000314],
-  ['float', ['20'], 20],
+  ['float', ['20'], fl(20)],
   ['float', ['0.12345678901234567'], 0.12345678901234566],
   ['float', ['a'], raises()],
   ['float', [true], raises()],

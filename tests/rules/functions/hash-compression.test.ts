@@ -46,3 +46,32 @@ test('md5, sha and sha256 always give 32, 40 and 64 lower-case hex digits', () =
     assert.match(call('sha256', s) as string, /^[0-9a-f]{64}$/);
   }
 });
+
+test('decompression stops at maxDecompressedBytes: a double-gzipped bomb is a bad argument, not gigabytes', async () => {
+  const { gzipSync, deflateRawSync, deflateSync } = await import('node:zlib');
+  const { DEFAULT_MAX_DECOMPRESSED_BYTES, setMaxDecompressedBytes } = await import('../../../rules/functions/compression.js');
+  const { RuleFunctionError } = await import('../../../rules/functions/errors.js');
+  // 20 MiB of zeros gzipped twice is a few hundred bytes; its second gunzip would make 20 MiB.
+  const zeros = Buffer.alloc(DEFAULT_MAX_DECOMPRESSED_BYTES + 4 * 1024 * 1024);
+  const bomb = gzipSync(gzipSync(zeros));
+  assert.ok(bomb.length < 64 * 1024, `the bomb is small (${bomb.length} bytes)`);
+  const once = call('gunzip', bomb) as Buffer; // the first layer is small and fine
+  const tooBig = (e: unknown): boolean => e instanceof RuleFunctionError && e.code === 'FUNC_BAD_ARG' && /exceeds 16777216 bytes/.test(e.message);
+  assert.throws(() => call('gunzip', once), tooBig);
+  assert.throws(() => call('unzip', deflateRawSync(zeros)), tooBig);
+  assert.throws(() => call('zip_uncompress', deflateSync(zeros)), tooBig);
+  // Exactly at the ceiling is allowed; the setting moves the ceiling.
+  assert.equal((call('gunzip', gzipSync(zeros.subarray(0, DEFAULT_MAX_DECOMPRESSED_BYTES))) as Buffer).length, DEFAULT_MAX_DECOMPRESSED_BYTES);
+  setMaxDecompressedBytes(1024);
+  try {
+    assert.throws(() => call('gunzip', gzipSync(Buffer.alloc(1025))), (e: unknown) => e instanceof RuleFunctionError && /exceeds 1024 bytes/.test(e.message));
+    assert.equal((call('gunzip', gzipSync(Buffer.alloc(1024))) as Buffer).length, 1024);
+    // A compressed external term states its size: past the ceiling it is refused before inflating.
+    const term = call('term_encode', 'x'.repeat(2000)) as Buffer;
+    const packed = Buffer.concat([Buffer.from([131, 80]), Buffer.alloc(4), deflateSync(term.subarray(1))]);
+    packed.writeUInt32BE(term.length - 1, 2);
+    assert.throws(() => call('term_decode', packed), /exceeds 1024 bytes/);
+  } finally {
+    setMaxDecompressedBytes(DEFAULT_MAX_DECOMPRESSED_BYTES);
+  }
+});

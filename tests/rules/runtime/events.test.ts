@@ -132,3 +132,40 @@ CREATE RULE on_authn AS
     }
   });
 });
+
+describe('$events rules with wildcards', () => {
+  test('FROM "$events/#" receives every event at run time, as EMQX\'s topic-indexed rule lookup does', async () => {
+    const rb = await startRulesBroker(`
+CREATE RULE every_event AS
+  SELECT event, clientid FROM "$events/#" WHERE clientid = 'wild-dev'
+  INTO republish(topic = 'wild/out', payload = '\${event}');
+CREATE RULE session_events AS
+  SELECT event FROM "$events/+" WHERE clientid = 'wild-dev' AND topic = 's/1'
+  INTO republish(topic = 'wild/session', payload = '\${event}');
+`);
+    const watcher = await connectClient(rb.mqttUrl, { clientId: 'wild-watcher' });
+    try {
+      await watcher.subscribeAsync('wild/#', { qos: 0 });
+      const seen: string[] = [];
+      const done = new Promise<void>((resolve) =>
+        watcher.on('message', (topic, payload) => {
+          seen.push(`${topic}:${payload.toString()}`);
+          if (payload.toString() === 'client.disconnected') resolve();
+        }),
+      );
+      const dev = await connectClient(rb.mqttUrl, { clientId: 'wild-dev' });
+      await dev.subscribeAsync('s/1', { qos: 1 });
+      await dev.unsubscribeAsync('s/1');
+      await dev.endAsync();
+      await done;
+      for (const e of ['client.connected', 'session.subscribed', 'session.unsubscribed', 'client.disconnected']) {
+        assert.ok(seen.includes(`wild/out:${e}`), `${e} reached FROM "$events/#": ${seen.join(', ')}`);
+      }
+      assert.ok(seen.includes('wild/session:session.subscribed'), seen.join(', '));
+      assert.ok(seen.includes('wild/session:session.unsubscribed'), seen.join(', '));
+    } finally {
+      await endAll(watcher);
+      await rb.close();
+    }
+  });
+});

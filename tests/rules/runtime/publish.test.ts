@@ -158,6 +158,30 @@ describe('rules on the publish path', () => {
     const notJson = await httpPost(rb.httpPort, '/api/v5/rule_test', '{nope');
     assert.equal(notJson.status, 400);
   });
+
+  test('POST /api/v5/rule_test answers 400 with a message, not 500, for a payload nested 50,000 deep; the broker keeps answering', async () => {
+    const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+    const asString = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT payload.x AS x FROM "t/#"', context: { topic: 't/1', payload: `{"x":${deep}}` } });
+    assert.equal(asString.status, 400);
+    assert.match((asString.json as { message: string }).message, /nested too deeply/);
+    const asObject = await httpPost(rb.httpPort, '/api/v5/rule_test', `{"sql":"SELECT payload FROM \\"t/#\\"","context":{"topic":"t/1","payload":{"x":${deep}}}}`);
+    assert.equal(asObject.status, 400);
+    assert.equal((asObject.json as { code: string }).code, 'BAD_REQUEST');
+    const ok = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT 6 / 3 AS r FROM "t/#"', context: { topic: 't/1' } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json, { r: 2 });
+  });
+
+  test('POST /api/v5/rule_test: a decompression bomb in the payload is a 400 rule error, not gigabytes', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const bomb = gzipSync(gzipSync(Buffer.alloc(64 * 1024 * 1024))).toString('base64');
+    const res = await httpPost(rb.httpPort, '/api/v5/rule_test', {
+      sql: 'SELECT gunzip(gunzip(base64_decode(payload))) AS x FROM "t/#"',
+      context: { topic: 't/1', payload: bomb },
+    });
+    assert.equal(res.status, 400);
+    assert.match((res.json as { message: string }).message, /exceeds 16777216 bytes/);
+  });
 });
 
 describe('message ids', () => {

@@ -6,7 +6,7 @@
  * - `io_lib_format:fwrite_g/1` (~p, ~w): the shortest digits that read back, placed by Erlang's own rule.
  * - `float_data/1` + `float_man/3` (~f, ~e, ~g): 21 significant digits, then decimal rounding half-up.
  *
- * JS numbers do not say whether they were integers or floats, so callers decide (see `numberToText`).
+ * JS numbers do not say whether they were integers or floats: numbers.ts says how the value model keeps them apart.
  */
 
 const F64 = new Float64Array(1);
@@ -86,8 +86,8 @@ export function integerText(x: number): string {
 }
 
 /**
- * How EMQX's `str/1` (emqx_utils_conv:bin) prints a number: integers as integers, floats with at most 10 decimals.
- * Difference: an integral float (2.0) prints as "2" because JS numbers cannot tell it from the integer 2.
+ * How EMQX's `str/1` (emqx_utils_conv:bin) prints a plain JS number: integers as integers, floats with at most 10
+ * decimals. (An integral float is boxed, see numbers.ts, and printed by floatToDecimalsCompact.)
  */
 export function numberToText(x: number): string {
   if (Number.isInteger(x)) return integerText(x);
