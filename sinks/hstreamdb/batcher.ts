@@ -36,6 +36,8 @@ export interface Batch {
   /** Routing generation the batch was sent under. */
   gen: number;
   attempt: number;
+  /** Attempts of this batch that ended in DEADLINE_EXCEEDED (each next one gets a longer deadline). */
+  timeouts: number;
   /** compress(encode(BatchHStreamRecords)), kept across retries while the rows are unchanged. */
   payload: Buffer | undefined;
   call: ClientUnaryCall | undefined;
@@ -113,7 +115,7 @@ export class ShardBatcher {
     this.urgent = false;
     if (this.open.length === 0) return;
     this.closed.push({
-      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, payload: undefined, call: undefined,
+      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, timeouts: 0, payload: undefined, call: undefined,
       timer: undefined, abandoned: false, startedAt: 0,
     });
     this.open = [];

@@ -40,6 +40,9 @@ export interface DispatchDeps {
   readonly retryMaxMs: number;
 }
 
+/** At most 2^6 × grpc_flush_timeout (and never past request_ttl). */
+const MAX_SLOW_LEVEL = 6;
+
 type Routing = { readonly gen: number; readonly map: ShardMap; readonly shards: ShardBatcher[] };
 
 export class Dispatcher {
@@ -65,6 +68,12 @@ export class Dispatcher {
   private quiet = false;
   /** Memory mode drops rows older than request_ttl; in disk mode rows wait until written. */
   private readonly expires: boolean;
+  /**
+   * How many times grpc_flush_timeout was doubled for Appends to get answered: raised by an Append
+   * that timed out, lowered by one answered within grpc_flush_timeout. A server slower than the
+   * timeout then gets each batch once or twice instead of once per retry until request_ttl.
+   */
+  private slowLevel = 0;
 
   constructor(private readonly d: DispatchDeps) {
     this.expires = d.config.bufferMode !== 'disk';
@@ -122,21 +131,21 @@ export class Dispatcher {
     this.schedulePump();
   }
 
-  /** Stops everything; rows still held are dropped with reason 'closed'. */
-  stop(): void {
+  /** Stops everything; rows still held are dropped with `reason` ('closed' lets disk mode keep them on disk). */
+  stop(reason: 'closed' | 'shutdown' = 'closed'): void {
     this.state = 'closed';
     this.stopHealth?.();
     for (const t of [this.discoveryTimer, this.sweepTimer]) if (t) clearTimeout(t);
     this.discoveryTimer = this.sweepTimer = undefined;
     const { ledger } = this.d;
-    for (const r of this.pending.drain()) ledger.dropQueued(r, 'closed');
-    if (this.routing) for (const s of this.routing.shards) for (const r of s.takeRows()) ledger.dropQueued(r, 'closed');
+    for (const r of this.pending.drain()) ledger.dropQueued(r, reason);
+    if (this.routing) for (const s of this.routing.shards) for (const r of s.takeRows()) ledger.dropQueued(r, reason);
     for (const b of [...this.active]) {
       if (b.timer) clearTimeout(b.timer);
       const call = b.call;
       b.abandoned = true; // the CANCELLED callback that follows must do nothing
       call?.cancel();
-      for (const r of b.rows) ledger.dropInflight(r, 'closed');
+      for (const r of b.rows) ledger.dropInflight(r, reason);
       this.release(b);
     }
   }
@@ -212,7 +221,7 @@ export class Dispatcher {
     b.phase = 'rpc';
     b.startedAt = performance.now();
     try {
-      b.call = this.d.connector.client.append(b.shard.target, req, config.grpcFlushTimeoutMs, (err) => this.onAppendDone(b, err));
+      b.call = this.d.connector.client.append(b.shard.target, req, this.appendTimeoutMs(b), (err) => this.onAppendDone(b, err));
     } catch (e) {
       // The client is closed or the target is unusable: treat like an unreachable server.
       const err = Object.assign(new Error((e as Error).message), { code: grpcStatus.UNAVAILABLE, details: (e as Error).message });
@@ -226,12 +235,25 @@ export class Dispatcher {
     const { ledger, connector, config } = this.d;
     const oldGen = b.gen !== this.gen;
     if (oldGen) this.oldGenInflight--;
-    this.d.metrics?.observeAppendSeconds((performance.now() - b.startedAt) / 1000);
+    const elapsedMs = performance.now() - b.startedAt;
+    this.d.metrics?.observeAppendSeconds(elapsedMs / 1000);
     if (!err) {
       connector.noteOk();
-      ledger.succeed(b.rows, Date.now());
+      // Answered after grpc_flush_timeout (a longer deadline was needed): written, but a late reply.
+      const late = elapsedMs > config.grpcFlushTimeoutMs;
+      if (!late) {
+        if (this.slowLevel > 0) this.slowLevel--;
+      } else if (2 * elapsedMs > config.grpcFlushTimeoutMs * 2 ** this.slowLevel) {
+        // Keep the deadline at least twice the latest answer time, so a slow server's jitter does not turn into copies.
+        this.slowLevel = Math.min(MAX_SLOW_LEVEL, this.slowLevel + 1);
+      }
+      ledger.succeed(b.rows, Date.now(), late);
       this.release(b);
       return;
+    }
+    if (err.code === grpcStatus.DEADLINE_EXCEEDED) {
+      b.timeouts++;
+      this.slowLevel = Math.min(MAX_SLOW_LEVEL, Math.max(this.slowLevel, b.timeouts));
     }
     connector.noteFailure(err, b.shard.target);
     const verdict = classifyAppendError(err.code, err.details ?? '');
@@ -252,7 +274,7 @@ export class Dispatcher {
       return;
     }
     this.d.rl.log('warn', `retry:${verdict.reason}`, {
-      action: this.d.name, shard: b.shard.shardId, rows: b.rows.length, attempt: b.attempt + 1,
+      action: this.d.name, shard: b.shard.shardId, rows: b.rows.length, attempt: b.attempt + 1, nextDeadlineMs: this.appendTimeoutMs(b),
       err: serverError(err.details ?? '').message, maybeCommitted: verdict.maybeCommitted,
     }, 'hstreamdb Append failed; retrying the batch');
     b.attempt++;
@@ -287,6 +309,17 @@ export class Dispatcher {
     }
     this.d.ledger.retried(b.rows.length);
     this.sendBatch(b);
+  }
+
+  /**
+   * The deadline of the batch's next Append: grpc_flush_timeout, doubled per earlier timeout of this
+   * batch or of recent ones, at most max(grpc_flush_timeout, request_ttl). A timed-out Append may
+   * have been stored; retrying it with the same deadline against a slow server would store it again
+   * on every attempt.
+   */
+  private appendTimeoutMs(b: Batch): number {
+    const { grpcFlushTimeoutMs: flush, requestTtlMs } = this.d.config;
+    return Math.min(flush * 2 ** Math.max(b.timeouts, this.slowLevel), Math.max(flush, requestTtlMs));
   }
 
   /** The batch leaves its shard; the shard may send its next one. */
