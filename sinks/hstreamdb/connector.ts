@@ -2,9 +2,15 @@
  * An HStreamDB connector: the shared part of every action that writes to one cluster — the
  * gRPC channels (one per host:port), the connection status from a periodic Echo, and the
  * connection test.
+ *
+ * The connection has one log line per change of state, and only for reachability: "connected"
+ * (first success), "not reachable" (never connected yet), "connection lost" (after a success),
+ * "connection restored". A server that answers but refuses (stream missing, credentials) is
+ * connected; the action reports that problem itself (dispatch.ts, blocked state).
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ConnectorStatus } from '../contract.js';
+import { SinkError } from '../errors.js';
 import { HStreamClient, type ClientOptions } from './client.js';
 import type { ConnectorConfig } from './config.js';
 import { describeCallError, isGrpcError } from './errors.js';
@@ -21,12 +27,19 @@ export interface ConnectorOptions extends ClientOptions {
 /** Status codes that say "the server is not reachable" rather than "the server said no". */
 const CONNECTION_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
 
+/** A failure that says "the server is not reachable" (as opposed to an answer such as NOT_FOUND). */
+export function isConnectionFailure(err: unknown): boolean {
+  return isGrpcError(err) ? CONNECTION_CODES.has(err.code) : !(err instanceof SinkError);
+}
+
 export class HStreamConnector {
   readonly type = 'hstreamdb';
   readonly name: string;
   readonly client: HStreamClient;
   private state: ConnectorStatus = 'connecting';
   private lastError = '';
+  /** A call has succeeded since start: a later failure is a lost connection, not an unreachable server. */
+  private everConnected = false;
   private stopHealth: (() => void) | undefined;
   private readonly listeners = new Set<(s: ConnectorStatus) => void>();
 
@@ -78,18 +91,23 @@ export class HStreamConnector {
 
   /** Called by actions after a failed call; only connection-type failures change the status. */
   noteFailure(err: unknown, target: string): void {
-    if (isGrpcError(err) && !CONNECTION_CODES.has(err.code)) return;
+    if (!isConnectionFailure(err)) return;
     const message = isGrpcError(err) ? describeCallError(err, target) : String((err as Error)?.message ?? err);
-    if (this.state !== 'disconnected') this.logger.warn({ target, err: message }, 'hstreamdb connection lost');
+    if (this.state !== 'disconnected') {
+      if (this.everConnected) this.logger.warn({ target, err: message }, 'hstreamdb connection lost');
+      else this.logger.warn({ target, err: message }, 'hstreamdb not reachable; retrying in the background');
+    }
     this.lastError = message;
     this.set('disconnected');
   }
 
   private set(s: ConnectorStatus): void {
     if (s === this.state) return;
-    const before = this.state;
     this.state = s;
-    if (s === 'connected' && before !== 'connecting') this.logger.info({ url: this.config.url }, 'hstreamdb connection restored');
+    if (s === 'connected') {
+      this.logger.info({ connector: this.name, url: this.config.url }, this.everConnected ? 'hstreamdb connection restored' : 'hstreamdb connected');
+      this.everConnected = true;
+    }
     for (const l of this.listeners) l(s);
   }
 

@@ -13,7 +13,7 @@ import { Fifo } from '../queue.js';
 import { backoffDelay, classifyAppendError } from '../retry.js';
 import { ShardBatcher, type Batch, type Row } from './batcher.js';
 import type { ActionConfig } from './config.js';
-import type { HStreamConnector } from './connector.js';
+import { isConnectionFailure, type HStreamConnector } from './connector.js';
 import { discoverShards } from './discovery.js';
 import { describeCallError, isGrpcError, serverError } from './errors.js';
 import { startPeriodic } from './health.js';
@@ -375,8 +375,9 @@ export class Dispatcher {
       const permanent = this.blockingError(e, client.currentSeed);
       if (permanent) {
         this.block(permanent);
+      } else if (isConnectionFailure(e)) {
+        connector.noteFailure(e, client.currentSeed); // the connector logs the change of state, once
       } else {
-        connector.noteFailure(e, client.currentSeed);
         const msg = isGrpcError(e) ? describeCallError(e, client.currentSeed, config.stream) : (e as Error).message;
         this.d.rl.log('warn', 'discover', { action: this.d.name, stream: config.stream, err: msg }, 'hstreamdb shard discovery failed; will retry');
       }
@@ -443,6 +444,7 @@ export class Dispatcher {
 
   /** The error that blocks writing for a failed discovery / health call, if it is one of those. */
   private blockingError(e: unknown, target: string): SinkError | undefined {
+    if (e instanceof SinkError && e.code === 'SINK_STREAM_NOT_FOUND') return e;
     if (!isGrpcError(e)) return undefined;
     if (e.code === grpcStatus.NOT_FOUND) {
       return new SinkError('SINK_STREAM_NOT_FOUND', describeCallError(e, target, this.d.config.stream), { cause: e });
@@ -454,7 +456,8 @@ export class Dispatcher {
   /** Writing cannot succeed: fail what waits, and fail new rows at once until a re-check succeeds. */
   private block(err: SinkError): void {
     if (!this.blocked) {
-      this.d.logger.error({ action: this.d.name, stream: this.d.config.stream, err: err.message }, 'hstreamdb writes blocked; failing rows until a re-check succeeds');
+      const what = err.code === 'SINK_STREAM_NOT_FOUND' ? 'hstreamdb stream missing' : 'hstreamdb refused the writes';
+      this.d.logger.error({ action: this.d.name, stream: this.d.config.stream, err: err.message }, `${what}; rows fail at once until a re-check (every health_check_interval) succeeds`);
     }
     this.blocked = err;
     const { ledger } = this.d;

@@ -48,6 +48,8 @@ export interface ActionOptions {
   retryMaxMs?: number;
 }
 
+export type ActionHealthState = 'ok' | 'connecting' | 'unreachable' | 'stream_missing' | 'refused' | 'buffer_error';
+
 /** Bookkeeping bytes added to each row's record size for max_buffer_bytes (row object, array slot). */
 export const ROW_OVERHEAD_BYTES = 96;
 
@@ -172,13 +174,20 @@ export class HStreamAction implements Action {
     return cs;
   }
 
-  /** Status with a reason a person can act on. */
-  health(): { status: ConnectorStatus; reason: string } {
+  /**
+   * Status with one state per problem and a reason a person can act on. `state`: ok; connecting
+   * (shard map not known yet); unreachable (no answer from the cluster); stream_missing (the stream
+   * does not exist or lists no active shard: rows fail at once); refused (credentials refused);
+   * buffer_error (the disk buffer cannot be used).
+   */
+  health(): { status: ConnectorStatus; state: ActionHealthState; reason: string } {
     const status = this.status();
-    if (this.backlog?.error) return { status, reason: this.backlog.error.message };
-    if (this.dispatcher.blocked) return { status, reason: this.dispatcher.blocked.message };
-    if (status !== 'connected') return { status, reason: this.connector.reason() || (this.dispatcher.hasRouting ? '' : 'discovering shards') };
-    return { status, reason: '' };
+    if (this.backlog?.error) return { status, state: 'buffer_error', reason: this.backlog.error.message };
+    const blocked = this.dispatcher.blocked;
+    if (blocked) return { status, state: blocked.code === 'SINK_STREAM_NOT_FOUND' ? 'stream_missing' : 'refused', reason: blocked.message };
+    if (this.connector.status() === 'disconnected') return { status, state: 'unreachable', reason: this.connector.reason() };
+    if (!this.dispatcher.hasRouting) return { status, state: 'connecting', reason: 'discovering shards' };
+    return { status, state: 'ok', reason: '' };
   }
 
   /** Echo + ListShards of this action's stream. */
