@@ -11,6 +11,8 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ConnectorStatus } from '../contract.js';
 import { SinkError } from '../errors.js';
+import { AppendPool } from './append-pool.js';
+import { InlineAppender, type Appender } from './appender.js';
 import { HStreamClient, type ClientOptions } from './client.js';
 import type { ConnectorConfig } from './config.js';
 import { describeCallError, isGrpcError } from './errors.js';
@@ -36,11 +38,15 @@ export class HStreamConnector {
   readonly type = 'hstreamdb';
   readonly name: string;
   readonly client: HStreamClient;
+  /** Runs the Appends of every action on this connector (worker threads unless append_threads = 0). */
+  readonly appender: Appender;
   private state: ConnectorStatus = 'connecting';
   private lastError = '';
   /** A call has succeeded since start: a later failure is a lost connection, not an unreachable server. */
   private everConnected = false;
   private stopHealth: (() => void) | undefined;
+  private starting: Promise<void> | undefined;
+  private echoing = false;
   private readonly listeners = new Set<(s: ConnectorStatus) => void>();
 
   constructor(
@@ -50,12 +56,18 @@ export class HStreamConnector {
   ) {
     this.client = new HStreamClient(config, opts);
     this.name = opts.name ?? 'hstreamdb';
+    this.appender = config.appendThreads > 0
+      ? new AppendPool({ config, clientOptions: { reconnectBackoffMs: opts.reconnectBackoffMs, channelOptions: opts.channelOptions } }, config.appendThreads, logger, this.name)
+      : new InlineAppender(this.client);
   }
 
-  /** Starts the periodic Echo (the first one at once). Does not wait for the cluster. */
-  async start(): Promise<void> {
-    if (this.stopHealth) return;
-    this.stopHealth = startPeriodic(() => this.check().then(() => undefined), this.opts.healthCheckIntervalMs ?? 15_000, 0);
+  /** Starts the Append worker threads and the periodic Echo (the first one at once). Does not wait for the cluster. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      this.stopHealth = startPeriodic(() => this.check().then(() => undefined), this.opts.healthCheckIntervalMs ?? 15_000, 0);
+      await this.appender.start();
+    })();
+    return this.starting;
   }
 
   status(): ConnectorStatus {
@@ -87,6 +99,17 @@ export class HStreamConnector {
   noteOk(): void {
     this.lastError = '';
     this.set('connected');
+  }
+
+  /**
+   * An Append failed. Appends run on their own channels (worker threads), which reconnect on their
+   * own schedule: instead of flipping the status per failed Append, an Echo (one at a time) decides
+   * whether the cluster is unreachable. Retries of the batch are the action's business.
+   */
+  noteAppendFailure(err: unknown): void {
+    if (!isConnectionFailure(err) || this.echoing) return;
+    this.echoing = true;
+    void this.check().finally(() => (this.echoing = false));
   }
 
   /** Called by actions after a failed call; only connection-type failures change the status. */
@@ -125,6 +148,7 @@ export class HStreamConnector {
   async close(): Promise<void> {
     this.stopHealth?.();
     this.stopHealth = undefined;
+    await this.appender.close();
     this.client.close();
     this.listeners.clear();
   }

@@ -7,7 +7,7 @@
  * batch is retried before the shard's next one. When the shard map changes, every waiting row
  * goes back to `pending` in order, and nothing new starts until Appends of the old map return.
  */
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { SinkError, type SinkErrorCode } from '../errors.js';
 import { Fifo } from '../queue.js';
 import { backoffDelay, classifyAppendError } from '../retry.js';
@@ -19,7 +19,8 @@ import { describeCallError, isGrpcError, serverError } from './errors.js';
 import { startPeriodic } from './health.js';
 import { waitFor, type RowLedger } from './ledger.js';
 import type { Logger, RateLimitedLog } from './log.js';
-import { appendRequestPrefix, compressBatch, encodeAppendRequest, encodeBatch } from './record.js';
+import type { AppendJob, AppendResult } from './appender.js';
+import { encodeBatch } from './record.js';
 import type { ShardMap } from './shards.js';
 
 /** Prometheus-style hooks (the broker wires prom-client histograms to them). */
@@ -179,7 +180,7 @@ export class Dispatcher {
     const n = shards.length;
     for (let k = 0; k < n && this.active.size < this.d.config.inflightWindow; k++) {
       const s = shards[(this.pumpStart + k) % n];
-      s.closeIfUrgent();
+      s.closeIfDue();
       while (!s.current && s.hasClosed()) this.startBatch(s, s.nextBatch()!);
     }
     this.pumpStart = (this.pumpStart + 1) % Math.max(1, n);
@@ -201,6 +202,7 @@ export class Dispatcher {
     ledger.toInflight(live);
     this.active.add(b);
     s.current = b;
+    s.noteStarted();
     b.gen = this.gen;
     this.d.metrics?.observeBatchSize(live.length);
     this.sendBatch(b);
@@ -208,35 +210,31 @@ export class Dispatcher {
 
   private sendBatch(b: Batch): void {
     const { config } = this.d;
-    if (!b.payload) {
-      try {
-        b.payload = compressBatch(config.compression, encodeBatch(b.rows.map((r) => r.bytes)));
-      } catch (e) {
-        this.d.rl.log('error', 'encode', { action: this.d.name, err: (e as Error).message }, 'hstreamdb batch could not be encoded');
-        this.failBatch(b, new SinkError('SINK_RECORD_UNENCODABLE', `batch not encodable: ${(e as Error).message}`, { cause: e }));
-        return;
-      }
-    }
-    const req = encodeAppendRequest(b.shard.requestPrefix, config.compression, b.rows.length, b.payload, Date.now());
     b.phase = 'rpc';
     b.startedAt = performance.now();
-    try {
-      b.call = this.d.connector.client.append(b.shard.target, req, this.appendTimeoutMs(b), (err) => this.onAppendDone(b, err));
-    } catch (e) {
-      // The client is closed or the target is unusable: treat like an unreachable server.
-      const err = Object.assign(new Error((e as Error).message), { code: grpcStatus.UNAVAILABLE, details: (e as Error).message });
-      setImmediate(() => this.onAppendDone(b, err as unknown as ServiceError));
-    }
+    // Encoded again on each attempt (retries are rare): the bytes are handed over to the appender.
+    const job: AppendJob = {
+      target: b.shard.target, stream: config.stream, shardId: b.shard.shardId, compression: config.compression,
+      count: b.rows.length, batch: encodeBatch(b.rows), timeoutMs: this.appendTimeoutMs(b),
+    };
+    b.call = this.d.connector.appender.append(job, (err, callMs) => this.onAppendDone(b, err, callMs));
   }
 
-  private onAppendDone(b: Batch, err: ServiceError | null): void {
+  /** `callMs`: the gRPC call's own duration (decides late replies; hand-over to a worker thread excluded). */
+  private onAppendDone(b: Batch, err: AppendResult, callMs: number): void {
     b.call = undefined;
     if (b.abandoned) return;
+    if (err instanceof SinkError) {
+      this.d.rl.log('error', 'encode', { action: this.d.name, err: err.message }, 'hstreamdb batch could not be encoded');
+      if (b.gen !== this.gen) this.oldGenInflight--;
+      this.failBatch(b, err);
+      return;
+    }
     const { ledger, connector, config } = this.d;
     const oldGen = b.gen !== this.gen;
     if (oldGen) this.oldGenInflight--;
-    const elapsedMs = performance.now() - b.startedAt;
-    this.d.metrics?.observeAppendSeconds(elapsedMs / 1000);
+    const elapsedMs = callMs;
+    this.d.metrics?.observeAppendSeconds((performance.now() - b.startedAt) / 1000);
     if (!err) {
       connector.noteOk();
       // Answered after grpc_flush_timeout (a longer deadline was needed): written, but a late reply.
@@ -255,7 +253,7 @@ export class Dispatcher {
       b.timeouts++;
       this.slowLevel = Math.min(MAX_SLOW_LEVEL, Math.max(this.slowLevel, b.timeouts));
     }
-    connector.noteFailure(err, b.shard.target);
+    connector.noteAppendFailure(err);
     const verdict = classifyAppendError(err.code, err.details ?? '');
     if (verdict.action === 'fail' || (verdict.action === 'stream_missing' && this.blocked)) {
       const msg = describeCallError(err, b.shard.target, config.stream);
@@ -301,7 +299,6 @@ export class Dispatcher {
     if (this.expires && b.rows.some((r) => r.deadline <= now)) {
       for (const r of b.rows) if (r.deadline <= now) this.d.ledger.dropInflight(r, 'expired');
       b.rows = b.rows.filter((r) => r.deadline > now);
-      b.payload = undefined;
     }
     if (b.rows.length === 0) {
       this.release(b);
@@ -432,9 +429,7 @@ export class Dispatcher {
     this.routing = {
       gen: this.gen,
       map,
-      shards: map.ranges.map((r, i) => new ShardBatcher(
-        r.shardId, targets[i], appendRequestPrefix(config.stream, r.shardId), config.batchSize, config.batchIntervalMs, this.onBatchReady,
-      )),
+      shards: map.ranges.map((r, i) => new ShardBatcher(r.shardId, targets[i], config.batchSize, config.batchIntervalMs, this.onBatchReady)),
     };
     for (const w of this.readyWaiters.splice(0)) w();
     this.schedulePump();
