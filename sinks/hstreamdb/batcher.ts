@@ -7,7 +7,8 @@
  * at once when the shard's last Append started `batch_interval` ago or more (an idle shard adds no
  * latency), else `batch_interval` after that start. While an Append is out, rows keep gathering in
  * the open batch instead of closing into small batches, so a busy or slow server gets fewer,
- * fuller Appends, and waiting partial batches are merged up to `batch_size` when sent.
+ * fuller Appends, and batches waiting behind an Append are merged (up to MERGE_BATCHES of them, ~1 MiB)
+ * into the next one.
  */
 import type { RowDone } from '../contract.js';
 import { Fifo } from '../queue.js';
@@ -51,6 +52,9 @@ export interface Batch {
   abandoned: boolean;
   startedAt: number;
 }
+
+/** Most closed batches one Append carries when a backlog waits. */
+export const MERGE_BATCHES = 10;
 
 export class ShardBatcher {
   /** The batch in an Append or backing off before the next attempt (at most one per shard). */
@@ -147,15 +151,20 @@ export class ShardBatcher {
     return this.closed.length > 0;
   }
 
-  /** The oldest closed batch, with the partial batches right behind it merged in up to batch_size rows and ~1 MiB. */
+  /**
+   * The oldest closed batch, with the batches waiting right behind it merged in: a backlog goes out
+   * in fewer, larger Appends (up to MERGE_BATCHES × batch_size rows and ~1 MiB), which is what lets
+   * one shard keep up when its Appends take longer than filling a batch.
+   */
   nextBatch(): Batch | undefined {
     const b = this.closed.shift();
-    if (b === undefined || this.closed.length === 0 || b.rows.length >= this.batchSize) return b;
+    if (b === undefined || this.closed.length === 0) return b;
+    const maxRows = this.batchSize * MERGE_BATCHES;
     let bytes = 0;
     for (const r of b.rows) bytes += batchEntrySize(r.bytes.length);
     while (this.closed.length > 0) {
       const next = this.closed[0];
-      if (b.rows.length + next.rows.length > this.batchSize) break;
+      if (b.rows.length + next.rows.length > maxRows) break;
       let nextBytes = 0;
       for (const r of next.rows) nextBytes += batchEntrySize(r.bytes.length);
       if (bytes + nextBytes > MAX_BATCH_BYTES) break;
