@@ -15,6 +15,13 @@ import type { Logger } from './log.js';
 
 const WORKER_URL = new URL('./append-worker.js', import.meta.url);
 
+/**
+ * A worker holds only the Appends in progress (at most inflight_window × ~1 MiB): a small young
+ * generation keeps its idle RSS low (V8's default would let it grow by tens of MB). An out-of-memory
+ * worker dies and is restarted like any other.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
 /** One worker thread and the calls it has in progress. */
 class AppendThread {
   worker: Worker | undefined;
@@ -50,7 +57,7 @@ class AppendThread {
   private ready: Promise<void> = Promise.resolve();
 
   private spawn(): Worker {
-    const w = new Worker(WORKER_URL, { workerData: this.init });
+    const w = new Worker(WORKER_URL, { workerData: this.init, resourceLimits: WORKER_LIMITS });
     // A worker with open channels must not keep the process alive; close() ends it.
     w.unref();
     let markReady!: () => void;
@@ -80,6 +87,10 @@ class AppendThread {
     this.pending.clear();
     this.onLost(why);
     for (const cb of cbs) cb(unavailable(`hstreamdb append worker ${why}`), 0);
+  }
+
+  reconnect(): void {
+    this.worker?.postMessage({ t: 'reconnect' } satisfies ToWorker);
   }
 
   async close(): Promise<void> {
@@ -125,6 +136,10 @@ export class AppendPool implements Appender {
     this.next = (this.next + 1) % this.threads.length;
     for (const o of this.threads) if (o.inProgress < t.inProgress) t = o;
     return t.append(job, cb);
+  }
+
+  reconnect(): void {
+    for (const t of this.threads) t.reconnect();
   }
 
   private onLost(why: string): void {

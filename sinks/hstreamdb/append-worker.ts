@@ -2,13 +2,13 @@
  * The body of an Append worker thread (started by append-pool.ts): its own grpc-js channels to the
  * cluster, and for each batch the main thread hands over, compression, framing and the Append.
  * Messages in: { t: 'append', id, job } (job.batch's buffer transferred), { t: 'cancel', id },
- * { t: 'close' }. Messages out: { id, code?, details?, unencodable? } — no code means stored.
+ * { t: 'reconnect' } (drop channels in reconnect backoff), { t: 'close' }. Messages out: { id, code?, details?, unencodable? } — no code means stored.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { SinkError } from '../errors.js';
 import { startAppend, PrefixCache, type AppendJob, type AppendResult } from './appender.js';
-import { HStreamClient, type ClientOptions } from './client.js';
+import { Channels, type ClientOptions } from './channels.js';
 import type { ConnectorConfig } from './config.js';
 import { loadZstd } from './record.js';
 
@@ -20,6 +20,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { readonly t: 'append'; readonly id: number; readonly job: AppendJob }
   | { readonly t: 'cancel'; readonly id: number }
+  | { readonly t: 'reconnect' }
   | { readonly t: 'close' };
 
 export interface FromWorker {
@@ -36,7 +37,8 @@ export interface FromWorker {
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const client = new HStreamClient(init.config, init.clientOptions);
+// grpc-js' generic client: Appends need no proto file, so the thread does not load one.
+const client = new Channels(init.config, init.clientOptions);
 const prefixes = new PrefixCache();
 const calls = new Map<number, ClientUnaryCall | undefined>();
 let zstdReady = false;
@@ -73,6 +75,9 @@ port.on('message', (m: ToWorker) => {
       call?.cancel();
       return;
     }
+    case 'reconnect':
+      client.resetFailed();
+      return;
     case 'close':
       client.close();
       port.close();
@@ -80,7 +85,24 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-// Warm up before saying ready: load the service definition and open a channel to each seed host,
-// so the first Append does not pay for them inside its deadline.
-for (const seed of client.seeds) client.channel(seed).getChannel().getConnectivityState(true);
-port.postMessage({ id: 0 } satisfies FromWorker);
+/** EchoRequest{msg = "hello"}, encoded by hand: this thread loads no proto file. */
+const ECHO_REQUEST = Buffer.from([0x0a, 5, ...Buffer.from('hello')]);
+const WARM_UP_MS = 1000;
+
+/**
+ * Warms up before saying ready: one Echo per seed host (answered or not, within a second) opens the
+ * HTTP/2 session and runs grpc-js' call path once, so the first Append does not pay for a cold
+ * thread inside its deadline.
+ */
+function warmUp(): Promise<void> {
+  return Promise.all(client.seeds.map((seed) => new Promise<void>((resolve) => {
+    try {
+      client.channel(seed).makeUnaryRequest<Buffer, Buffer>('/hstream.server.HStreamApi/Echo', (b) => b, (b) => b, ECHO_REQUEST,
+        { deadline: Date.now() + Math.min(WARM_UP_MS, init.config.grpcTimeoutMs) }, () => resolve());
+    } catch {
+      resolve();
+    }
+  }))).then(() => undefined);
+}
+
+void warmUp().then(() => port.postMessage({ id: 0 } satisfies FromWorker));

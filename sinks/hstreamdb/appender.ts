@@ -11,7 +11,7 @@
  */
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { SinkError } from '../errors.js';
-import type { HStreamClient } from './client.js';
+import type { Channels } from './channels.js';
 import type { Compression } from './config.js';
 import { appendRequestPrefix, compressBatch, encodeAppendRequest } from './record.js';
 
@@ -43,6 +43,8 @@ export interface Appender {
   /** Gets ready for the first Append (starts the worker threads). */
   start(): Promise<void>;
   append(job: AppendJob, cb: AppendCallback): AppendCall;
+  /** The cluster answered again: channels still in a reconnect backoff start over now. */
+  reconnect(): void;
   /** Worker threads restarted after one died (0 for the inline appender). */
   readonly restarts: number;
   close(): Promise<void>;
@@ -73,7 +75,7 @@ export class PrefixCache {
  * compress + frame + Append on `client`, as the worker threads and the inline appender both do it.
  * Returns the grpc-js call, or calls `cb` (later) with the error that kept it from starting.
  */
-export function startAppend(client: HStreamClient, prefixes: PrefixCache, job: AppendJob, cb: AppendCallback): AppendCall | undefined {
+export function startAppend(client: Channels, prefixes: PrefixCache, job: AppendJob, cb: AppendCallback): AppendCall | undefined {
   let req: Buffer;
   try {
     const payload = compressBatch(job.compression, Buffer.from(job.batch.buffer, job.batch.byteOffset, job.batch.byteLength));
@@ -98,9 +100,13 @@ export class InlineAppender implements Appender {
   readonly restarts = 0;
   private readonly prefixes = new PrefixCache();
 
-  constructor(private readonly client: HStreamClient) {}
+  constructor(private readonly client: Channels) {}
 
   async start(): Promise<void> {}
+
+  reconnect(): void {
+    // the connector's own channels, which just answered
+  }
 
   append(job: AppendJob, cb: AppendCallback): AppendCall {
     let cancelled = false;

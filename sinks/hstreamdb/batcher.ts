@@ -48,6 +48,8 @@ export interface Batch {
   /** The Append in progress (cancelled when the action stops). */
   call: AppendCall | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Closed while an Append of its shard was out: part of a backlog, so it may ride in an earlier batch's Append. */
+  readonly backlog: boolean;
   /** Set when the batch's rows were settled or moved elsewhere; late callbacks then do nothing. */
   abandoned: boolean;
   startedAt: number;
@@ -140,7 +142,7 @@ export class ShardBatcher {
     this.due = false;
     if (this.open.length === 0) return;
     this.closed.push({
-      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, timeouts: 0, call: undefined,
+      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, timeouts: 0, call: undefined, backlog: this.current !== null,
       timer: undefined, abandoned: false, startedAt: 0,
     });
     this.open = [];
@@ -152,9 +154,9 @@ export class ShardBatcher {
   }
 
   /**
-   * The oldest closed batch, with the batches waiting right behind it merged in: a backlog goes out
-   * in fewer, larger Appends (up to MERGE_BATCHES × batch_size rows and ~1 MiB), which is what lets
-   * one shard keep up when its Appends take longer than filling a batch.
+   * The oldest closed batch, with the batches that closed behind it while an Append was out merged
+   * in: a backlog goes out in fewer, larger Appends (up to MERGE_BATCHES × batch_size rows and
+   * ~1 MiB), which is what lets one shard keep up when its Appends take longer than filling a batch.
    */
   nextBatch(): Batch | undefined {
     const b = this.closed.shift();
@@ -164,7 +166,8 @@ export class ShardBatcher {
     for (const r of b.rows) bytes += batchEntrySize(r.bytes.length);
     while (this.closed.length > 0) {
       const next = this.closed[0];
-      if (b.rows.length + next.rows.length > maxRows) break;
+      // Batches closed while the shard was idle keep batch_size; only a backlog rides along.
+      if (!next.backlog || b.rows.length + next.rows.length > maxRows) break;
       let nextBytes = 0;
       for (const r of next.rows) nextBytes += batchEntrySize(r.bytes.length);
       if (bytes + nextBytes > MAX_BATCH_BYTES) break;

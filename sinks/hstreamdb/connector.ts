@@ -56,6 +56,11 @@ export class HStreamConnector {
   ) {
     this.client = new HStreamClient(config, opts);
     this.name = opts.name ?? 'hstreamdb';
+    // Append channels (worker threads) reconnect on their own backoff: when the connector's channel finds
+    // the cluster again, theirs start over at once instead of failing Appends until their backoff ends.
+    this.listeners.add((s) => {
+      if (s === 'connected') this.appender.reconnect();
+    });
     this.appender = config.appendThreads > 0
       ? new AppendPool({ config, clientOptions: { reconnectBackoffMs: opts.reconnectBackoffMs, channelOptions: opts.channelOptions } }, config.appendThreads, logger, this.name)
       : new InlineAppender(this.client);
