@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppendPool } from '../../../sinks/hstreamdb/append-pool.js';
 import { InlineAppender } from '../../../sinks/hstreamdb/appender.js';
 import { assertInvariant, openSink, sendAll, withTestServer } from '../../support/hstream-server.js';
@@ -86,3 +89,28 @@ test('append_threads is validated: 0 to 8', async () => {
   assert.throws(() => parseConnectorSettings({ url: 'hstream://h:1', append_threads: 9 }), /append_threads/);
   assert.throws(() => parseConnectorSettings({ url: 'hstream://h:1', append_threads: -1 }), /append_threads/);
 });
+
+test('disk mode through a worker thread that dies mid-Append: every row written, the disk buffer emptied, counters exact', () => withTestServer(async (server) => {
+  server.createStream('s', 2);
+  const dir = mkdtempSync(join(tmpdir(), 'rulemq-disk-'));
+  const sink = openSink(server, { stream: 's', buffer_mode: 'disk', buffer_dir: dir, batch_size: 10, partition_key: '${dev}', record_template: '{"dev": ${dev}, "seq": ${seq}}' });
+  try {
+    await sink.action.start();
+    await sink.action.whenReady(2000);
+    server.faults.appendDelayMs = 300;
+    const results = sendAll(sink.action, rowsFor(4, 25));
+    await server.waitUntil(() => (server.calls.Append ?? 0) >= 1, 5000, () => 'an Append in progress');
+    await (sink.connector.appender as AppendPool).workers[0].terminate();
+    server.faults.appendDelayMs = 0;
+    assert.ok((await results).every((e) => e === null));
+    assert.equal(await sink.action.whenIdle(5000), true);
+    const distinct = new Set(server.records('s').map((r) => JSON.stringify(r.value)));
+    assert.equal(distinct.size, 100);
+    assert.equal(sink.action.bufferUsage()!.unread, 0);
+    const s = sink.action.stats();
+    assert.equal(s.success, 100);
+    assertInvariant(s);
+  } finally {
+    await sink.close();
+  }
+}));
