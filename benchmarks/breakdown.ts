@@ -35,6 +35,11 @@ export function variants(): Variant[] {
       make: (b) => ({ ...b, broker: 'rulemq', rules: (port) => seedRules(port).replace('batch_size = 100,', 'batch_size = 1000,') }),
     },
     {
+      // Appends (compression, framing, grpc-js) in the broker's event loop instead of a worker thread.
+      name: 'rulemq, seed rule + HStreamDB, append_threads 0',
+      make: (b) => ({ ...b, broker: 'rulemq', rules: (port) => seedRules(port).replace("grpc_timeout = '30s'", "grpc_timeout = '30s',\n  append_threads = 0") }),
+    },
+    {
       // A larger V8 young generation: fewer scavenges for the short-lived objects of every message (a node flag, no code change).
       name: 'rulemq, seed rule + HStreamDB, --max-semi-space-size=64',
       make: (b) => ({ ...b, broker: 'rulemq', brokerExecArgv: ['--max-semi-space-size=64'] }),

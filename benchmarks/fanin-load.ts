@@ -105,8 +105,9 @@ async function main(): Promise<void> {
       },
       publish: async (m): Promise<FaninPublishResult> => {
         const seconds = Number(m.seconds);
+        const rate = m.rate === undefined ? 1 : Number(m.rate);
         const tickMs = 10;
-        const perTick = conns.length / (1000 / tickMs);
+        const perTick = (conns.length * rate) / (1000 / tickMs);
         let sent = 0;
         const acked0 = acked;
         ackHist.reset();
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
               clearInterval(timer);
               return resolve();
             }
-            // Each client publishes once per second: walk the clients in order, perTick per 10 ms.
+            // Each client publishes `rate` times per second: walk the clients in order, perTick per 10 ms.
             due = Math.floor((elapsed / tickMs + 1) * perTick);
             while (cursor < due) {
               const c = conns[cursor % conns.length];

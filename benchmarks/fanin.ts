@@ -1,9 +1,11 @@
 /**
  * Fan-in at scale: C raw-socket clients connected to one broker (rulemq with the seed rule and its
- * HStreamDB action, or bare Aedes), idle and then publishing 1 msg/s each. Reports RSS per connection
+ * HStreamDB action, or bare Aedes), idle and then publishing 1 msg/s each (`ratePerClient`). Reports RSS per connection
  * (after a forced GC, against the broker's RSS before any client), event-loop delay p99 measured inside
  * the broker, broker CPU, and what reached HStreamDB.
  */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FaninLoadArg, FaninPublishResult } from './fanin-load.js';
 import { SEED_STREAM, SEED_TOPIC, seedRules, startBroker, startHStream, type BrokerUnderTest } from './ingest.js';
 import { Child, cpuShare, forkChild, machineBusySec, openFilesLimit, sampleProc, sleep } from './lib/procs.js';
@@ -15,6 +17,10 @@ export interface FaninOptions {
   qos: 0 | 1;
   /** Extra node flags for the broker process (e.g. --cpu-prof). */
   brokerExecArgv?: string[];
+  /** Messages per second each client publishes in the active phase (default 1). */
+  ratePerClient?: number;
+  /** Run the rulemq broker from another build's dist/ (a same-run before/after). */
+  rulemqDist?: string;
 }
 
 export interface FaninResult {
@@ -62,7 +68,10 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
   let load: Child | undefined;
   try {
     if (kind === 'rulemq') hs = await startHStream({ stream: SEED_STREAM, shards: 4, decode: 'count' });
-    broker = await startBroker(kind, { rulesText: hs ? seedRules(hs.port) : undefined, execArgv: o.brokerExecArgv });
+    broker = await startBroker(kind, {
+      rulesText: hs ? seedRules(hs.port) : undefined, execArgv: o.brokerExecArgv,
+      ...(kind === 'rulemq' && o.rulemqDist ? { script: pathToFileURL(join(o.rulemqDist, 'benchmarks', 'broker-child.js')) } : {}),
+    });
     const b = broker.child!;
     await sleep(1000);
     await b.call('gc');
@@ -87,7 +96,7 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
     const h0 = hs ? sampleProc(hs.child.pid) : undefined;
     const m0 = machineBusySec();
     const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
-    const active = await load.call<FaninPublishResult>('publish', { seconds: o.activeSec }, (o.activeSec + 60) * 1000);
+    const active = await load.call<FaninPublishResult>('publish', { seconds: o.activeSec, rate: o.ratePerClient ?? 1 }, (o.activeSec + 60) * 1000);
     const a1 = sampleProc(broker.pid);
     const g1 = sampleProc(load.pid);
     const h1 = hs ? sampleProc(hs.child.pid) : undefined;

@@ -13,11 +13,12 @@
  *   BENCH_WINDOW [100]      messages in flight per publisher
  *   BENCH_SHARDS [4]        shards of the HStreamDB stream
  *   BENCH_CLIENTS [10000]   fan-in clients (fewer when ulimit -n is too low)
+ *   BENCH_FANIN_RATE [1]    messages per second per fan-in client in the active phase
  *   BENCH_SINK_ROWS [100000] rows per sink case
  *   BENCH_RULE_ROUND [0.6]  seconds per rule-eval round
  *   BENCH_ACK_PUBLISHERS [16] publishers for the ack_mode comparison
  *   BENCH_MOSQUITTO=path    mosquitto binary; BENCH_NO_MOSQUITTO=1 skips it
- *   BENCH_RULEMQ_DIST=dir   run the rulemq broker from another build (e.g. a patched copy of dist/)
+ *   BENCH_RULEMQ_DIST=dir   run the rulemq broker from another build (e.g. a patched copy of dist/; ingest and fan-in)
  *   BENCH_OUT=dir           where the JSON goes [benchmarks/results]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ const CLIENTS = env('BENCH_CLIENTS', 10_000);
 const SINK_ROWS = env('BENCH_SINK_ROWS', 100_000);
 const RULE_ROUND = env('BENCH_RULE_ROUND', 0.6);
 const ACK_PUBLISHERS = env('BENCH_ACK_PUBLISHERS', 16);
+const FANIN_RATE = env('BENCH_FANIN_RATE', 1);
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -130,7 +132,10 @@ async function main(): Promise<void> {
   if (PARTS.has('fanin')) {
     const budget = faninClientBudget(CLIENTS);
     if (budget.note) results.notes.push(budget.note);
-    const o = { clients: budget.clients, idleSec: Math.max(3, Math.round(SECONDS * 0.6)), activeSec: SECONDS, qos: 1 as const };
+    const o = {
+      clients: budget.clients, idleSec: Math.max(3, Math.round(SECONDS * 0.6)), activeSec: SECONDS, qos: 1 as const, ratePerClient: FANIN_RATE,
+      ...(process.env.BENCH_RULEMQ_DIST ? { rulemqDist: process.env.BENCH_RULEMQ_DIST } : {}),
+    };
     results.fanin = { note: budget.note };
     for (const kind of ['aedes', 'rulemq'] as const) {
       log(`fan-in ${kind}, ${o.clients} clients …`);

@@ -1,11 +1,18 @@
 /**
  * Per-shard batching. Rows routed to a shard fill an open batch, which closes at `batch_size`
- * rows, at ~1 MiB encoded, or `batch_interval` after its first row. Closed batches wait in order;
- * the action sends at most one batch per shard at a time, which keeps per-key order.
+ * rows or ~1 MiB encoded. Closed batches wait in order; the action sends at most one batch per
+ * shard at a time, which keeps per-key order.
+ *
+ * Adaptive timing: a partial batch goes out when its shard has no Append out and its time is up —
+ * at once when the shard's last Append started `batch_interval` ago or more (an idle shard adds no
+ * latency), else `batch_interval` after that start. While an Append is out, rows keep gathering in
+ * the open batch instead of closing into small batches, so a busy or slow server gets fewer,
+ * fuller Appends, and batches waiting behind an Append are merged (up to MERGE_BATCHES of them, ~1 MiB)
+ * into the next one.
  */
-import type { ClientUnaryCall } from '@grpc/grpc-js';
 import type { RowDone } from '../contract.js';
 import { Fifo } from '../queue.js';
+import type { AppendCall } from './appender.js';
 import { MAX_BATCH_BYTES, batchEntrySize } from './record.js';
 
 /** One queued row: its final record bytes and what is needed to settle it. */
@@ -36,14 +43,20 @@ export interface Batch {
   /** Routing generation the batch was sent under. */
   gen: number;
   attempt: number;
-  /** compress(encode(BatchHStreamRecords)), kept across retries while the rows are unchanged. */
-  payload: Buffer | undefined;
-  call: ClientUnaryCall | undefined;
+  /** Attempts of this batch that ended in DEADLINE_EXCEEDED (each next one gets a longer deadline). */
+  timeouts: number;
+  /** The Append in progress (cancelled when the action stops). */
+  call: AppendCall | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Closed while an Append of its shard was out: part of a backlog, so it may ride in an earlier batch's Append. */
+  readonly backlog: boolean;
   /** Set when the batch's rows were settled or moved elsewhere; late callbacks then do nothing. */
   abandoned: boolean;
   startedAt: number;
 }
+
+/** Most closed batches one Append carries when a backlog waits. */
+export const MERGE_BATCHES = 10;
 
 export class ShardBatcher {
   /** The batch in an Append or backing off before the next attempt (at most one per shard). */
@@ -54,13 +67,15 @@ export class ShardBatcher {
   private timer: NodeJS.Timeout | undefined;
   /** The open batch holds a row a PUBACK waits on: close it as soon as the shard is idle. */
   private urgent = false;
+  /** The open batch's time is up: close it as soon as the shard is idle. */
+  private due = false;
+  /** performance.now() when this shard's last Append started. */
+  private lastStartAt = -Infinity;
 
   constructor(
     readonly shardId: string,
     /** host:port of the node that owns the shard (LookupResource). */
     public target: string,
-    /** Encoded streamName + shardId of every AppendRequest to this shard. */
-    readonly requestPrefix: Buffer,
     private readonly batchSize: number,
     private readonly intervalMs: number,
     private readonly onReady: () => void,
@@ -77,29 +92,42 @@ export class ShardBatcher {
     if (this.open.length >= this.batchSize) {
       this.closeOpen();
       this.onReady();
-    } else {
-      if (this.open.length === 1) this.timer = setTimeout(this.onTimer, this.intervalMs);
-      if (row.urgent && !this.urgent) {
+      return;
+    }
+    if (this.open.length === 1) {
+      const wait = this.lastStartAt + this.intervalMs - performance.now();
+      if (wait <= 0) {
         // Rows arriving in the same event-loop turn still share the batch: the pump runs on setImmediate.
-        this.urgent = true;
+        this.due = true;
         this.onReady();
+      } else {
+        this.timer = setTimeout(this.onTimer, wait);
       }
+    }
+    if (row.urgent && !this.urgent) {
+      this.urgent = true;
+      this.onReady();
     }
   }
 
   /**
-   * Called by the pump when nothing of this shard is in flight or waiting: an open batch that
-   * holds a PUBACK goes out now instead of after batch_interval. While an Append is out, rows keep
-   * gathering in the open batch and go together once it returns.
+   * Called by the pump when it may start an Append for this shard: an open batch whose time is up
+   * (or that holds a row a PUBACK waits on) closes now if nothing of this shard is in flight or
+   * waiting. While an Append is out, rows keep gathering and go together once it returns.
    */
-  closeIfUrgent(): void {
-    if (this.urgent && this.current === null && this.closed.length === 0) this.closeOpen();
+  closeIfDue(): void {
+    if ((this.due || this.urgent) && this.current === null && this.closed.length === 0) this.closeOpen();
+  }
+
+  /** The dispatcher started an Append for this shard. */
+  noteStarted(): void {
+    this.lastStartAt = performance.now();
   }
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.open.length > 0) {
-      this.closeOpen();
+      this.due = true;
       this.onReady();
     }
   };
@@ -111,9 +139,10 @@ export class ShardBatcher {
       this.timer = undefined;
     }
     this.urgent = false;
+    this.due = false;
     if (this.open.length === 0) return;
     this.closed.push({
-      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, payload: undefined, call: undefined,
+      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, timeouts: 0, call: undefined, backlog: this.current !== null,
       timer: undefined, abandoned: false, startedAt: 0,
     });
     this.open = [];
@@ -124,8 +153,29 @@ export class ShardBatcher {
     return this.closed.length > 0;
   }
 
+  /**
+   * The oldest closed batch, with the batches that closed behind it while an Append was out merged
+   * in: a backlog goes out in fewer, larger Appends (up to MERGE_BATCHES × batch_size rows and
+   * ~1 MiB), which is what lets one shard keep up when its Appends take longer than filling a batch.
+   */
   nextBatch(): Batch | undefined {
-    return this.closed.shift();
+    const b = this.closed.shift();
+    if (b === undefined || this.closed.length === 0) return b;
+    const maxRows = this.batchSize * MERGE_BATCHES;
+    let bytes = 0;
+    for (const r of b.rows) bytes += batchEntrySize(r.bytes.length);
+    while (this.closed.length > 0) {
+      const next = this.closed[0];
+      // Batches closed while the shard was idle keep batch_size; only a backlog rides along.
+      if (!next.backlog || b.rows.length + next.rows.length > maxRows) break;
+      let nextBytes = 0;
+      for (const r of next.rows) nextBytes += batchEntrySize(r.bytes.length);
+      if (bytes + nextBytes > MAX_BATCH_BYTES) break;
+      this.closed.shift();
+      for (const r of next.rows) b.rows.push(r);
+      bytes += nextBytes;
+    }
+    return b;
   }
 
   /** Rows waiting in closed and open batches, oldest first; removes them. */
@@ -137,6 +187,7 @@ export class ShardBatcher {
     this.open = [];
     this.openBytes = 0;
     this.urgent = false;
+    this.due = false;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -163,9 +214,10 @@ export class ShardBatcher {
     if (i > 0) {
       this.open = this.open.slice(i);
       this.openBytes = this.open.reduce((n, r) => n + batchEntrySize(r.bytes.length), 0);
-      if (this.open.length === 0 && this.timer) {
-        clearTimeout(this.timer);
+      if (this.open.length === 0) {
+        if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
+        this.due = this.urgent = false;
       }
     }
     return out;

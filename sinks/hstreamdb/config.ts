@@ -27,12 +27,17 @@ export interface ConnectorConfig {
   };
   readonly username?: string;
   readonly password?: string;
+  /** Worker threads that run the Appends (compression, framing, gRPC); 0 runs them in the broker's event loop. */
+  readonly appendThreads: number;
 }
 
 export const CONNECTOR_KEYS = [
   'type', 'url', 'grpc_timeout', 'ssl', 'ssl_ca', 'ssl_cert', 'ssl_key', 'ssl_verify', 'ssl_server_name',
-  'username', 'password',
+  'username', 'password', 'append_threads',
 ] as const;
+
+/** Most Append worker threads per connector. */
+export const MAX_APPEND_THREADS = 8;
 
 /** Validates connector settings; throws SettingsError listing every problem. */
 export function parseConnectorSettings(raw: RawSettings): ConnectorConfig {
@@ -75,6 +80,7 @@ export function parseConnectorSettings(raw: RawSettings): ConnectorConfig {
     const missing = username === undefined ? 'username' : 'password';
     r.issue(missing, `\`username\` and \`password\` go together: \`${missing}\` is missing`);
   }
+  const appendThreads = r.int('append_threads', 1, 0, MAX_APPEND_THREADS);
   r.finish('hstreamdb connector settings');
   return Object.freeze({
     url,
@@ -85,6 +91,7 @@ export function parseConnectorSettings(raw: RawSettings): ConnectorConfig {
     ssl: Object.freeze({ caFile, certFile, keyFile, verify, serverName }),
     username,
     password,
+    appendThreads,
   });
 }
 

@@ -2,9 +2,17 @@
  * An HStreamDB connector: the shared part of every action that writes to one cluster — the
  * gRPC channels (one per host:port), the connection status from a periodic Echo, and the
  * connection test.
+ *
+ * The connection has one log line per change of state, and only for reachability: "connected"
+ * (first success), "not reachable" (never connected yet), "connection lost" (after a success),
+ * "connection restored". A server that answers but refuses (stream missing, credentials) is
+ * connected; the action reports that problem itself (dispatch.ts, blocked state).
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ConnectorStatus } from '../contract.js';
+import { SinkError } from '../errors.js';
+import { AppendPool } from './append-pool.js';
+import { InlineAppender, type Appender } from './appender.js';
 import { HStreamClient, type ClientOptions } from './client.js';
 import type { ConnectorConfig } from './config.js';
 import { describeCallError, isGrpcError } from './errors.js';
@@ -24,13 +32,24 @@ export type ConnectorTestReport = ConnectionTestResult & { readonly streams?: Re
 /** Status codes that say "the server is not reachable" rather than "the server said no". */
 const CONNECTION_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
 
+/** A failure that says "the server is not reachable" (as opposed to an answer such as NOT_FOUND). */
+export function isConnectionFailure(err: unknown): boolean {
+  return isGrpcError(err) ? CONNECTION_CODES.has(err.code) : !(err instanceof SinkError);
+}
+
 export class HStreamConnector {
   readonly type = 'hstreamdb';
   readonly name: string;
   readonly client: HStreamClient;
+  /** Runs the Appends of every action on this connector (worker threads unless append_threads = 0). */
+  readonly appender: Appender;
   private state: ConnectorStatus = 'connecting';
   private lastError = '';
+  /** A call has succeeded since start: a later failure is a lost connection, not an unreachable server. */
+  private everConnected = false;
   private stopHealth: (() => void) | undefined;
+  private starting: Promise<void> | undefined;
+  private echoing = false;
   private readonly listeners = new Set<(s: ConnectorStatus) => void>();
   private readonly actionStreams = new Map<string, string>();
 
@@ -41,12 +60,23 @@ export class HStreamConnector {
   ) {
     this.client = new HStreamClient(config, opts);
     this.name = opts.name ?? 'hstreamdb';
+    // Append channels (worker threads) reconnect on their own backoff: when the connector's channel finds
+    // the cluster again, theirs start over at once instead of failing Appends until their backoff ends.
+    this.listeners.add((s) => {
+      if (s === 'connected') this.appender.reconnect();
+    });
+    this.appender = config.appendThreads > 0
+      ? new AppendPool({ config, clientOptions: { reconnectBackoffMs: opts.reconnectBackoffMs, channelOptions: opts.channelOptions } }, config.appendThreads, logger, this.name)
+      : new InlineAppender(this.client);
   }
 
-  /** Starts the periodic Echo (the first one at once). Does not wait for the cluster. */
-  async start(): Promise<void> {
-    if (this.stopHealth) return;
-    this.stopHealth = startPeriodic(() => this.check().then(() => undefined), this.opts.healthCheckIntervalMs ?? 15_000, 0);
+  /** Starts the Append worker threads and the periodic Echo (the first one at once). Does not wait for the cluster. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      this.stopHealth = startPeriodic(() => this.check().then(() => undefined), this.opts.healthCheckIntervalMs ?? 15_000, 0);
+      await this.appender.start();
+    })();
+    return this.starting;
   }
 
   status(): ConnectorStatus {
@@ -80,20 +110,36 @@ export class HStreamConnector {
     this.set('connected');
   }
 
+  /**
+   * An Append failed. Appends run on their own channels (worker threads), which reconnect on their
+   * own schedule: instead of flipping the status per failed Append, an Echo (one at a time) decides
+   * whether the cluster is unreachable. Retries of the batch are the action's business.
+   */
+  noteAppendFailure(err: unknown): void {
+    if (!isConnectionFailure(err) || this.echoing) return;
+    this.echoing = true;
+    void this.check().finally(() => (this.echoing = false));
+  }
+
   /** Called by actions after a failed call; only connection-type failures change the status. */
   noteFailure(err: unknown, target: string): void {
-    if (isGrpcError(err) && !CONNECTION_CODES.has(err.code)) return;
+    if (!isConnectionFailure(err)) return;
     const message = isGrpcError(err) ? describeCallError(err, target) : String((err as Error)?.message ?? err);
-    if (this.state !== 'disconnected') this.logger.warn({ target, err: message }, 'hstreamdb connection lost');
+    if (this.state !== 'disconnected') {
+      if (this.everConnected) this.logger.warn({ target, err: message }, 'hstreamdb connection lost');
+      else this.logger.warn({ target, err: message }, 'hstreamdb not reachable; retrying in the background');
+    }
     this.lastError = message;
     this.set('disconnected');
   }
 
   private set(s: ConnectorStatus): void {
     if (s === this.state) return;
-    const before = this.state;
     this.state = s;
-    if (s === 'connected' && before !== 'connecting') this.logger.info({ url: this.config.url }, 'hstreamdb connection restored');
+    if (s === 'connected') {
+      this.logger.info({ connector: this.name, url: this.config.url }, this.everConnected ? 'hstreamdb connection restored' : 'hstreamdb connected');
+      this.everConnected = true;
+    }
     for (const l of this.listeners) l(s);
   }
 
@@ -130,6 +176,7 @@ export class HStreamConnector {
   async close(): Promise<void> {
     this.stopHealth?.();
     this.stopHealth = undefined;
+    await this.appender.close();
     this.client.close();
     this.listeners.clear();
   }

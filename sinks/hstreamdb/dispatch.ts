@@ -7,19 +7,20 @@
  * batch is retried before the shard's next one. When the shard map changes, every waiting row
  * goes back to `pending` in order, and nothing new starts until Appends of the old map return.
  */
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { SinkError, type SinkErrorCode } from '../errors.js';
 import { Fifo } from '../queue.js';
 import { backoffDelay, classifyAppendError } from '../retry.js';
 import { ShardBatcher, type Batch, type Row } from './batcher.js';
 import type { ActionConfig } from './config.js';
-import type { HStreamConnector } from './connector.js';
+import { isConnectionFailure, type HStreamConnector } from './connector.js';
 import { discoverShards } from './discovery.js';
 import { describeCallError, isGrpcError, serverError } from './errors.js';
 import { startPeriodic } from './health.js';
 import { waitFor, type RowLedger } from './ledger.js';
 import type { Logger, RateLimitedLog } from '../../common/logger.js';
-import { appendRequestPrefix, compressBatch, encodeAppendRequest, encodeBatch } from './record.js';
+import type { AppendJob, AppendResult } from './appender.js';
+import { encodeBatch } from './record.js';
 import type { ShardMap } from './shards.js';
 import type { SinkMetricsHooks } from '../registry.js';
 
@@ -34,6 +35,9 @@ export interface DispatchDeps {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
 }
+
+/** At most 2^6 × grpc_flush_timeout (and never past request_ttl). */
+const MAX_SLOW_LEVEL = 6;
 
 type Routing = { readonly gen: number; readonly map: ShardMap; readonly shards: ShardBatcher[] };
 
@@ -60,6 +64,12 @@ export class Dispatcher {
   private quiet = false;
   /** Memory mode drops rows older than request_ttl; in disk mode rows wait until written. */
   private readonly expires: boolean;
+  /**
+   * How many times grpc_flush_timeout was doubled for Appends to get answered: raised by an Append
+   * that timed out, lowered by one answered within grpc_flush_timeout. A server slower than the
+   * timeout then gets each batch once or twice instead of once per retry until request_ttl.
+   */
+  private slowLevel = 0;
 
   constructor(private readonly d: DispatchDeps) {
     this.expires = d.config.bufferMode !== 'disk';
@@ -117,21 +127,21 @@ export class Dispatcher {
     this.schedulePump();
   }
 
-  /** Stops everything; rows still held are dropped with reason 'closed'. */
-  stop(): void {
+  /** Stops everything; rows still held are dropped with `reason` ('closed' lets disk mode keep them on disk). */
+  stop(reason: 'closed' | 'shutdown' = 'closed'): void {
     this.state = 'closed';
     this.stopHealth?.();
     for (const t of [this.discoveryTimer, this.sweepTimer]) if (t) clearTimeout(t);
     this.discoveryTimer = this.sweepTimer = undefined;
     const { ledger } = this.d;
-    for (const r of this.pending.drain()) ledger.dropQueued(r, 'closed');
-    if (this.routing) for (const s of this.routing.shards) for (const r of s.takeRows()) ledger.dropQueued(r, 'closed');
+    for (const r of this.pending.drain()) ledger.dropQueued(r, reason);
+    if (this.routing) for (const s of this.routing.shards) for (const r of s.takeRows()) ledger.dropQueued(r, reason);
     for (const b of [...this.active]) {
       if (b.timer) clearTimeout(b.timer);
       const call = b.call;
       b.abandoned = true; // the CANCELLED callback that follows must do nothing
       call?.cancel();
-      for (const r of b.rows) ledger.dropInflight(r, 'closed');
+      for (const r of b.rows) ledger.dropInflight(r, reason);
       this.release(b);
     }
   }
@@ -165,7 +175,7 @@ export class Dispatcher {
     const n = shards.length;
     for (let k = 0; k < n && this.active.size < this.d.config.inflightWindow; k++) {
       const s = shards[(this.pumpStart + k) % n];
-      s.closeIfUrgent();
+      s.closeIfDue();
       while (!s.current && s.hasClosed()) this.startBatch(s, s.nextBatch()!);
     }
     this.pumpStart = (this.pumpStart + 1) % Math.max(1, n);
@@ -187,6 +197,7 @@ export class Dispatcher {
     ledger.toInflight(live);
     this.active.add(b);
     s.current = b;
+    s.noteStarted();
     b.gen = this.gen;
     this.d.metrics?.observeBatchSize(live.length);
     this.sendBatch(b);
@@ -194,41 +205,50 @@ export class Dispatcher {
 
   private sendBatch(b: Batch): void {
     const { config } = this.d;
-    if (!b.payload) {
-      try {
-        b.payload = compressBatch(config.compression, encodeBatch(b.rows.map((r) => r.bytes)));
-      } catch (e) {
-        this.d.rl.log('error', 'encode', { action: this.d.name, err: (e as Error).message }, 'hstreamdb batch could not be encoded');
-        this.failBatch(b, new SinkError('SINK_RECORD_UNENCODABLE', `batch not encodable: ${(e as Error).message}`, { cause: e }));
-        return;
-      }
-    }
-    const req = encodeAppendRequest(b.shard.requestPrefix, config.compression, b.rows.length, b.payload, Date.now());
     b.phase = 'rpc';
     b.startedAt = performance.now();
-    try {
-      b.call = this.d.connector.client.append(b.shard.target, req, config.grpcFlushTimeoutMs, (err) => this.onAppendDone(b, err));
-    } catch (e) {
-      // The client is closed or the target is unusable: treat like an unreachable server.
-      const err = Object.assign(new Error((e as Error).message), { code: grpcStatus.UNAVAILABLE, details: (e as Error).message });
-      setImmediate(() => this.onAppendDone(b, err as unknown as ServiceError));
-    }
+    // Encoded again on each attempt (retries are rare): the bytes are handed over to the appender.
+    const job: AppendJob = {
+      target: b.shard.target, stream: config.stream, shardId: b.shard.shardId, compression: config.compression,
+      count: b.rows.length, batch: encodeBatch(b.rows), timeoutMs: this.appendTimeoutMs(b),
+    };
+    b.call = this.d.connector.appender.append(job, (err, callMs) => this.onAppendDone(b, err, callMs));
   }
 
-  private onAppendDone(b: Batch, err: ServiceError | null): void {
+  /** `callMs`: the gRPC call's own duration (decides late replies; hand-over to a worker thread excluded). */
+  private onAppendDone(b: Batch, err: AppendResult, callMs: number): void {
     b.call = undefined;
     if (b.abandoned) return;
+    if (err instanceof SinkError) {
+      this.d.rl.log('error', 'encode', { action: this.d.name, err: err.message }, 'hstreamdb batch could not be encoded');
+      if (b.gen !== this.gen) this.oldGenInflight--;
+      this.failBatch(b, err);
+      return;
+    }
     const { ledger, connector, config } = this.d;
     const oldGen = b.gen !== this.gen;
     if (oldGen) this.oldGenInflight--;
+    const elapsedMs = callMs;
     this.d.metrics?.observeAppendSeconds((performance.now() - b.startedAt) / 1000);
     if (!err) {
       connector.noteOk();
-      ledger.succeed(b.rows, Date.now());
+      // Answered after grpc_flush_timeout (a longer deadline was needed): written, but a late reply.
+      const late = elapsedMs > config.grpcFlushTimeoutMs;
+      if (!late) {
+        if (this.slowLevel > 0) this.slowLevel--;
+      } else if (2 * elapsedMs > config.grpcFlushTimeoutMs * 2 ** this.slowLevel) {
+        // Keep the deadline at least twice the latest answer time, so a slow server's jitter does not turn into copies.
+        this.slowLevel = Math.min(MAX_SLOW_LEVEL, this.slowLevel + 1);
+      }
+      ledger.succeed(b.rows, Date.now(), late);
       this.release(b);
       return;
     }
-    connector.noteFailure(err, b.shard.target);
+    if (err.code === grpcStatus.DEADLINE_EXCEEDED) {
+      b.timeouts++;
+      this.slowLevel = Math.min(MAX_SLOW_LEVEL, Math.max(this.slowLevel, b.timeouts));
+    }
+    connector.noteAppendFailure(err);
     const verdict = classifyAppendError(err.code, err.details ?? '');
     if (verdict.action === 'fail' || (verdict.action === 'stream_missing' && this.blocked)) {
       const msg = describeCallError(err, b.shard.target, config.stream);
@@ -247,7 +267,7 @@ export class Dispatcher {
       return;
     }
     this.d.rl.log('warn', `retry:${verdict.reason}`, {
-      action: this.d.name, shard: b.shard.shardId, rows: b.rows.length, attempt: b.attempt + 1,
+      action: this.d.name, shard: b.shard.shardId, rows: b.rows.length, attempt: b.attempt + 1, nextDeadlineMs: this.appendTimeoutMs(b),
       err: serverError(err.details ?? '').message, maybeCommitted: verdict.maybeCommitted,
     }, 'hstreamdb Append failed; retrying the batch');
     b.attempt++;
@@ -274,7 +294,6 @@ export class Dispatcher {
     if (this.expires && b.rows.some((r) => r.deadline <= now)) {
       for (const r of b.rows) if (r.deadline <= now) this.d.ledger.dropInflight(r, 'expired');
       b.rows = b.rows.filter((r) => r.deadline > now);
-      b.payload = undefined;
     }
     if (b.rows.length === 0) {
       this.release(b);
@@ -282,6 +301,17 @@ export class Dispatcher {
     }
     this.d.ledger.retried(b.rows.length);
     this.sendBatch(b);
+  }
+
+  /**
+   * The deadline of the batch's next Append: grpc_flush_timeout, doubled per earlier timeout of this
+   * batch or of recent ones, at most max(grpc_flush_timeout, request_ttl). A timed-out Append may
+   * have been stored; retrying it with the same deadline against a slow server would store it again
+   * on every attempt.
+   */
+  private appendTimeoutMs(b: Batch): number {
+    const { grpcFlushTimeoutMs: flush, requestTtlMs } = this.d.config;
+    return Math.min(flush * 2 ** Math.max(b.timeouts, this.slowLevel), Math.max(flush, requestTtlMs));
   }
 
   /** The batch leaves its shard; the shard may send its next one. */
@@ -337,8 +367,9 @@ export class Dispatcher {
       const permanent = this.blockingError(e, client.currentSeed);
       if (permanent) {
         this.block(permanent);
+      } else if (isConnectionFailure(e)) {
+        connector.noteFailure(e, client.currentSeed); // the connector logs the change of state, once
       } else {
-        connector.noteFailure(e, client.currentSeed);
         const msg = isGrpcError(e) ? describeCallError(e, client.currentSeed, config.stream) : (e as Error).message;
         this.d.rl.log('warn', 'discover', { action: this.d.name, stream: config.stream, err: msg }, 'hstreamdb shard discovery failed; will retry');
       }
@@ -393,9 +424,7 @@ export class Dispatcher {
     this.routing = {
       gen: this.gen,
       map,
-      shards: map.ranges.map((r, i) => new ShardBatcher(
-        r.shardId, targets[i], appendRequestPrefix(config.stream, r.shardId), config.batchSize, config.batchIntervalMs, this.onBatchReady,
-      )),
+      shards: map.ranges.map((r, i) => new ShardBatcher(r.shardId, targets[i], config.batchSize, config.batchIntervalMs, this.onBatchReady)),
     };
     for (const w of this.readyWaiters.splice(0)) w();
     this.schedulePump();
@@ -405,6 +434,7 @@ export class Dispatcher {
 
   /** The error that blocks writing for a failed discovery / health call, if it is one of those. */
   private blockingError(e: unknown, target: string): SinkError | undefined {
+    if (e instanceof SinkError && e.code === 'SINK_STREAM_NOT_FOUND') return e;
     if (!isGrpcError(e)) return undefined;
     if (e.code === grpcStatus.NOT_FOUND) {
       return new SinkError('SINK_STREAM_NOT_FOUND', describeCallError(e, target, this.d.config.stream), { cause: e });
@@ -416,7 +446,8 @@ export class Dispatcher {
   /** Writing cannot succeed: fail what waits, and fail new rows at once until a re-check succeeds. */
   private block(err: SinkError): void {
     if (!this.blocked) {
-      this.d.logger.error({ action: this.d.name, stream: this.d.config.stream, err: err.message }, 'hstreamdb writes blocked; failing rows until a re-check succeeds');
+      const what = err.code === 'SINK_STREAM_NOT_FOUND' ? 'hstreamdb stream missing' : 'hstreamdb refused the writes';
+      this.d.logger.error({ action: this.d.name, stream: this.d.config.stream, err: err.message }, `${what}; rows fail at once until a re-check (every health_check_interval) succeeds`);
     }
     this.blocked = err;
     const { ledger } = this.d;

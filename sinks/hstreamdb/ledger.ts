@@ -7,9 +7,15 @@ import { emptyStats, type ActionStats, type RowDone } from '../contract.js';
 import { SinkError, type SinkErrorCode } from '../errors.js';
 import type { Row } from './batcher.js';
 
-export type DropReason = 'queue_full' | 'expired' | 'closed';
+/**
+ * queue_full and expired: see sink.ts; closed: a row arrived after the action closed; shutdown: a
+ * row still queued or in flight when the action closed (memory mode) and its grace period ended.
+ */
+export type DropReason = 'queue_full' | 'expired' | 'closed' | 'shutdown';
 
-const DROP_CODE: Record<DropReason, SinkErrorCode> = { queue_full: 'SINK_QUEUE_FULL', expired: 'SINK_EXPIRED', closed: 'SINK_CLOSED' };
+const DROP_CODE: Record<DropReason, SinkErrorCode> = {
+  queue_full: 'SINK_QUEUE_FULL', expired: 'SINK_EXPIRED', closed: 'SINK_CLOSED', shutdown: 'SINK_CLOSED',
+};
 
 export class RowLedger {
   readonly c: ActionStats = emptyStats();
@@ -27,6 +33,7 @@ export class RowLedger {
   dropError(reason: DropReason): SinkError {
     const text = reason === 'expired' ? `row not written within request_ttl (${this.requestTtlMs} ms)`
       : reason === 'queue_full' ? 'row dropped: the action queue is full'
+      : reason === 'shutdown' ? 'row dropped: the action shut down before the row was written'
       : 'row dropped: the action is closed';
     return new SinkError(DROP_CODE[reason], text);
   }
@@ -86,11 +93,14 @@ export class RowLedger {
   }
 
   // in-flight rows (in an Append, or waiting to retry one)
-  /** The Append carrying the rows returned OK; rows past their request_ttl count as late replies. */
-  succeed(rows: readonly Row[], now: number): void {
+  /**
+   * The Append carrying the rows returned OK. Rows past their request_ttl, and every row of an
+   * Append answered after grpc_flush_timeout (`lateAppend`), count as late replies.
+   */
+  succeed(rows: readonly Row[], now: number, lateAppend = false): void {
     this.c.inflight -= rows.length;
     for (const r of rows) {
-      if (r.late || r.deadline < now) this.c.lateReply++;
+      if (lateAppend || r.late || r.deadline < now) this.c.lateReply++;
       else this.c.success++;
       this.settle(r, null);
     }

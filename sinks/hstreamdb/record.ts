@@ -64,13 +64,18 @@ export class RecordEncoder {
   }
 }
 
-/** Encodes BatchHStreamRecords from already-encoded records into one exact-size buffer. */
-export function encodeBatch(records: readonly Uint8Array[]): Buffer {
+/**
+ * Encodes BatchHStreamRecords from already-encoded records (or rows holding them in `bytes`) into
+ * one exact-size buffer that owns its ArrayBuffer (never a slice of Node's pool), so it can be
+ * transferred to a worker thread.
+ */
+export function encodeBatch(records: readonly (Uint8Array | { readonly bytes: Uint8Array })[]): Buffer {
   let total = 0;
-  for (const r of records) total += batchEntrySize(r.length);
-  const out = Buffer.allocUnsafe(total);
+  for (const x of records) total += batchEntrySize((x instanceof Uint8Array ? x : x.bytes).length);
+  const out = Buffer.allocUnsafeSlow(total);
   let p = 0;
-  for (const r of records) {
+  for (const x of records) {
+    const r = x instanceof Uint8Array ? x : x.bytes;
     out[p++] = RECORDS_TAG;
     let n = r.length;
     while (n > 127) {

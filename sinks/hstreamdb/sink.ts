@@ -9,7 +9,8 @@
  *   matched = success + failed + dropped + queuing + inflight + lateReply
  * - dropped (by reason): queue_full — the NEWEST row is refused when the queue is at
  *   max_buffer_bytes or max_batches × batch_size rows (what is queued keeps its order);
- *   expired — not written within request_ttl; closed — the action was closing.
+ *   expired — not written within request_ttl; closed — the row arrived after the action closed;
+ *   shutdown — memory mode: still queued or in flight when close()'s grace period ended (logged at warn).
  * - lateReply: the Append returned OK after the row's request_ttl (written, but late; a sync
  *   caller was already told it timed out).
  * - retried: rows sent again after a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, …).
@@ -47,6 +48,8 @@ export interface ActionOptions {
   retryMaxMs?: number;
 }
 
+export type ActionHealthState = 'ok' | 'connecting' | 'unreachable' | 'stream_missing' | 'refused' | 'buffer_error';
+
 /** Bookkeeping bytes added to each row's record size for max_buffer_bytes (row object, array slot). */
 export const ROW_OVERHEAD_BYTES = 96;
 
@@ -59,6 +62,7 @@ export class HStreamAction implements Action {
   private readonly syncDeadlines: SyncDeadlines;
   private readonly maxRows: number;
   private readonly rl: RateLimitedLog;
+  private readonly logger: Logger;
   /** buffer_mode = 'disk' only. */
   private readonly backlog: DiskBacklog | undefined;
   /** Callers are watched for request_ttl: sync query mode, and every caller in disk mode (rows there do not expire). */
@@ -74,6 +78,7 @@ export class HStreamAction implements Action {
     this.encoder = new RecordEncoder(config);
     this.ledger = new RowLedger(config.requestTtlMs);
     const logger = opts.logger ?? connector.logger ?? silentLogger;
+    this.logger = logger;
     this.rl = new RateLimitedLog(logger);
     const retryBaseMs = opts.retryBaseMs ?? 100;
     this.dispatcher = new Dispatcher({
@@ -169,13 +174,20 @@ export class HStreamAction implements Action {
     return cs;
   }
 
-  /** Status with a reason a person can act on. */
-  health(): { status: ConnectorStatus; reason: string } {
+  /**
+   * Status with one state per problem and a reason a person can act on. `state`: ok; connecting
+   * (shard map not known yet); unreachable (no answer from the cluster); stream_missing (the stream
+   * does not exist or lists no active shard: rows fail at once); refused (credentials refused);
+   * buffer_error (the disk buffer cannot be used).
+   */
+  health(): { status: ConnectorStatus; state: ActionHealthState; reason: string } {
     const status = this.status();
-    if (this.backlog?.error) return { status, reason: this.backlog.error.message };
-    if (this.dispatcher.blocked) return { status, reason: this.dispatcher.blocked.message };
-    if (status !== 'connected') return { status, reason: this.connector.reason() || (this.dispatcher.hasRouting ? '' : 'discovering shards') };
-    return { status, reason: '' };
+    if (this.backlog?.error) return { status, state: 'buffer_error', reason: this.backlog.error.message };
+    const blocked = this.dispatcher.blocked;
+    if (blocked) return { status, state: blocked.code === 'SINK_STREAM_NOT_FOUND' ? 'stream_missing' : 'refused', reason: blocked.message };
+    if (this.connector.status() === 'disconnected') return { status, state: 'unreachable', reason: this.connector.reason() };
+    if (!this.dispatcher.hasRouting) return { status, state: 'connecting', reason: 'discovering shards' };
+    return { status, state: 'ok', reason: '' };
   }
 
   /** Echo + ListShards of this action's stream. */
@@ -204,7 +216,8 @@ export class HStreamAction implements Action {
   }
 
   /**
-   * Stops accepting rows, sends open batches, waits up to `graceMs`, then drops what is left ('closed').
+   * Stops accepting rows, sends open batches, waits up to `graceMs`, then drops what is left
+   * (reason 'shutdown', one warn line with the count).
    * Disk mode: no new Append starts; those in progress get up to `graceMs`; every row not written
    * stays in the buffer for the next start.
    */
@@ -232,7 +245,13 @@ export class HStreamAction implements Action {
     }
     this.state = 'closed';
     this.syncDeadlines.stop();
-    this.dispatcher.stop();
+    // Memory mode: what is still held now is lost with the process; count it and say so.
+    const { queuing, inflight } = this.ledger.c;
+    this.dispatcher.stop('shutdown');
+    if (queuing + inflight > 0) {
+      this.logger.warn({ action: this.name, stream: this.config.stream, dropped: queuing + inflight, queuing, inflight, graceMs },
+        'hstreamdb action closed with rows not written; they are dropped (reason shutdown)');
+    }
     this.ledger.wakeAll();
   }
 }

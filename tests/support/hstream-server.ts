@@ -17,6 +17,7 @@ import type { RawSettings } from '../../sinks/settings.js';
 import { parseActionSettings, parseConnectorSettings } from '../../sinks/hstreamdb/config.js';
 import { createHStreamConnector, type ConnectorOptions, type HStreamConnector } from '../../sinks/hstreamdb/connector.js';
 import { hstreamRoot, hstreamService } from '../../sinks/hstreamdb/proto.js';
+import type { Logger } from '../../common/logger.js';
 import { loadZstd } from '../../sinks/hstreamdb/record.js';
 import { keyHash, splitKeySpace } from '../../sinks/hstreamdb/shards.js';
 import { createHStreamAction, type ActionOptions, type HStreamAction } from '../../sinks/hstreamdb/sink.js';
@@ -66,6 +67,8 @@ export interface Faults {
   appendDelayMs: number;
   /** The next N Appends are stored but never answered (the client hits its deadline). */
   commitNoReply: number;
+  /** ListShards of an unknown stream answers an empty list instead of NOT_FOUND. */
+  missingStreamListsNoShards: boolean;
 }
 
 type Handler = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => void;
@@ -78,7 +81,7 @@ let nextShardId = 19477587631215380n; // above 2^53 on purpose: ids must travel 
 
 export class HStreamTestServer {
   port = 0;
-  readonly faults: Faults = { unavailable: false, failAppends: 0, failAppendsCode: grpc.status.UNAVAILABLE, appendDelayMs: 0, commitNoReply: 0 };
+  readonly faults: Faults = { unavailable: false, failAppends: 0, failAppendsCode: grpc.status.UNAVAILABLE, appendDelayMs: 0, commitNoReply: 0, missingStreamListsNoShards: false };
   /** Calls per RPC name (answered or not). */
   readonly calls: Record<string, number> = {};
   /** Records whose key does not hash into the shard they were appended to. */
@@ -249,6 +252,7 @@ export class HStreamTestServer {
       ListStreams: (_call, cb) => cb(null, { streams: [...this.streams.values()].map(streamMsg) }),
       ListShards: (call, cb) => {
         const st = this.streams.get(call.request.streamName);
+        if (!st && this.faults.missingStreamListsNoShards) return cb(null, { shards: [] });
         if (!st) return cb(notFound(call.request.streamName));
         cb(null, {
           shards: st.shards.map((s) => ({
@@ -435,11 +439,11 @@ export interface SinkUnderTest {
 export function openSink(
   server: HStreamTestServer,
   action: RawSettings,
-  more: { connector?: RawSettings; connectorOpts?: ConnectorOptions; actionOpts?: ActionOptions; url?: string } = {},
+  more: { connector?: RawSettings; connectorOpts?: ConnectorOptions; actionOpts?: ActionOptions; url?: string; logger?: Logger } = {},
 ): SinkUnderTest {
   const connector = createHStreamConnector(
     parseConnectorSettings({ url: more.url ?? `hstream://${server.address}`, grpc_timeout: '1s', ...more.connector }),
-    undefined,
+    more.logger,
     { reconnectBackoffMs: { initial: 20, max: 100 }, healthCheckIntervalMs: 200, ...more.connectorOpts },
   );
   const a = createHStreamAction('test', parseActionSettings({

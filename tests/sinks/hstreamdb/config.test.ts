@@ -42,7 +42,7 @@ test('connector settings: every problem is reported at once, with key, expectati
     { key: 'url', message: "`url` unsupported scheme 'ftp://'; use hstream://, hstreams://, http:// or https://" },
     { key: 'grpc_timeout', message: "`grpc_timeout` must be a duration ≥ 1ms with a unit, like '500ms', '30s' or '1m' (got '30')" },
     { key: 'ssl', message: "`ssl` must be true or false (got 'yes')" },
-    { key: 'foo', message: 'unknown setting `foo` for type hstreamdb; expected one of type, url, grpc_timeout, ssl, ssl_ca, ssl_cert, ssl_key, ssl_verify, ssl_server_name, username, password' },
+    { key: 'foo', message: 'unknown setting `foo` for type hstreamdb; expected one of type, url, grpc_timeout, ssl, ssl_ca, ssl_cert, ssl_key, ssl_verify, ssl_server_name, username, password, append_threads' },
   ]);
 });
 

@@ -263,3 +263,27 @@ test('a restart with a new shard map re-routes waiting rows: every record in its
     await sink.close();
   }
 }));
+
+test('close in memory mode: rows still queued after the grace period are dropped with reason shutdown, counted exactly and logged once at warn', () => withServer(async (server) => {
+  server.createStream('s', 1);
+  const warnings: { obj: unknown; msg?: string }[] = [];
+  const logger = { info() {}, debug() {}, error() {}, warn(obj: unknown, msg?: string) { warnings.push({ obj, msg }); } };
+  const sink = openSink(server, { stream: 's', batch_size: 10 }, { actionOpts: { logger } });
+  await sink.action.start();
+  await sink.action.whenReady(2000);
+  server.faults.unavailable = true;
+  const results = sendAll(sink.action, Array.from({ length: 25 }, (_, i) => ({ payload: `${i}` })));
+  await sink.action.close(100);
+  const settled = await results;
+  assert.ok(settled.every((e) => codeOf(e) === 'SINK_CLOSED'));
+  const s = sink.action.stats();
+  assert.deepEqual([s.dropped, s.droppedByReason.shutdown, s.queuing, s.inflight, s.success], [25, 25, 0, 0, 0]);
+  assertInvariant(s);
+  const shutdown = warnings.filter((w) => /reason shutdown/.test(w.msg ?? ''));
+  assert.equal(shutdown.length, 1);
+  assert.equal((shutdown[0].obj as { dropped: number }).dropped, 25);
+  // A row sent after close is refused as closed, not as shutdown.
+  assert.equal(codeOf((await sendAll(sink.action, [{ payload: 'late' }]))[0]), 'SINK_CLOSED');
+  assert.equal(sink.action.stats().droppedByReason.closed, 1);
+  await sink.connector.close();
+}));
