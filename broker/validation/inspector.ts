@@ -1,6 +1,6 @@
 import type { PacketInspector } from '../listeners/packet-guard.js';
 import { StringFault, checkString } from './utf8.js';
-import { TopicFault, checkTopic } from './topic.js';
+import { TopicFault, checkTopic, isShareFilter } from './topic.js';
 import type { Violation } from './violations.js';
 
 export interface InspectorLimits {
@@ -201,7 +201,9 @@ export class MqttInspector implements PacketInspector {
       case Step.Filter: {
         const end = s + this.strLen;
         const fault = checkTopic(buf, s, end, true, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
-        if (fault !== TopicFault.None) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
+        // A misplaced wildcard in a shared subscription fails that subscription only: the broker answers SUBACK 0x80 [MQTT-4.8.2-2].
+        const shareRefusal = fault === TopicFault.BadWildcard && this.type === 8 && isShareFilter(buf, s, end);
+        if (fault !== TopicFault.None && !shareRefusal) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
         if (this.type === 8 && buf[end] > 2) return 'subscribe_bad_qos'; // reserved bits 0, QoS 0..2 [MQTT-3.8.3-4]
         if (this.left === 0) return 0;
         this.step = Step.FilterLen;

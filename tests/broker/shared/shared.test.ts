@@ -1,0 +1,165 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MqttClient } from 'mqtt';
+import { startTestBroker, httpGet, metricValue } from '../../support/broker.js';
+import { connectClient, endAll, nextMessages } from '../../support/mqtt.js';
+import type { RunningBroker } from '../../../broker/index.js';
+
+type Got = Array<{ topic: string; payload: string; qos: number; retain: boolean }>;
+
+/** Records every message a client receives. */
+function record(c: MqttClient): Got {
+  const got: Got = [];
+  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+  return got;
+}
+
+/** Resolves once `cond` holds, polling on the event loop; rejects after `ms` with `what`. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with MQTT 3.1.1 clients', () => {
+  let broker: RunningBroker;
+  let url: string;
+  const clients: MqttClient[] = [];
+  const client = async (clientId: string, opts: Parameters<typeof connectClient>[1] = {}) => {
+    const c = await connectClient(url, { clientId, ...opts });
+    clients.push(c);
+    return c;
+  };
+  const metric = async (name: string, labels = '') => metricValue((await httpGet(broker.ports.http, '/metrics')).text, name, labels);
+
+  before(async () => {
+    broker = await startTestBroker();
+    url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+  });
+  after(async () => {
+    await endAll(...clients);
+    await broker.close(1000);
+  });
+
+  test('round robin gives each of three members a third of the messages, with the real topic; a plain subscriber gets all', async () => {
+    const members = await Promise.all(['rr-a', 'rr-b', 'rr-c'].map((id) => client(id)));
+    const got = members.map(record);
+    for (const m of members) assert.deepEqual(await m.subscribeAsync('$share/workers/rr/+', { qos: 1 }), [{ topic: '$share/workers/rr/+', qos: 1 }]);
+    const plain = await client('rr-plain');
+    const all = record(plain);
+    await plain.subscribeAsync('rr/+', { qos: 1 });
+    const pub = await client('rr-pub');
+    for (let i = 0; i < 30; i++) await pub.publishAsync(`rr/${i % 3}`, `m${i}`, { qos: 1 });
+    await until(() => got.flat().length === 30 && all.length === 30, 'all 30 messages delivered');
+    assert.deepEqual(got.map((g) => g.length), [10, 10, 10]);
+    const payloads = got.flat().map((m) => m.payload).sort();
+    assert.deepEqual(payloads, Array.from({ length: 30 }, (_, i) => `m${i}`).sort(), 'each message went to exactly one member');
+    for (const m of got.flat()) assert.match(m.topic, /^rr\/[012]$/, 'members see the topic the message was published to');
+    assert.ok(got.flat().every((m) => m.qos === 1));
+    assert.ok((await metric('rulemq_shared_delivered_total')) >= 30);
+  });
+
+  test('a client in two groups gets one copy per group, and one more for its plain subscription', async () => {
+    const both = await client('two-groups');
+    const other = await client('two-groups-other');
+    const mine = record(both);
+    await both.subscribeAsync(['$share/g1/dup/x', '$share/g2/dup/x', 'dup/x'], { qos: 0 });
+    await other.subscribeAsync('$share/g1/dup/x', { qos: 0 });
+    const pub = await client('two-groups-pub');
+    // Round robin over [other, two-groups] in g1: the first message goes to one, the second to the other.
+    await pub.publishAsync('dup/x', 'one', { qos: 0 });
+    await pub.publishAsync('dup/x', 'two', { qos: 0 });
+    // Round robin in g1 goes by member order (client id here): 'one' to two-groups, 'two' to the other member.
+    // two-groups: g1 'one', g2 'one' and 'two', the plain subscription 'one' and 'two'. Aedes alone would dedupe to 2.
+    await until(() => mine.length === 5, 'five copies');
+    assert.deepEqual(mine.map((m) => m.payload).sort(), ['one', 'one', 'one', 'two', 'two']);
+  });
+
+  test('retained messages are not sent on a shared subscribe', async () => {
+    const pub = await client('ret-pub');
+    await pub.publishAsync('ret/a', 'kept', { qos: 1, retain: true });
+    const sub = await client('ret-sub');
+    const got = record(sub);
+    await sub.subscribeAsync('$share/r/ret/#', { qos: 1 });
+    const plain = await client('ret-plain');
+    const plainGot = nextMessages(plain, 1);
+    await plain.subscribeAsync('ret/#');
+    assert.deepEqual((await plainGot).map((m) => [m.payload, m.retain]), [['kept', true]], 'a plain subscriber does get the retained message');
+    await pub.publishAsync('ret/b', 'live', { qos: 1 });
+    await until(() => got.length >= 1, 'the live message');
+    assert.deepEqual(got.map((m) => m.payload), ['live'], 'the first message a shared member sees is the live one');
+    await pub.publishAsync('ret/a', '', { qos: 1, retain: true });
+  });
+
+  test('$queue/<filter> is the group $queue: one member per message', async () => {
+    const a = await client('q-a');
+    const b = await client('q-b');
+    const ga = record(a);
+    const gb = record(b);
+    await a.subscribeAsync('$queue/jobs/#', { qos: 1 });
+    await b.subscribeAsync('$queue/jobs/#', { qos: 1 });
+    assert.equal(broker.shared.members('$queue', 'jobs/#'), 2);
+    const pub = await client('q-pub');
+    for (let i = 0; i < 6; i++) await pub.publishAsync('jobs/run', `j${i}`, { qos: 1 });
+    await until(() => ga.length + gb.length === 6, 'six jobs');
+    assert.deepEqual([ga.length, gb.length], [3, 3]);
+  });
+
+  test('UNSUBSCRIBE from $share/<group>/<filter> leaves the group: the remaining member gets every message', async () => {
+    const a = await client('un-a');
+    const b = await client('un-b');
+    const ga = record(a);
+    const gb = record(b);
+    await a.subscribeAsync('$share/un/un/t');
+    await b.subscribeAsync('$share/un/un/t');
+    await a.unsubscribeAsync('$share/un/un/t');
+    assert.equal(broker.shared.members('un', 'un/t'), 1);
+    const pub = await client('un-pub');
+    for (let i = 0; i < 4; i++) await pub.publishAsync('un/t', `u${i}`, { qos: 1 });
+    await until(() => gb.length === 4, 'four messages to the remaining member');
+    assert.equal(ga.length, 0);
+  });
+
+  test('a QoS 1 message the member never acknowledged goes to another member when it disconnects', async () => {
+    const silent = await client('redo-a', { clean: true });
+    const unacked: string[] = [];
+    // Never calling back keeps MQTT.js from sending the PUBACK.
+    silent.handleMessage = (packet, _cb) => {
+      unacked.push(String(packet.payload));
+    };
+    const other = await client('redo-b');
+    const got = record(other);
+    await silent.subscribeAsync('$share/redo/redo/t', { qos: 1 });
+    await other.subscribeAsync('$share/redo/redo/t', { qos: 1 });
+    const before = await metric('rulemq_shared_redispatched_total');
+    const pub = await client('redo-pub');
+    await pub.publishAsync('redo/t', 'first', { qos: 1 }); // round robin: redo-a (sorted first)
+    await until(() => unacked.length === 1, 'the silent member received the first message');
+    assert.deepEqual(unacked, ['first']);
+    assert.equal(got.length, 0);
+    silent.stream.destroy(); // the connection drops without PUBACK
+    await until(() => got.length === 1, 'the first message redelivered to the other member');
+    assert.deepEqual(got.map((m) => [m.topic, m.payload, m.qos]), [['redo/t', 'first', 1]]);
+    assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 1);
+  });
+
+  test('an acknowledged QoS 1 message is not sent again when the member disconnects', async () => {
+    const a = await client('acked-a');
+    const b = await client('acked-b');
+    const ga = record(a);
+    const gb = record(b);
+    await a.subscribeAsync('$share/acked/acked/t', { qos: 1 });
+    await b.subscribeAsync('$share/acked/acked/t', { qos: 1 });
+    const pub = await client('acked-pub');
+    await pub.publishAsync('acked/t', 'x', { qos: 1 });
+    await until(() => ga.length === 1, 'acked-a got it');
+    const before = await metric('rulemq_shared_redispatched_total');
+    await a.endAsync(); // waits for the PUBACK to be flushed
+    await pub.publishAsync('acked/t', 'y', { qos: 1 });
+    await until(() => gb.length >= 1, 'acked-b got the next one');
+    assert.deepEqual(gb.map((m) => m.payload), ['y']);
+    assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
+  });
+});
