@@ -1,0 +1,122 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MqttClient } from 'mqtt';
+import { Redis } from 'ioredis';
+import { connectClient, endAll } from '../support/mqtt.js';
+import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.js';
+import { RedisServer } from './redis-server.js';
+import { startNode, type TestNode } from './nodes.js';
+
+type Got = string[];
+
+function record(c: MqttClient): Got {
+  const got: Got = [];
+  c.on('message', (_topic, payload) => got.push(payload.toString()));
+  return got;
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('shared subscriptions across two nodes sharing one redis-server', () => {
+  let redis: RedisServer;
+  let a: TestNode;
+  let b: TestNode;
+  const clients: MqttClient[] = [];
+  const client = async (node: TestNode, clientId: string) => {
+    const c = await connectClient(node.mqttUrl, { clientId });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    redis = await RedisServer.create();
+    [a, b] = await Promise.all([startNode('share-a', redis.url), startNode('share-b', redis.url)]);
+  });
+  after(async () => {
+    await endAll(...clients);
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.stop();
+  });
+
+  test('a group with members on both nodes gets each message exactly once, whichever node it is published on', async () => {
+    const members = [await client(a, 'c-a1'), await client(a, 'c-a2'), await client(b, 'c-b1'), await client(b, 'c-b2')];
+    const got = members.map(record);
+    for (const m of members) await m.subscribeAsync('$share/g/c/#', { qos: 1 });
+    const plain = await client(b, 'c-plain');
+    const all = record(plain);
+    await plain.subscribeAsync('c/#', { qos: 1 });
+    await until(() => a.running.shared.members('g', 'c/#') === 4 && b.running.shared.members('g', 'c/#') === 4, 'both nodes know the four members');
+    const pubA = await client(a, 'c-pub-a');
+    const pubB = await client(b, 'c-pub-b');
+    for (let i = 0; i < 40; i++) {
+      await pubA.publishAsync('c/x', `a${i}`, { qos: 1 });
+      await pubB.publishAsync('c/y', `b${i}`, { qos: 1 });
+    }
+    await until(() => got.flat().length >= 80 && all.length >= 80, '80 messages to the group and to the plain subscriber');
+    const received = got.flat().sort();
+    assert.equal(received.length, 80, 'no message twice');
+    assert.equal(new Set(received).size, 80);
+    // Each node runs round robin over the same four members: 10 of each node's 40 messages per member.
+    assert.deepEqual(got.map((g) => g.length), [20, 20, 20, 20]);
+    assert.equal(all.length, 80, 'the plain subscriber got every message');
+    const forwarded = a.running.shared.counters.forwarded + b.running.shared.counters.forwarded;
+    assert.equal(forwarded, 40, 'half the picks were members on the other node');
+  });
+
+  test('a member that disconnects without acknowledging has its QoS 1 message redelivered on the other node', async () => {
+    const silent = await client(b, 'd-silent');
+    const unacked: string[] = [];
+    silent.handleMessage = (packet, _cb) => {
+      unacked.push(String(packet.payload)); // no callback: MQTT.js never sends the PUBACK
+    };
+    await silent.subscribeAsync('$share/d/d/t', { qos: 1 });
+    await until(() => a.running.shared.members('d', 'd/t') === 1, 'node A knows the member on B');
+    const pub = await client(a, 'd-pub');
+    await pub.publishAsync('d/t', 'only', { qos: 1 });
+    await until(() => unacked.length === 1, 'the member on B got the message from A');
+    const other = await client(a, 'd-other');
+    const got = record(other);
+    await other.subscribeAsync('$share/d/d/t', { qos: 1 });
+    await until(() => b.running.shared.members('d', 'd/t') === 2, 'node B knows the new member on A');
+    silent.stream.destroy();
+    await until(() => got.length === 1, 'redelivered to the member on A');
+    assert.deepEqual(got, ['only']);
+    assert.equal(b.running.shared.counters.redispatched, 1);
+  });
+
+  test('leaving members are removed on every node', async () => {
+    const m = await client(a, 'e-member');
+    await m.subscribeAsync('$share/e/e/t');
+    await until(() => b.running.shared.members('e', 'e/t') === 1, 'B learns the join');
+    await m.unsubscribeAsync('$share/e/e/t');
+    await until(() => b.running.shared.members('e', 'e/t') === 0, 'B learns the leave');
+  });
+
+  test('members of a node that is gone (it crashed) are dropped at the first message, which goes to a live member', async () => {
+    const redisClient = new Redis(redis.url);
+    try {
+      // What a crashed node leaves behind: its member in the hash, announced to the others.
+      await redisClient.hset(MEMBERS_KEY, JSON.stringify(['00000000-dead', 'ghost', 'f', 'f/t']), '1');
+      await redisClient.publish(CHANGES_CHANNEL, JSON.stringify({ op: 'join', b: '00000000-dead', c: 'ghost', g: 'f', f: 'f/t', q: 1 }));
+      const live = await client(b, 'f-live');
+      const got = record(live);
+      await live.subscribeAsync('$share/f/f/t', { qos: 1 });
+      await until(() => a.running.shared.members('f', 'f/t') === 2, 'A knows the ghost and the live member');
+      const pub = await client(a, 'f-pub');
+      for (let i = 0; i < 4; i++) await pub.publishAsync('f/t', `f${i}`, { qos: 1 });
+      await until(() => got.length === 4, 'every message reached the live member');
+      assert.deepEqual(got.sort(), ['f0', 'f1', 'f2', 'f3']);
+      assert.equal(a.running.shared.members('f', 'f/t'), 1, 'A dropped the ghost');
+      await until(() => b.running.shared.members('f', 'f/t') === 1, 'B dropped the ghost too');
+      assert.equal(await redisClient.hexists(MEMBERS_KEY, JSON.stringify(['00000000-dead', 'ghost', 'f', 'f/t'])), 0, 'and it is gone from Redis');
+    } finally {
+      redisClient.disconnect();
+    }
+  });
+});
