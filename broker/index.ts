@@ -14,7 +14,8 @@ import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
 import type { Router } from './http/router.js';
-import { installConnectRules } from './hooks.js';
+import { BrokerHooks } from './hooks.js';
+import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
 import { SharedSubscriptions } from './shared/index.js';
 import type { Redis } from 'ioredis';
@@ -36,6 +37,8 @@ export interface PluginContext {
   readonly logger: Logger;
   readonly registry: client.Registry;
   readonly router: Router;
+  /** Where the plugin provides its steps of the Aedes hooks (broker/hooks.ts orders them). */
+  readonly hooks: BrokerHooks;
 }
 
 export interface RulemqOptions {
@@ -78,10 +81,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     ...security.aedesOptions,
     ...options.aedes,
   });
-  installConnectRules(broker);
-  security.install(broker);
-  // After the ACL: the share hooks wrap it, so the ACL sees the filter inside `$share/<group>/`.
-  const shared = new SharedSubscriptions(broker, { strategy: config.sharedSubscriptionStrategy, logger, registry, redis: options.sharedRedis });
+  const hooks = new BrokerHooks();
+  provideConnectRules(hooks);
+  security.install(broker, hooks);
+  const shared = new SharedSubscriptions(broker, hooks, { strategy: config.sharedSubscriptionStrategy, logger, registry, redis: options.sharedRedis });
 
   const retainedTopics = new Set<string>();
   const liveConns = new Set<Duplex>();
@@ -100,8 +103,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     },
   });
 
-  broker.on('publish', (packet: AedesPublishPacket, c: Client | null) => {
-    if (c === null) return; // $SYS heartbeats and broker-originated messages
+  hooks.provide('published', 'metrics.received', (packet) => {
     counters.received[packet.qos]++;
     counters.receivedPayloadBytes += packet.payload.length;
     if (packet.retain) {
@@ -109,12 +111,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       else retainedTopics.add(packet.topic);
     }
   });
-  const forward = broker.authorizeForward;
-  broker.authorizeForward = function countForward(c, packet) {
-    const out = forward.call(this, c, packet);
-    if (out) counters.sent[packet.qos]++;
-    return out;
-  };
+  hooks.provide('authorizeForward', 'metrics.sent', (_c, packet) => {
+    counters.sent[packet.qos]++;
+    return packet;
+  });
   broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
@@ -128,7 +128,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   };
   const router = createBaseRouter(registry, readiness);
   router.authorize = security.httpAuthorizer;
-  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router });
+  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
+  hooks.seal(broker);
 
   const protectionLog = { at: 0, suppressed: 0 };
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {

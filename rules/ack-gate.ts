@@ -1,8 +1,8 @@
 /**
  * ack_mode = 'sink' on the broker side. Aedes calls `authorizePublish(client, packet, callback)`
  * before it acknowledges (PUBACK / PUBREC) and stores a client's PUBLISH, and goes on only when
- * `callback` is called. The gate wraps whatever `authorizePublish` holds when the rules plugin
- * attaches (auth and ACL plugins decide first), and for a QoS 1/2 PUBLISH matched by an enabled
+ * `callback` is called. The gate is the last authorizePublish step (broker/hooks.ts: the cluster,
+ * rate limit and ACL steps decide first), and for a QoS 1/2 PUBLISH matched by an enabled
  * rule with a sink-mode action it runs the message's rules right there and answers once every
  * sink-mode row is written (AckHold). The first failure answers with that error: Aedes then closes
  * the connection without acknowledging, and the client resends (MQTT 3.1.1 has no negative PUBACK).
@@ -12,6 +12,7 @@
  * packet is marked, and the 'publish' listener only looks for the mark once a message was held.
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import type { BrokerHooks } from '../broker/hooks.js';
 import { AckHold, type AckCallback, type AckHoldObserver } from './ack-hold.js';
 import type { EvalContext } from './context.js';
 import type { RuleSet } from './rule-set.js';
@@ -59,18 +60,14 @@ export class AckGate implements AckHoldObserver {
     private readonly logger?: AckLogger,
   ) {}
 
-  install(broker: Aedes): void {
+  /** Provides the last authorizePublish step: every step before it has allowed the PUBLISH. */
+  install(broker: Aedes, hooks: BrokerHooks): void {
     this.store = (broker as unknown as { persistence?: IncomingStore }).persistence;
-    const authorize = broker.authorizePublish;
-    const gate = this;
-    broker.authorizePublish = function rulesAuthorizePublish(client, packet, callback) {
+    hooks.provide('authorizePublish', 'rules.ack-hold', (client, packet, callback, next) => {
       // No sink-mode rule loaded, QoS 0, or no client (wills of other nodes): straight through.
-      if (!gate.host.current.holdsAcks || packet.qos === 0 || client === null) return authorize.call(this, client, packet, callback);
-      authorize.call(this, client, packet, (err) => {
-        if (err) return callback(err);
-        gate.hold(client, packet, callback);
-      });
-    };
+      if (!this.host.current.holdsAcks || packet.qos === 0 || client === null) next(client, packet, callback);
+      else this.hold(client, packet, callback);
+    });
   }
 
   /** Whether the rules of this message already ran in authorizePublish (the 'publish' event then skips it). */

@@ -1,4 +1,5 @@
 import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } from 'aedes';
+import type { BrokerHooks } from '../broker/hooks.js';
 import { AckGate, type AckCounters, type AckLogger } from './ack-gate.js';
 import { PAYLOAD_JSON, PAYLOAD_TEXT, UNSET, createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
@@ -63,17 +64,14 @@ export class RuleEngine {
     return prev;
   }
 
-  attach(broker: Aedes): void {
+  attach(broker: Aedes, hooks: BrokerHooks): void {
     this.prefix = idPrefix(broker.id);
-    this.gate.install(broker);
-    const preConnect = broker.preConnect;
-    broker.preConnect = function rulesPreConnect(client, packet, callback) {
+    this.gate.install(broker, hooks);
+    hooks.provide('preConnect', 'rules.record-connect', (client, packet, callback, next) => {
       recordConnect(client, packet);
-      preConnect.call(this, client, packet, callback);
-    };
-    broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
-      if (client !== null) this.onPublish(packet, client);
+      next(client, packet, callback);
     });
+    hooks.provide('published', 'rules.run', (packet, client) => this.onPublish(packet, client));
     broker.on('clientReady', (client: Client) => this.emit('client_connected', () => this.connectedColumns(client)));
     broker.on('keepaliveTimeout', (client: Client) => {
       clientInfo(client).keepaliveTimedOut = true;
@@ -94,12 +92,10 @@ export class RuleEngine {
         this.emit('message_acked', () => this.deliveryColumns(packet as AedesPublishPacket, client, 'message.acked'));
       }
     });
-    const forward = broker.authorizeForward;
-    broker.authorizeForward = (client, packet) => {
-      const out = forward.call(broker, client, packet);
-      if (out && this.set.eventRules.has('message_delivered') && client) this.emit('message_delivered', () => this.deliveryColumns(out, client, 'message.delivered'));
-      return out;
-    };
+    hooks.provide('authorizeForward', 'rules.message-delivered', (client, packet) => {
+      if (this.set.eventRules.has('message_delivered')) this.emit('message_delivered', () => this.deliveryColumns(packet, client, 'message.delivered'));
+      return packet;
+    });
   }
 
   /** The publish hot path: index lookup, one context per message shared by every matching rule. */

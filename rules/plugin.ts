@@ -60,7 +60,7 @@ export class RulesPlugin implements BrokerPlugin {
   async attach(ctx: PluginContext): Promise<void> {
     this.ctx = ctx;
     this.engine = new RuleEngine(ctx.config.nodeName, ctx.logger);
-    this.engine.attach(ctx.broker);
+    this.engine.attach(ctx.broker, ctx.hooks);
     this.metricsFor = createSinkHistograms(ctx.registry);
     registerRuleMetrics(ctx.registry, () => this.engine.current, this.reloads);
     const acks = this.engine.acks;

@@ -1,4 +1,5 @@
-import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import type { Client } from 'aedes';
+import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from '../limits/counters.js';
 import { READ, WRITE, type Acl, type ClientAcl } from './acl.js';
 
@@ -23,16 +24,17 @@ function isSys(topic: string): boolean {
 }
 
 /**
- * Wraps Aedes' authorizePublish / authorizeSubscribe / authorizeForward (keeping whatever was
- * installed before) with the ACL and the $SYS rule:
+ * Provides the ACL and $SYS steps of the broker's hooks:
  *  - a denied PUBLISH is dropped and counted, the connection stays up, and QoS 1/2 are still
- *    acknowledged (PUBACK; PUBREC then PUBCOMP), exactly as mosquitto answers;
+ *    acknowledged (PUBACK; PUBREC then PUBCOMP), exactly as mosquitto answers: acl.publish marks
+ *    it and ends the authorization (later steps, such as the sink-mode ack hold, never see it),
+ *    acl.drop-denied ends it when Aedes publishes it after the acknowledgement;
  *  - a denied subscription gets SUBACK 0x80 [MQTT-3.9.3-2];
  *  - every delivery checks READ for the receiving client, so a wide subscription only ever
  *    carries topics the client may read.
  * Without an ACL only the $SYS rule is added: no per-message work beyond a prefix test.
  */
-export function installAuthorization(broker: Aedes, deps: AuthorizationDeps, aclConfigured: boolean): void {
+export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps, aclConfigured: boolean): void {
   const { counters } = deps;
   const aclOf = (client: Client): ClientAcl | null => {
     const acl = deps.acl();
@@ -46,21 +48,7 @@ export function installAuthorization(broker: Aedes, deps: AuthorizationDeps, acl
     return own;
   };
 
-  // Aedes calls broker.publish(packet, client, done) once authorizePublish succeeded: a marked
-  // packet ends here, after Aedes has already sent its PUBACK or PUBREC.
-  const publish = broker.publish as unknown as (packet: PublishPacket, client: unknown, done?: unknown) => void;
-  (broker as unknown as { publish: typeof publish }).publish = function dropDenied(this: Aedes, packet, client, done) {
-    if ((packet as Marked)[DENIED] === true) {
-      const cb = (typeof client === 'function' ? client : done) as ((err?: Error | null) => void) | undefined;
-      // Asynchronous, as a real publish completes: a synchronous callback would re-enter the MQTT parser.
-      if (cb) process.nextTick(cb, null);
-      return;
-    }
-    publish.call(this, packet, client, done);
-  };
-
-  const authorizePublish = broker.authorizePublish;
-  broker.authorizePublish = function rulemqAuthorizePublish(client, packet, callback) {
+  hooks.provide('authorizePublish', 'acl.publish', (client, packet, callback, next) => {
     if (client !== null) {
       const topic = packet.topic;
       const own = aclConfigured ? aclOf(client) : null;
@@ -71,29 +59,32 @@ export function installAuthorization(broker: Aedes, deps: AuthorizationDeps, acl
         return;
       }
     }
-    authorizePublish.call(this, client, packet, callback);
-  };
+    next(client, packet, callback);
+  });
+  hooks.provide('publish', 'acl.drop-denied', (packet, client, done, next) => {
+    // Asynchronous, as a real publish completes: a synchronous callback would re-enter the MQTT parser.
+    if ((packet as Marked)[DENIED] === true) process.nextTick(done, null);
+    else next(packet, client, done);
+  });
 
   if (!aclConfigured) return;
 
-  const authorizeSubscribe = broker.authorizeSubscribe;
-  broker.authorizeSubscribe = function rulemqAuthorizeSubscribe(client, sub: Subscription, done) {
+  hooks.provide('authorizeSubscribe', 'acl.subscribe', (client, sub, done, next) => {
     const own = aclOf(client);
     if (own !== null && !own.allowsSubscribe(sub.topic)) {
       counters.denied.subscribe++;
       done(null, null); // SUBACK return code 0x80 for this filter [MQTT-3.9.3-2]
       return;
     }
-    authorizeSubscribe.call(this, client, sub, done);
-  };
+    next(client, sub, done);
+  });
 
-  const authorizeForward = broker.authorizeForward;
-  broker.authorizeForward = function rulemqAuthorizeForward(client, packet: AedesPublishPacket) {
+  hooks.provide('authorizeForward', 'acl.deliver', (client, packet) => {
     const own = aclOf(client);
     if (own !== null && !own.allows(packet.topic, READ)) {
       counters.denied.deliver++;
       return null;
     }
-    return authorizeForward.call(this, client, packet);
-  };
+    return packet;
+  });
 }

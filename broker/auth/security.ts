@@ -7,11 +7,12 @@ import type { GuardExtras } from '../listeners/guard-connection.js';
 import type { HttpReply } from '../http/router.js';
 import type { IncomingMessage } from 'node:http';
 import { Acl } from '../acl/acl.js';
-import { installAuthorization } from '../acl/install.js';
+import { provideAuthorization } from '../acl/install.js';
+import type { BrokerHooks } from '../hooks.js';
 import { SecurityCounters, registerSecurityMetrics } from '../limits/counters.js';
 import { ConnectionGate } from '../limits/connection-gate.js';
-import { installPublishRate } from '../limits/publish-rate.js';
-import { installQueueLimit } from '../limits/queue-limit.js';
+import { providePublishRate } from '../limits/publish-rate.js';
+import { provideQueueLimit } from '../limits/queue-limit.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
 import { violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
@@ -81,42 +82,39 @@ export class Security {
     return { maxInflightInbound: this.config.maxInflightInbound, maxTopicLevels: this.config.maxTopicLevels };
   }
 
-  /** Installs the hooks, wrapping (never replacing) those already on `broker`. */
-  install(broker: Aedes): void {
+  /**
+   * Provides the authentication, authorization and limit steps of the broker's hooks (broker/hooks.ts
+   * orders them) and the listeners they need on `broker`.
+   */
+  install(broker: Aedes, hooks: BrokerHooks): void {
     this.broker = broker;
-    const self = this;
-    const authenticate = broker.authenticate;
-    broker.authenticate = function rulemqAuthenticate(c, username, password, done) {
-      // Earlier rules (hooks.ts: empty client id) answer first; credentials are checked after them.
-      authenticate.call(this, c, username, password, (err, ok) => {
-        if (err || !ok) return done(err, ok);
-        self.authenticator.authenticate(c, username, password).then(
-          (outcome) => {
-            self.counters.authResult(outcome.result);
-            if (outcome.ok) {
-              const entry = outcome.method === 'password' && outcome.username !== undefined ? self.authenticator.passwords?.users.get(outcome.username) : undefined;
-              const identity: Identity = { username: outcome.username, hashText: entry?.text };
-              (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
-              done(null, true);
-              return;
-            }
-            self.logger.info({ clientid: c.id, username, result: outcome.result }, 'connection refused: not authorized');
-            const e = new Error(`not authorized (${outcome.result})`) as AuthenticateError;
-            e.returnCode = outcome.returnCode;
-            done(e, false);
-          },
-          (error: unknown) => {
-            self.logger.error({ clientid: c.id, err: String(error) }, 'authentication failed');
-            const e = new Error('authentication failed') as AuthenticateError;
-            e.returnCode = 3; // server unavailable
-            done(e, false);
-          },
-        );
-      });
-    };
-    installAuthorization(broker, { acl: () => this.acl, usernameOf, counters: this.counters }, this.config.aclFile !== null);
-    if (this.config.maxPublishRate > 0) installPublishRate(broker, this.config.maxPublishRate, this.counters);
-    if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) installQueueLimit(broker, this.config.maxQueuedMessages, this.counters);
+    hooks.provide('authenticate', 'auth.credentials', (c, username, password, done) => {
+      this.authenticator.authenticate(c, username, password).then(
+        (outcome) => {
+          this.counters.authResult(outcome.result);
+          if (outcome.ok) {
+            const entry = outcome.method === 'password' && outcome.username !== undefined ? this.authenticator.passwords?.users.get(outcome.username) : undefined;
+            const identity: Identity = { username: outcome.username, hashText: entry?.text };
+            (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
+            done(null, true);
+            return;
+          }
+          this.logger.info({ clientid: c.id, username, result: outcome.result }, 'connection refused: not authorized');
+          const e = new Error(`not authorized (${outcome.result})`) as AuthenticateError;
+          e.returnCode = outcome.returnCode;
+          done(e, false);
+        },
+        (error: unknown) => {
+          this.logger.error({ clientid: c.id, err: String(error) }, 'authentication failed');
+          const e = new Error('authentication failed') as AuthenticateError;
+          e.returnCode = 3; // server unavailable
+          done(e, false);
+        },
+      );
+    });
+    provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters }, this.config.aclFile !== null);
+    if (this.config.maxPublishRate > 0) providePublishRate(hooks, this.config.maxPublishRate, this.counters);
+    if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) provideQueueLimit(broker, hooks, this.config.maxQueuedMessages, this.counters);
     broker.on('clientError', (_c: Client, err: Error) => {
       if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');
     });

@@ -43,29 +43,27 @@ export class ClusterPlugin implements BrokerPlugin {
     // A CONNECT reads and clears session state in Redis (subscriptions, QoS 2 ids, the queue): while
     // the store is unreachable the connection is closed before CONNACK and the client retries. Not
     // CONNACK 3 "server unavailable": MQTT.js (by default) and other clients stop reconnecting on it.
-    const preConnect = broker.preConnect;
-    broker.preConnect = function clusterPreConnect(client, packet, callback) {
+    ctx.hooks.provide('preConnect', 'cluster.store-ready', (client, packet, callback, next) => {
       holdUntilConnack(client, counters);
       if (!store.ready) {
         counters.connectsRefused++;
         callback(new ClusterError('CLUSTER_STORE_DOWN', 'Redis store unreachable: CONNECT refused'), false);
         return;
       }
-      preConnect.call(this, client, packet, callback);
-    };
+      next(client, packet, callback);
+    });
     // Aedes acknowledges a QoS 1 PUBLISH before storing it. While the store is unreachable the
     // message could not be queued for persistent sessions nor reach other nodes, so it is refused:
     // the connection closes without PUBACK/PUBREC and the client resends it once Redis is back.
     // QoS 0 (fire and forget) keeps flowing to this node's subscribers and rules.
-    const authorizePublish = broker.authorizePublish;
-    broker.authorizePublish = function clusterAuthorizePublish(client, packet, callback) {
+    ctx.hooks.provide('authorizePublish', 'cluster.store-ready', (client, packet, callback, next) => {
       if (client && (packet.qos > 0 || packet.retain) && !store.ready) {
         counters.refused[packet.qos]++;
         callback(new ClusterError('CLUSTER_STORE_DOWN', `Redis store unreachable: QoS ${packet.qos}${packet.retain ? ' retained' : ''} PUBLISH refused`));
         return;
       }
-      authorizePublish.call(this, client, packet, callback);
-    };
+      next(client, packet, callback);
+    });
   }
 
   /**

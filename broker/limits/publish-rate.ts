@@ -1,4 +1,5 @@
-import type { Aedes, Client } from 'aedes';
+import type { Client } from 'aedes';
+import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from './counters.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -11,13 +12,12 @@ const BUCKET = Symbol('rulemq.publishBucket');
  * the client (EMQX's limiter works the same way). Nothing is lost; a client that floods only slows
  * itself down. Each delayed PUBLISH counts as a `publish_rate` limit hit.
  */
-export function installPublishRate(broker: Aedes, ratePerSecond: number, counters: SecurityCounters): void {
-  const authorizePublish = broker.authorizePublish;
+export function providePublishRate(hooks: BrokerHooks, ratePerSecond: number, counters: SecurityCounters): void {
   const burst = Math.max(1, ratePerSecond);
-  broker.authorizePublish = function throttledAuthorizePublish(client, packet, callback) {
+  hooks.provide('authorizePublish', 'limits.publish-rate', (client, packet, callback, next) => {
     // No client: a will of another node. A closed client: its own will. Neither is throttled.
     if (client === null || client.closed) {
-      authorizePublish.call(this, client, packet, callback);
+      next(client, packet, callback);
       return;
     }
     const holder = client as Client & { [BUCKET]?: TokenBucket };
@@ -28,13 +28,13 @@ export function installPublishRate(broker: Aedes, ratePerSecond: number, counter
     }
     const waitMs = bucket.take();
     if (waitMs === 0) {
-      authorizePublish.call(this, client, packet, callback);
+      next(client, packet, callback);
       return;
     }
     counters.limit('publish_rate');
     setTimeout(() => {
       if (client.closed) callback(new Error('connection closed while its publish was throttled'));
-      else authorizePublish.call(this, client, packet, callback);
+      else next(client, packet, callback);
     }, waitMs);
-  };
+  });
 }

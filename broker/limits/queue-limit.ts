@@ -1,4 +1,5 @@
-import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
+import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from './counters.js';
 
 interface Sub {
@@ -27,7 +28,7 @@ interface OutgoingPersistence {
  * disconnect the client), so it is remembered and refused in authorizeForward.
  * Only for the built-in in-memory persistence; a shared (Redis) store keeps its own bounds.
  */
-export function installQueueLimit(broker: Aedes, max: number, counters: SecurityCounters): void {
+export function provideQueueLimit(broker: Aedes, hooks: BrokerHooks, max: number, counters: SecurityCounters): void {
   const p = (broker as unknown as { persistence: OutgoingPersistence }).persistence;
   const clients = (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
   const queued = new Map<string, number>();
@@ -86,8 +87,7 @@ export function installQueueLimit(broker: Aedes, max: number, counters: Security
     return removed;
   };
 
-  const authorizeForward = broker.authorizeForward;
-  broker.authorizeForward = function queueAwareForward(client, packet: AedesPublishPacket) {
+  hooks.provide('authorizeForward', 'limits.queue', (client, packet) => {
     if (droppedLive.size > 0) {
       const set = droppedLive.get(client.id);
       if (set !== undefined && packet.brokerId === broker.id && set.delete(packet.brokerCounter)) {
@@ -96,7 +96,7 @@ export function installQueueLimit(broker: Aedes, max: number, counters: Security
         return null;
       }
     }
-    return authorizeForward.call(this, client, packet);
-  };
+    return packet;
+  });
   broker.on('clientDisconnect', (client: Client) => droppedLive.delete(client.id));
 }

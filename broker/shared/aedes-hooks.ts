@@ -1,9 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
+import type { Aedes, Client, Subscription } from 'aedes';
 import { isShareTopic, parseShareFilter, groupKey, type ShareFilter } from './filter.js';
 import { memberKey, type DeliverFunc, type GroupTable, type Member } from './groups.js';
 import type { SharedDispatcher } from './dispatcher.js';
 import type { SharedCounters } from './metrics.js';
+import type { BrokerHooks } from '../hooks.js';
 
 /** What a node tells the rest of the cluster about its own members (no-op on a single node). */
 export interface MembershipSink {
@@ -23,22 +24,24 @@ type Subscribed = { subscriptions: Record<string, { func: DeliverFunc; qos: numb
 type Done = (err?: Error) => void;
 
 /**
- * Plugs shared subscriptions into Aedes at two places, keeping Aedes' own SUBSCRIBE, session and
- * delivery code for everything else:
+ * Plugs shared subscriptions into Aedes, keeping Aedes' own SUBSCRIBE, session and delivery code for
+ * everything else. Steps in the hook pipeline (broker/hooks.ts):
  *
- * - the subscribe path: `authorizeSubscribe` checks the share syntax and hands the filter inside
- *   `$share/<group>/` to the authorization installed before (the ACL); `subscribe`/`unsubscribe`
- *   take share filters into the group table instead of the emitter, so no message ever matches the
- *   literal `$share/...` filter and no retained message is sent for it [MQTT-3.8.4] (MQTT 5 §4.8.2);
- * - the delivery path: `published` (once per message, on the node it was published on) picks the
- *   member of each matching group; `authorizeForward` and the inbound PUBACK/PUBREC let the
- *   dispatcher follow unacknowledged copies.
+ * - authorizeSubscribe `shared.subscribe`: checks the share syntax and hands the filter inside
+ *   `$share/<group>/` to the steps after it (the ACL);
+ * - publish `shared.dispatch`: once per message, on the node it was published on, picks the member
+ *   of each matching group;
+ * - authorizeForward `shared.track`: gives a QoS 1/2 shared copy its packet id, so its PUBACK/PUBREC
+ *   can be matched.
  *
- * Installed after the ACL and before plugins, so it is the outer authorizeSubscribe and the ACL
- * sees the inner filter.
+ * And three Aedes methods, which are not hooks: `subscribe`/`unsubscribe` take share filters into the
+ * group table instead of the emitter, so no message ever matches the literal `$share/...` filter and
+ * no retained message is sent for it [MQTT-3.8.4] (MQTT 5 §4.8.2); `handle` adds a first listener to
+ * each client's packet parser for PUBACK/PUBREC and for malformed share filters.
  */
 export function installSharedHooks(
   broker: Aedes,
+  hooks: BrokerHooks,
   table: GroupTable,
   dispatcher: SharedDispatcher,
   counters: SharedCounters,
@@ -77,31 +80,30 @@ export function installSharedHooks(
     }
   });
 
-  const authorizeSubscribe = broker.authorizeSubscribe;
-  broker.authorizeSubscribe = function sharedAuthorizeSubscribe(client, sub, done) {
+  hooks.provide('authorizeSubscribe', 'shared.subscribe', (client, sub, callback, next) => {
     const topic = sub.topic;
     if (topic.startsWith(MALFORMED_PREFIX)) {
       counters.refused++;
-      done(null, null); // SUBACK 0x80 [MQTT-4.8.2-1] [MQTT-4.8.2-2]
+      callback(null, null); // SUBACK 0x80 [MQTT-4.8.2-1] [MQTT-4.8.2-2]
       return;
     }
     const share = isShareTopic(topic) ? parseShareFilter(topic, maxLevels) : null;
-    if (share === null) return authorizeSubscribe.call(this, client, sub, done);
+    if (share === null) return next(client, sub, callback);
     if ('error' in share) {
       counters.refused++;
-      done(null, null);
+      callback(null, null);
       return;
     }
     // The ACL decides on the filter messages are matched against, not on the `$share/<group>/` name.
-    authorizeSubscribe.call(this, client, { ...sub, topic: share.filter }, (err, granted) => {
-      if (err || !granted) return done(err, null);
+    next(client, { ...sub, topic: share.filter }, (err, granted) => {
+      if (err || !granted) return callback(err, null);
       sub.qos = granted.qos;
       let set = awaiting.get(topic);
       if (!set) awaiting.set(topic, (set = new Set()));
       set.add(client);
-      done(null, sub);
+      callback(null, sub);
     });
-  };
+  });
 
   const subscribe = broker.subscribe;
   broker.subscribe = function sharedSubscribe(this: Aedes, topic: string, func: DeliverFunc, done?: Done) {
@@ -132,27 +134,29 @@ export function installSharedHooks(
     if (done) setImmediate(done);
   } as Aedes['unsubscribe'];
 
-  const published = broker.published;
-  broker.published = function sharedPublished(packet: AedesPublishPacket, client: Client, done) {
-    if (table.size > 0) {
-      dispatcher.dispatch({
-        topic: packet.topic,
-        payload: packet.payload as Buffer,
-        qos: packet.qos,
-        retain: packet.retain,
-        properties: (packet as { properties?: Record<string, unknown> }).properties,
-        publisher: client?.id ?? '', // null for messages the broker published (rules, wills)
-      });
-    }
-    published.call(this, packet, client, done);
-  };
+  hooks.provide('publish', 'shared.dispatch', (packet, client, done, next) => {
+    if (table.size === 0) return next(packet, client, done);
+    // Once Aedes has published it (stored, queued, emitted): a message it refused reaches no group either.
+    next(packet, client, (err) => {
+      if (!err) {
+        const payload = packet.payload;
+        dispatcher.dispatch({
+          topic: packet.topic,
+          payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload ?? ''),
+          qos: packet.qos,
+          retain: packet.retain,
+          properties: (packet as { properties?: Record<string, unknown> }).properties,
+          publisher: client?.id ?? '', // null for messages the broker published (rules, wills)
+        });
+      }
+      done(err);
+    });
+  });
 
-  const authorizeForward = broker.authorizeForward;
-  broker.authorizeForward = function sharedAuthorizeForward(client, packet) {
-    const out = authorizeForward.call(this, client, packet);
-    if (out && out.brokerId === dispatcher.copyId) dispatcher.onForward(client, out);
-    return out;
-  };
+  hooks.provide('authorizeForward', 'shared.track', (client, packet) => {
+    if (packet.brokerId === dispatcher.copyId) dispatcher.onForward(client, packet);
+    return packet;
+  });
 }
 
 /** The client whose subscription to `topic` is `func`, among those authorized for it (and no longer awaited). */

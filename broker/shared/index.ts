@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes';
+import type { BrokerHooks } from '../hooks.js';
 import type { Redis } from 'ioredis';
 import type client from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -27,11 +28,11 @@ export class SharedSubscriptions {
   readonly dispatcher: SharedDispatcher;
   private readonly link: ClusterLink | null;
 
-  constructor(broker: Aedes, opts: SharedOptions) {
+  constructor(broker: Aedes, hooks: BrokerHooks, opts: SharedOptions) {
     this.dispatcher = new SharedDispatcher(broker, this.table, opts.strategy, this.counters, opts.logger);
     this.link = opts.redis ? new ClusterLink(opts.redis, broker.id, this.table, this.dispatcher, opts.logger) : null;
     this.dispatcher.remote = this.link;
-    installSharedHooks(broker, this.table, this.dispatcher, this.counters, () => this.link);
+    installSharedHooks(broker, hooks, this.table, this.dispatcher, this.counters, () => this.link);
     registerSharedMetrics(opts.registry, this.counters, this.table, () => broker.id);
   }
 
