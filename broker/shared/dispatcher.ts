@@ -1,6 +1,6 @@
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../logger.js';
-import type { Group, GroupTable, Member } from './groups.js';
+import type { Group, GroupTable, LocalMember, Member } from './groups.js';
 import { pick, type Strategy } from './strategy.js';
 import type { SharedCounters } from './metrics.js';
 
@@ -32,6 +32,7 @@ interface InFlight {
 
 /** The part of Aedes' persistence used here. */
 interface Persistence {
+  outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<unknown>;
   outgoingClearMessageId(client: Client, packet: { messageId: number }): Promise<unknown>;
 }
 
@@ -134,7 +135,24 @@ export class SharedDispatcher {
       return;
     }
     const flight: InFlight = { groupKey: group.key, memberKey: member.key, message, client: local.client, messageId: 0 };
-    // Aedes' delivery function calls authorizeForward synchronously: onForward() takes the copy there.
+    const client = local.client;
+    if (client.clean) {
+      this.hand(local, packet, counter, flight);
+      return;
+    }
+    // A persistent session keeps its QoS 1/2 messages in the store until acknowledged, as Aedes does
+    // for plain subscriptions; Aedes' delivery updates that entry with the packet id it sends.
+    this.persistence.outgoingEnqueue({ clientId: client.id }, packet).then(
+      () => this.hand(local, packet, counter, flight),
+      (err: Error) => {
+        this.logger.warn({ clientid: client.id, err: err.message }, 'could not queue a shared message in the session; delivered without it');
+        this.hand(local, packet, counter, flight);
+      },
+    );
+  }
+
+  /** Calls the member's delivery function; Aedes calls authorizeForward synchronously, where onForward() takes the copy. */
+  private hand(local: LocalMember, packet: object, counter: number, flight: InFlight): void {
     this.handing = { counter, flight };
     try {
       local.func(packet, noop);
@@ -188,7 +206,7 @@ export class SharedDispatcher {
       if (flight.groupKey !== groupKey) continue;
       own.delete(id);
       if (!client.clean) {
-        (this.broker as unknown as { persistence: Persistence }).persistence.outgoingClearMessageId(client, { messageId: id }).then(noop, (err: Error) => {
+        this.persistence.outgoingClearMessageId(client, { messageId: id }).then(noop, (err: Error) => {
           this.logger.debug({ clientid: client.id, err: err.message }, 'could not clear a redispatched shared message from the session');
         });
       }
@@ -197,6 +215,10 @@ export class SharedDispatcher {
       else this.counters.dropped.no_member++;
     }
     if (own.size === 0) this.inflight.delete(client);
+  }
+
+  private get persistence(): Persistence {
+    return (this.broker as unknown as { persistence: Persistence }).persistence;
   }
 }
 

@@ -162,4 +162,32 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.deepEqual(gb.map((m) => m.payload), ['y']);
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
   });
+
+  test('a persistent session rejoins its groups on reconnect, and does not get again what was redelivered to another member', async () => {
+    const opts = { clean: false } as const;
+    const silent = await client('ps-a', opts);
+    const unacked: string[] = [];
+    silent.handleMessage = (packet, _cb) => {
+      unacked.push(String(packet.payload)); // no PUBACK
+    };
+    const other = await client('ps-b');
+    const got = record(other);
+    await silent.subscribeAsync('$share/ps/ps/t', { qos: 1 });
+    await other.subscribeAsync('$share/ps/ps/t', { qos: 1 });
+    const pub = await client('ps-pub');
+    await pub.publishAsync('ps/t', 'm1', { qos: 1 });
+    await until(() => unacked.length === 1, 'ps-a got m1');
+    silent.stream.destroy();
+    await until(() => got.length === 1, 'm1 redelivered to ps-b');
+    assert.equal(broker.shared.members('ps', 'ps/t'), 1);
+
+    const back = await client('ps-a', opts);
+    const again = record(back);
+    await until(() => broker.shared.members('ps', 'ps/t') === 2, 'the restored session rejoined the group');
+    for (let i = 2; i <= 5; i++) await pub.publishAsync('ps/t', `m${i}`, { qos: 1 });
+    await until(() => got.length + again.length === 5, 'm2..m5 delivered');
+    assert.ok(!again.some((m) => m.payload === 'm1'), 'the session did not get m1 again');
+    assert.deepEqual([...again, ...got].map((m) => m.payload).sort(), ['m1', 'm2', 'm3', 'm4', 'm5']);
+    assert.equal(again.length, 2, 'round robin over the two members again');
+  });
 });
