@@ -52,7 +52,8 @@ export class ClusterLink implements RemoteLink, MembershipSink {
     private readonly logger: Logger,
   ) {
     // Subscriber mode needs its own connection; SUBSCRIBE must survive an outage, so commands queue.
-    this.sub = store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: true });
+    const name = store.options.connectionName?.replace(/:store$/, ':shared');
+    this.sub = store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: true, connectionName: name });
     this.sub.on('error', (err: Error) => logger.debug({ err: err.message }, 'shared subscriptions: redis subscriber error'));
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message.toString()));
     let first = true;

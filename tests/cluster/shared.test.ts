@@ -3,24 +3,16 @@ import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
 import { connectClient, endAll } from '../support/mqtt.js';
+import { eventually } from '../support/rules-broker.js';
 import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.js';
 import { RedisServer } from './redis-server.js';
 import { startNode, type TestNode } from './nodes.js';
 
-type Got = string[];
-
-function record(c: MqttClient): Got {
-  const got: Got = [];
+/** The payloads a client receives from now on. */
+function record(c: MqttClient): string[] {
+  const got: string[] = [];
   c.on('message', (_topic, payload) => got.push(payload.toString()));
   return got;
-}
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('shared subscriptions across two nodes sharing one redis-server', () => {
@@ -51,14 +43,14 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
     const plain = await client(b, 'c-plain');
     const all = record(plain);
     await plain.subscribeAsync('c/#', { qos: 1 });
-    await until(() => a.running.shared.members('g', 'c/#') === 4 && b.running.shared.members('g', 'c/#') === 4, 'both nodes know the four members');
+    await eventually(() => a.running.shared.members('g', 'c/#') === 4 && b.running.shared.members('g', 'c/#') === 4, 10_000, 'both nodes know the four members');
     const pubA = await client(a, 'c-pub-a');
     const pubB = await client(b, 'c-pub-b');
     for (let i = 0; i < 40; i++) {
       await pubA.publishAsync('c/x', `a${i}`, { qos: 1 });
       await pubB.publishAsync('c/y', `b${i}`, { qos: 1 });
     }
-    await until(() => got.flat().length >= 80 && all.length >= 80, '80 messages to the group and to the plain subscriber');
+    await eventually(() => got.flat().length >= 80 && all.length >= 80, 10_000, '80 messages to the group and to the plain subscriber');
     const received = got.flat().sort();
     assert.equal(received.length, 80, 'no message twice');
     assert.equal(new Set(received).size, 80);
@@ -76,16 +68,16 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
       unacked.push(String(packet.payload)); // no callback: MQTT.js never sends the PUBACK
     };
     await silent.subscribeAsync('$share/d/d/t', { qos: 1 });
-    await until(() => a.running.shared.members('d', 'd/t') === 1, 'node A knows the member on B');
+    await eventually(() => a.running.shared.members('d', 'd/t') === 1, 10_000, 'node A knows the member on B');
     const pub = await client(a, 'd-pub');
     await pub.publishAsync('d/t', 'only', { qos: 1 });
-    await until(() => unacked.length === 1, 'the member on B got the message from A');
+    await eventually(() => unacked.length === 1, 10_000, 'the member on B got the message from A');
     const other = await client(a, 'd-other');
     const got = record(other);
     await other.subscribeAsync('$share/d/d/t', { qos: 1 });
-    await until(() => b.running.shared.members('d', 'd/t') === 2, 'node B knows the new member on A');
+    await eventually(() => b.running.shared.members('d', 'd/t') === 2, 10_000, 'node B knows the new member on A');
     silent.stream.destroy();
-    await until(() => got.length === 1, 'redelivered to the member on A');
+    await eventually(() => got.length === 1, 10_000, 'redelivered to the member on A');
     assert.deepEqual(got, ['only']);
     assert.equal(b.running.shared.counters.redispatched, 1);
   });
@@ -93,9 +85,9 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
   test('leaving members are removed on every node', async () => {
     const m = await client(a, 'e-member');
     await m.subscribeAsync('$share/e/e/t');
-    await until(() => b.running.shared.members('e', 'e/t') === 1, 'B learns the join');
+    await eventually(() => b.running.shared.members('e', 'e/t') === 1, 10_000, 'B learns the join');
     await m.unsubscribeAsync('$share/e/e/t');
-    await until(() => b.running.shared.members('e', 'e/t') === 0, 'B learns the leave');
+    await eventually(() => b.running.shared.members('e', 'e/t') === 0, 10_000, 'B learns the leave');
   });
 
   test('members of a node that is gone (it crashed) are dropped at the first message, which goes to a live member', async () => {
@@ -107,13 +99,13 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
       const live = await client(b, 'f-live');
       const got = record(live);
       await live.subscribeAsync('$share/f/f/t', { qos: 1 });
-      await until(() => a.running.shared.members('f', 'f/t') === 2, 'A knows the ghost and the live member');
+      await eventually(() => a.running.shared.members('f', 'f/t') === 2, 10_000, 'A knows the ghost and the live member');
       const pub = await client(a, 'f-pub');
       for (let i = 0; i < 4; i++) await pub.publishAsync('f/t', `f${i}`, { qos: 1 });
-      await until(() => got.length === 4, 'every message reached the live member');
+      await eventually(() => got.length === 4, 10_000, 'every message reached the live member');
       assert.deepEqual(got.sort(), ['f0', 'f1', 'f2', 'f3']);
       assert.equal(a.running.shared.members('f', 'f/t'), 1, 'A dropped the ghost');
-      await until(() => b.running.shared.members('f', 'f/t') === 1, 'B dropped the ghost too');
+      await eventually(() => b.running.shared.members('f', 'f/t') === 1, 10_000, 'B dropped the ghost too');
       assert.equal(await redisClient.hexists(MEMBERS_KEY, JSON.stringify(['00000000-dead', 'ghost', 'f', 'f/t'])), 0, 'and it is gone from Redis');
     } finally {
       redisClient.disconnect();

@@ -2,26 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestBroker, httpGet, metricValue } from '../../support/broker.js';
-import { connectClient, endAll, nextMessages } from '../../support/mqtt.js';
+import { connectClient, endAll, nextMessages, recordMessages as record } from '../../support/mqtt.js';
+import { eventually } from '../../support/rules-broker.js';
 import type { RunningBroker } from '../../../broker/index.js';
-
-type Got = Array<{ topic: string; payload: string; qos: number; retain: boolean }>;
-
-/** Records every message a client receives. */
-function record(c: MqttClient): Got {
-  const got: Got = [];
-  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
-  return got;
-}
-
-/** Resolves once `cond` holds, polling on the event loop; rejects after `ms` with `what`. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with MQTT 3.1.1 clients', () => {
   let broker: RunningBroker;
@@ -52,7 +35,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await plain.subscribeAsync('rr/+', { qos: 1 });
     const pub = await client('rr-pub');
     for (let i = 0; i < 30; i++) await pub.publishAsync(`rr/${i % 3}`, `m${i}`, { qos: 1 });
-    await until(() => got.flat().length === 30 && all.length === 30, 'all 30 messages delivered');
+    await eventually(() => got.flat().length === 30 && all.length === 30, 5000, 'all 30 messages delivered');
     assert.deepEqual(got.map((g) => g.length), [10, 10, 10]);
     const payloads = got.flat().map((m) => m.payload).sort();
     assert.deepEqual(payloads, Array.from({ length: 30 }, (_, i) => `m${i}`).sort(), 'each message went to exactly one member');
@@ -73,7 +56,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await pub.publishAsync('dup/x', 'two', { qos: 0 });
     // Round robin in g1 goes by member order (client id here): 'one' to two-groups, 'two' to the other member.
     // two-groups: g1 'one', g2 'one' and 'two', the plain subscription 'one' and 'two'. Aedes alone would dedupe to 2.
-    await until(() => mine.length === 5, 'five copies');
+    await eventually(() => mine.length === 5, 5000, 'five copies');
     assert.deepEqual(mine.map((m) => m.payload).sort(), ['one', 'one', 'one', 'two', 'two']);
   });
 
@@ -88,7 +71,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await plain.subscribeAsync('ret/#');
     assert.deepEqual((await plainGot).map((m) => [m.payload, m.retain]), [['kept', true]], 'a plain subscriber does get the retained message');
     await pub.publishAsync('ret/b', 'live', { qos: 1 });
-    await until(() => got.length >= 1, 'the live message');
+    await eventually(() => got.length >= 1, 5000, 'the live message');
     assert.deepEqual(got.map((m) => m.payload), ['live'], 'the first message a shared member sees is the live one');
     await pub.publishAsync('ret/a', '', { qos: 1, retain: true });
   });
@@ -103,7 +86,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal(broker.shared.members('$queue', 'jobs/#'), 2);
     const pub = await client('q-pub');
     for (let i = 0; i < 6; i++) await pub.publishAsync('jobs/run', `j${i}`, { qos: 1 });
-    await until(() => ga.length + gb.length === 6, 'six jobs');
+    await eventually(() => ga.length + gb.length === 6, 5000, 'six jobs');
     assert.deepEqual([ga.length, gb.length], [3, 3]);
   });
 
@@ -118,7 +101,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal(broker.shared.members('un', 'un/t'), 1);
     const pub = await client('un-pub');
     for (let i = 0; i < 4; i++) await pub.publishAsync('un/t', `u${i}`, { qos: 1 });
-    await until(() => gb.length === 4, 'four messages to the remaining member');
+    await eventually(() => gb.length === 4, 5000, 'four messages to the remaining member');
     assert.equal(ga.length, 0);
   });
 
@@ -136,11 +119,11 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     const before = await metric('rulemq_shared_redispatched_total');
     const pub = await client('redo-pub');
     await pub.publishAsync('redo/t', 'first', { qos: 1 }); // round robin: redo-a (sorted first)
-    await until(() => unacked.length === 1, 'the silent member received the first message');
+    await eventually(() => unacked.length === 1, 5000, 'the silent member received the first message');
     assert.deepEqual(unacked, ['first']);
     assert.equal(got.length, 0);
     silent.stream.destroy(); // the connection drops without PUBACK
-    await until(() => got.length === 1, 'the first message redelivered to the other member');
+    await eventually(() => got.length === 1, 5000, 'the first message redelivered to the other member');
     assert.deepEqual(got.map((m) => [m.topic, m.payload, m.qos]), [['redo/t', 'first', 1]]);
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 1);
   });
@@ -154,11 +137,11 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await b.subscribeAsync('$share/acked/acked/t', { qos: 1 });
     const pub = await client('acked-pub');
     await pub.publishAsync('acked/t', 'x', { qos: 1 });
-    await until(() => ga.length === 1, 'acked-a got it');
+    await eventually(() => ga.length === 1, 5000, 'acked-a got it');
     const before = await metric('rulemq_shared_redispatched_total');
     await a.endAsync(); // waits for the PUBACK to be flushed
     await pub.publishAsync('acked/t', 'y', { qos: 1 });
-    await until(() => gb.length >= 1, 'acked-b got the next one');
+    await eventually(() => gb.length >= 1, 5000, 'acked-b got the next one');
     assert.deepEqual(gb.map((m) => m.payload), ['y']);
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
   });
@@ -176,16 +159,16 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await other.subscribeAsync('$share/ps/ps/t', { qos: 1 });
     const pub = await client('ps-pub');
     await pub.publishAsync('ps/t', 'm1', { qos: 1 });
-    await until(() => unacked.length === 1, 'ps-a got m1');
+    await eventually(() => unacked.length === 1, 5000, 'ps-a got m1');
     silent.stream.destroy();
-    await until(() => got.length === 1, 'm1 redelivered to ps-b');
+    await eventually(() => got.length === 1, 5000, 'm1 redelivered to ps-b');
     assert.equal(broker.shared.members('ps', 'ps/t'), 1);
 
     const back = await client('ps-a', opts);
     const again = record(back);
-    await until(() => broker.shared.members('ps', 'ps/t') === 2, 'the restored session rejoined the group');
+    await eventually(() => broker.shared.members('ps', 'ps/t') === 2, 5000, 'the restored session rejoined the group');
     for (let i = 2; i <= 5; i++) await pub.publishAsync('ps/t', `m${i}`, { qos: 1 });
-    await until(() => got.length + again.length === 5, 'm2..m5 delivered');
+    await eventually(() => got.length + again.length === 5, 5000, 'm2..m5 delivered');
     assert.ok(!again.some((m) => m.payload === 'm1'), 'the session did not get m1 again');
     assert.deepEqual([...again, ...got].map((m) => m.payload).sort(), ['m1', 'm2', 'm3', 'm4', 'm5']);
     assert.equal(again.length, 2, 'round robin over the two members again');
