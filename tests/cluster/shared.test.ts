@@ -111,4 +111,26 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
       redisClient.disconnect();
     }
   });
+
+  test('a node that shuts down takes its members out of every group, and the group carries on', async () => {
+    const c = await startNode('share-c', redis.url);
+    let closed = false;
+    try {
+      const gone = await connectClient(c.mqttUrl, { clientId: 'g-on-c' });
+      clients.push(gone);
+      const stays = await client(b, 'g-on-b');
+      const got = record(stays);
+      await gone.subscribeAsync('$share/g2/g/t', { qos: 1 });
+      await stays.subscribeAsync('$share/g2/g/t', { qos: 1 });
+      await eventually(() => a.running.shared.members('g2', 'g/t') === 2, 10_000, 'A knows both members');
+      await c.close();
+      closed = true;
+      await eventually(() => a.running.shared.members('g2', 'g/t') === 1 && b.running.shared.members('g2', 'g/t') === 1, 10_000, 'the closed node left');
+      const pub = await client(a, 'g-pub');
+      for (let i = 0; i < 3; i++) await pub.publishAsync('g/t', `g${i}`, { qos: 1 });
+      await eventually(() => got.length === 3, 10_000, 'the remaining member got every message');
+    } finally {
+      if (!closed) await c.close();
+    }
+  });
 });

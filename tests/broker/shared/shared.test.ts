@@ -174,3 +174,35 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal(again.length, 2, 'round robin over the two members again');
   });
 });
+
+describe('shared subscription strategies other than round robin', () => {
+  for (const [strategy, key] of [['hash_clientid', 'publisher'], ['hash_topic', 'topic']] as const) {
+    test(`${strategy}: every message of one ${key} goes to the same member`, async () => {
+      const broker = await startTestBroker({ sharedSubscriptionStrategy: strategy });
+      const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
+      const members = await Promise.all(['h-a', 'h-b', 'h-c'].map((clientId) => connectClient(url, { clientId })));
+      const pubs = await Promise.all(['h-p1', 'h-p2'].map((clientId) => connectClient(url, { clientId })));
+      try {
+        const got = members.map(record);
+        for (const m of members) await m.subscribeAsync('$share/h/h/+', { qos: 1 });
+        // Two publishers, two topics; each (publisher, topic) pair sends 5 messages.
+        for (const [p, pub] of pubs.entries()) for (const t of ['h/x', 'h/y']) for (let i = 0; i < 5; i++) await pub.publishAsync(t, `${p}:${t}:${i}`, { qos: 1 });
+        await eventually(() => got.flat().length === 20, 5000, '20 messages');
+        const owner = new Map<string, Set<number>>();
+        got.forEach((msgs, member) => {
+          for (const m of msgs) {
+            const [p, t] = m.payload.split(':');
+            const k = strategy === 'hash_clientid' ? p : t;
+            if (!owner.has(k)) owner.set(k, new Set());
+            owner.get(k)!.add(member);
+          }
+        });
+        assert.equal(owner.size, 2);
+        for (const [k, set] of owner) assert.equal(set.size, 1, `${key} ${k} went to one member only`);
+      } finally {
+        await endAll(...members, ...pubs);
+        await broker.close(1000);
+      }
+    });
+  }
+});
