@@ -1,6 +1,6 @@
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../logger.js';
-import type { Group, GroupTable, LocalMember, Member } from './groups.js';
+import type { Group, GroupTable, Member } from './groups.js';
 import { pick, type Strategy } from './strategy.js';
 import type { SharedCounters } from './metrics.js';
 
@@ -30,6 +30,14 @@ interface InFlight {
   messageId: number;
 }
 
+/** A copy being handed to a member's delivery function. */
+interface Handing {
+  readonly counter: number;
+  readonly flight: InFlight;
+  /** Set when authorizeForward let the copy through for this member. */
+  taken: boolean;
+}
+
 /** The part of Aedes' persistence used here. */
 interface Persistence {
   outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<unknown>;
@@ -54,7 +62,7 @@ export class SharedDispatcher {
   readonly copyId: string;
   private counter = 0;
   /** The copy being handed to a member's delivery function now, matched in authorizeForward. */
-  private handing: { counter: number; flight: InFlight } | null = null;
+  private handing: Handing | null = null;
   private readonly inflight = new Map<Client, Map<number, InFlight>>();
 
   constructor(
@@ -80,14 +88,17 @@ export class SharedDispatcher {
    */
   deliver(group: Group, message: SharedMessage, exclude: ReadonlySet<string> | null, hops: number): void {
     const candidates = group.members.filter((m) => (exclude === null || !exclude.has(m.key)) && (m.local === null || ready(m.local.client)));
-    const i = pick(this.strategy, candidates, group.state, message.topic, message.publisher);
+    // A second pick for the same message (the first member refused it or left) must not move the
+    // group's turn: round robin would otherwise hand the next message to the same refusing member.
+    const state = exclude === null ? group.state : { ...group.state };
+    const i = pick(this.strategy, candidates, state, message.topic, message.publisher);
     if (i < 0) {
       this.counters.dropped.no_member++;
       return;
     }
     const member = candidates[i];
     if (member.local !== null) {
-      this.deliverLocal(group, member, message);
+      this.deliverLocal(group, member, message, exclude, hops);
     } else if (this.remote !== null && hops < MAX_HOPS) {
       this.counters.forwarded++;
       this.remote.forward(group, member, message, hops + 1);
@@ -108,16 +119,20 @@ export class SharedDispatcher {
     }
     const member = group.find(memberKey);
     if (member?.local && ready(member.local.client)) {
-      this.deliverLocal(group, member, message);
+      this.deliverLocal(group, member, message, null, hops);
       return;
     }
     this.deliver(group, message, new Set([memberKey]), hops);
   }
 
-  private deliverLocal(group: Group, member: Member, message: SharedMessage): void {
-    const local = member.local!;
+  private deliverLocal(group: Group, member: Member, message: SharedMessage, exclude: ReadonlySet<string> | null, hops: number): void {
+    const client = member.local!.client;
     const qos = Math.min(message.qos, member.qos); // the granted QoS caps the delivery [MQTT-3.8.4-6]
-    const counter = ++this.counter;
+    const handing: Handing = {
+      counter: ++this.counter,
+      taken: false,
+      flight: { groupKey: group.key, memberKey: member.key, message, client, messageId: 0 },
+    };
     const packet = {
       cmd: 'publish',
       topic: message.topic, // members receive the real topic, not the share filter
@@ -126,50 +141,52 @@ export class SharedDispatcher {
       retain: message.retain,
       dup: false,
       brokerId: this.copyId,
-      brokerCounter: counter,
+      brokerCounter: handing.counter,
       ...(message.properties ? { properties: message.properties } : {}),
     };
-    this.counters.delivered++;
-    if (qos === 0) {
-      local.func(packet, noop);
-      return;
-    }
-    const flight: InFlight = { groupKey: group.key, memberKey: member.key, message, client: local.client, messageId: 0 };
-    const client = local.client;
-    if (client.clean) {
-      this.hand(local, packet, counter, flight);
-      return;
-    }
+    const hand = () => this.hand(group, member, packet, handing, exclude, hops);
+    if (qos === 0 || client.clean) return hand();
     // A persistent session keeps its QoS 1/2 messages in the store until acknowledged, as Aedes does
     // for plain subscriptions; Aedes' delivery updates that entry with the packet id it sends.
-    this.persistence.outgoingEnqueue({ clientId: client.id }, packet).then(
-      () => this.hand(local, packet, counter, flight),
-      (err: Error) => {
-        this.logger.warn({ clientid: client.id, err: err.message }, 'could not queue a shared message in the session; delivered without it');
-        this.hand(local, packet, counter, flight);
-      },
-    );
-  }
-
-  /** Calls the member's delivery function; Aedes calls authorizeForward synchronously, where onForward() takes the copy. */
-  private hand(local: LocalMember, packet: object, counter: number, flight: InFlight): void {
-    this.handing = { counter, flight };
-    try {
-      local.func(packet, noop);
-    } finally {
-      this.handing = null;
-    }
+    this.persistence.outgoingEnqueue({ clientId: client.id }, packet).then(hand, (err: Error) => {
+      this.logger.warn({ clientid: client.id, err: err.message }, 'could not queue a shared message in the session; delivered without it');
+      hand();
+    });
   }
 
   /**
-   * Called from authorizeForward with the packet Aedes is about to write. For a QoS 1/2 shared copy
-   * it chooses the packet identifier (from the client's own sequence, as Aedes does) so the
-   * acknowledgement can be matched to the message.
+   * Calls the member's Aedes delivery function, which runs authorizeForward synchronously: onForward()
+   * marks the copy taken there. A copy not taken was refused for this member (the ACL on the real
+   * topic, or a session not ready), so another member of the group gets the message.
+   */
+  private hand(group: Group, member: Member, packet: object, handing: Handing, exclude: ReadonlySet<string> | null, hops: number): void {
+    this.handing = handing;
+    try {
+      member.local!.func(packet, noop);
+    } finally {
+      this.handing = null;
+    }
+    if (handing.taken) {
+      this.counters.delivered++;
+      return;
+    }
+    this.counters.refusedByMember++;
+    const next = new Set(exclude ?? []);
+    next.add(member.key);
+    this.deliver(group, handing.flight.message, next, hops);
+  }
+
+  /**
+   * Called from authorizeForward (its last step) with the packet Aedes is about to write. Marks the
+   * copy taken; for QoS 1/2 it chooses the packet identifier (from the client's own sequence, as
+   * Aedes does) so the acknowledgement can be matched to the message.
    */
   onForward(client: Client, packet: { brokerId?: string; brokerCounter?: number; qos: number; messageId?: number }): void {
     const h = this.handing;
-    if (h === null || packet.brokerId !== this.copyId || packet.brokerCounter !== h.counter || packet.qos === 0) return;
+    if (h === null || packet.brokerId !== this.copyId || packet.brokerCounter !== h.counter) return;
     this.handing = null;
+    h.taken = true;
+    if (packet.qos === 0) return;
     const c = client as unknown as { _nextId: number };
     const id = c._nextId;
     c._nextId = id >= 65535 ? 1 : id + 1;

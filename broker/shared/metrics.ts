@@ -11,11 +11,12 @@ export interface SharedCounters {
   forwarded: number;
   redispatched: number;
   refused: number;
+  refusedByMember: number;
   readonly dropped: Record<DropReason, number>;
 }
 
 export function newSharedCounters(): SharedCounters {
-  return { delivered: 0, forwarded: 0, redispatched: 0, refused: 0, dropped: { no_member: 0, hops: 0 } };
+  return { delivered: 0, forwarded: 0, redispatched: 0, refused: 0, refusedByMember: 0, dropped: { no_member: 0, hops: 0 } };
 }
 
 export function registerSharedMetrics(registry: client.Registry, counters: SharedCounters, table: GroupTable, brokerId: () => string): void {
@@ -35,6 +36,11 @@ export function registerSharedMetrics(registry: client.Registry, counters: Share
     'rulemq_shared_redispatched_total',
     'QoS 1/2 shared-subscription messages given to another member because the first left (disconnect or UNSUBSCRIBE) before acknowledging them.',
     () => counters.redispatched,
+  );
+  counter(
+    'rulemq_shared_member_refusals_total',
+    'Shared-subscription copies the picked member may not receive (ACL read on the topic, session not ready); another member of the group gets the message.',
+    () => counters.refusedByMember,
   );
   counter('rulemq_shared_refused_total', 'Shared subscriptions refused because the filter is malformed (SUBACK 0x80).', () => counters.refused);
   new client.Counter({

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestBroker, httpGet, metricValue } from '../../support/broker.js';
-import { connectClient, endAll, nextMessages } from '../../support/mqtt.js';
+import { connectClient, endAll, nextMessages, recordMessages } from '../../support/mqtt.js';
+import { eventually } from '../../support/rules-broker.js';
 import type { RunningBroker } from '../../../broker/index.js';
 import { openSession } from '../../security/support/session.js';
 import { CONNACK_OK, PINGREQ, PINGRESP, connect, subscribe, unsubscribe } from '../../security/support/packets.js';
@@ -81,7 +82,7 @@ describe('ACL on shared subscriptions', () => {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rulemq-shared-acl-'));
     const aclFile = join(dir, 'acl');
-    writeFileSync(aclFile, 'topic read jobs/#\ntopic write jobs/#\ntopic deny jobs/secret\n');
+    writeFileSync(aclFile, 'topic read jobs/#\ntopic write jobs/#\ntopic deny jobs/secret\npattern deny jobs/hidden-from-%c\n');
     broker = await startTestBroker({ aclFile });
     url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
   });
@@ -102,6 +103,27 @@ describe('ACL on shared subscriptions', () => {
       assert.deepEqual((await got).map((m) => m.payload), ['visible']);
     } finally {
       await endAll(member, pub);
+    }
+  });
+
+  test('a message the picked member may not read goes to a member that may', async () => {
+    const x = await connectClient(url, { clientId: 'acl-x' });
+    const y = await connectClient(url, { clientId: 'acl-y' });
+    const pub = await connectClient(url, { clientId: 'acl-pub-2' });
+    try {
+      const gx = recordMessages(x);
+      const gy = recordMessages(y);
+      await x.subscribeAsync('$share/h/jobs/#', { qos: 1 });
+      await y.subscribeAsync('$share/h/jobs/#', { qos: 1 });
+      const before = metricValue((await httpGet(broker.ports.http, '/metrics')).text, 'rulemq_shared_member_refusals_total');
+      // Round robin would give acl-x half of these; acl-x may not read them.
+      for (let i = 0; i < 4; i++) await pub.publishAsync('jobs/hidden-from-acl-x', `h${i}`, { qos: (i % 2) as 0 | 1 });
+      await eventually(() => gy.length === 4, 5000, 'acl-y got all four');
+      assert.equal(gx.length, 0);
+      const after = metricValue((await httpGet(broker.ports.http, '/metrics')).text, 'rulemq_shared_member_refusals_total');
+      assert.equal(after - before, 2, 'acl-x was picked twice and refused both');
+    } finally {
+      await endAll(x, y, pub);
     }
   });
 });
