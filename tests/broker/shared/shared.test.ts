@@ -146,6 +146,25 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
   });
 
+  test('QoS 2 through a group arrives once at QoS 2, for clean and persistent members; a QoS 1 grant caps it', async () => {
+    const clean = await client('q2-a');
+    const persistent = await client('q2-b', { clean: false });
+    const capped = await client('q2-c');
+    const got = [clean, persistent, capped].map(record);
+    await clean.subscribeAsync('$share/q2/q2/t', { qos: 2 });
+    await persistent.subscribeAsync('$share/q2/q2/t', { qos: 2 });
+    await capped.subscribeAsync('$share/q2/q2/t', { qos: 1 });
+    const pub = await client('q2-pub');
+    for (let i = 0; i < 6; i++) await pub.publishAsync('q2/t', `e${i}`, { qos: 2 });
+    await eventually(() => got.flat().length === 6, 5000, 'six messages');
+    assert.deepEqual(got.map((g) => g.map((m) => m.qos)), [
+      [2, 2],
+      [2, 2],
+      [1, 1],
+    ]);
+    assert.deepEqual(got.flat().map((m) => m.payload).sort(), ['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+
   test('a persistent session rejoins its groups on reconnect, and does not get again what was redelivered to another member', async () => {
     const opts = { clean: false } as const;
     const silent = await client('ps-a', opts);
