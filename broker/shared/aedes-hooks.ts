@@ -129,7 +129,7 @@ export function installSharedHooks(
       const client = member.local!.client;
       table.leave(key, member.key);
       membership()?.left(share, member);
-      dispatcher.onLeave(client, table.get(key), key, member.key);
+      dispatcher.onLeave(client, key, member.key);
     }
     if (done) setImmediate(done);
   } as Aedes['unsubscribe'];

@@ -214,24 +214,31 @@ export class SharedDispatcher {
   /**
    * A member left its group (UNSUBSCRIBE, or the connection closed): its unacknowledged messages of
    * that group go to another member. A persistent session forgets them, so they are not sent to it
-   * again when it reconnects.
+   * again when it reconnects. Decided on the next turn of the event loop: Aedes 1.2 re-subscribes a
+   * filter whose options changed by unsubscribing and subscribing again at once, and a client that
+   * is back in the group still acknowledges what it has.
    */
-  onLeave(client: Client, group: Group | undefined, groupKey: string, memberKey: string): void {
-    const own = this.inflight.get(client);
-    if (!own) return;
-    for (const [id, flight] of own) {
-      if (flight.groupKey !== groupKey) continue;
-      own.delete(id);
-      if (!client.clean) {
-        this.persistence.outgoingClearMessageId(client, { messageId: id }).then(noop, (err: Error) => {
-          this.logger.debug({ clientid: client.id, err: err.message }, 'could not clear a redispatched shared message from the session');
-        });
+  onLeave(client: Client, groupKey: string, memberKey: string): void {
+    if (!this.inflight.has(client)) return;
+    setImmediate(() => {
+      if (!client.closed && this.table.get(groupKey)?.find(memberKey)?.local?.client === client) return;
+      const own = this.inflight.get(client);
+      if (!own) return;
+      for (const [id, flight] of own) {
+        if (flight.groupKey !== groupKey) continue;
+        own.delete(id);
+        if (!client.clean) {
+          this.persistence.outgoingClearMessageId(client, { messageId: id }).then(noop, (err: Error) => {
+            this.logger.debug({ clientid: client.id, err: err.message }, 'could not clear a redispatched shared message from the session');
+          });
+        }
+        this.counters.redispatched++;
+        const group = this.table.get(groupKey);
+        if (group) this.deliver(group, flight.message, new Set([memberKey]), 0);
+        else this.counters.dropped.no_member++;
       }
-      this.counters.redispatched++;
-      if (group) this.deliver(group, flight.message, new Set([memberKey]), 0);
-      else this.counters.dropped.no_member++;
-    }
-    if (own.size === 0) this.inflight.delete(client);
+      if (own.size === 0) this.inflight.delete(client);
+    });
   }
 
   private get persistence(): Persistence {

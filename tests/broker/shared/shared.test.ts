@@ -128,6 +128,31 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 1);
   });
 
+  test('subscribing again with another QoS keeps the member and its unacknowledged messages', async () => {
+    const silent = await client('resub-a');
+    const unacked: string[] = [];
+    silent.handleMessage = (packet, _cb) => {
+      unacked.push(String(packet.payload)); // no PUBACK, and MQTT.js reads nothing after this message
+    };
+    const other = await client('resub-b');
+    const got = record(other);
+    await silent.subscribeAsync('$share/rs/rs/t', { qos: 1 });
+    await other.subscribeAsync('$share/rs/rs/t', { qos: 1 });
+    const pub = await client('resub-pub');
+    await pub.publishAsync('rs/t', 'm1', { qos: 1 }); // round robin: resub-a
+    await eventually(() => unacked.length === 1, 5000, 'resub-a got m1');
+    const before = await metric('rulemq_shared_redispatched_total');
+    // Aedes handles a changed QoS as unsubscribe + subscribe; the SUBACK is never read by this client.
+    silent.subscribe('$share/rs/rs/t', { qos: 0 });
+    const member = () => broker.shared.table.get('rs\u0000rs/t')?.members.find((m) => m.clientId === 'resub-a');
+    await eventually(() => member()?.qos === 0, 5000, 'the member now has QoS 0');
+    await pub.publishAsync('rs/t', 'm2', { qos: 1 }); // round robin: resub-b
+    await eventually(() => got.length === 1, 5000, 'resub-b got m2');
+    assert.deepEqual(got.map((m) => m.payload), ['m2'], 'm1 was not given to resub-b');
+    assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
+    assert.equal(broker.shared.members('rs', 'rs/t'), 2);
+  });
+
   test('an acknowledged QoS 1 message is not sent again when the member disconnects', async () => {
     const a = await client('acked-a');
     const b = await client('acked-b');
