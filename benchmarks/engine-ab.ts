@@ -33,7 +33,7 @@ async function engineFrom(dist: string): Promise<{ engine: Engine; rows: () => n
     }, stats: () => emptyStats(), resetStats() {}, status: () => 'connected', async close() {},
   };
   const plan = planRules(`CREATE RULE seed AS ${SEED} INTO console;\n`, { fileName: 'ab.sql', sinks: createSinkRegistry() });
-  const deps = { broker: { publish() {} }, logger: silent, ruleLogger: silent, metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) };
+  const deps = { publisher: { publish() {} }, logger: silent, sinks: createSinkRegistry(), metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) };
   const { set } = buildRuleSet(plan, RuleSet.empty(), deps);
   (set.rule('seed') as { actions: unknown[] }).actions = [action];
   const engine = new RuleEngine('bench@node');

@@ -38,9 +38,10 @@ class CountingAction implements Action {
 function engineWith(ruleCount: number): { engine: RuleEngine; sink: CountingAction } {
   let text = `CREATE RULE seed AS ${SEED} INTO console;\n`;
   for (let i = 1; i < ruleCount; i++) text += `CREATE RULE r${i} AS SELECT payload.temp as t FROM "site/${i}/+/temp", "other/${i}/#" WHERE payload.temp > 30 INTO console;\n`;
-  const plan = planRules(text, { fileName: 'bench.sql', sinks: createSinkRegistry() });
+  const sinks = createSinkRegistry();
+  const plan = planRules(text, { fileName: 'bench.sql', sinks });
   if (plan.diagnostics.some((d) => d.severity === 'error')) throw new Error(JSON.stringify(plan.diagnostics[0]));
-  const { set } = buildRuleSet(plan, RuleSet.empty(), { broker: { publish() {} }, logger: silent, ruleLogger: silent, metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) });
+  const { set } = buildRuleSet(plan, RuleSet.empty(), { publisher: { publish() {} }, logger: silent, sinks, metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) });
   const sink = new CountingAction('count');
   // Route the seed rule's output to the counting sink instead of the console.
   (set.rule('seed') as unknown as { actions: Action[] }).actions = [sink];

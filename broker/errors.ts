@@ -2,6 +2,7 @@
  * Typed errors of the broker area. Every code is listed in BROKER_ERROR_CODES with a line of
  * documentation; a test checks that every code thrown is listed.
  */
+import { CodedError } from '../common/coded-error.js';
 export const BROKER_ERROR_CODES = {
   CONFIG_INVALID: 'The configuration (flags, RULEMQ_* environment, config file) has a bad key or value.',
   CONFIG_FILE_UNREADABLE: 'The file given with --config cannot be read or is not valid YAML/JSON.',
@@ -14,14 +15,7 @@ export const BROKER_ERROR_CODES = {
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_CODES;
 
-export class BrokerError extends Error {
-  readonly code: BrokerErrorCode;
-  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BrokerError';
-    this.code = code;
-  }
-}
+export class BrokerError extends CodedError<BrokerErrorCode> {}
 
 /** One problem found in the configuration: the key path, what was expected, what was found, where. */
 export interface ConfigIssue {

@@ -6,6 +6,7 @@ import client from 'prom-client';
 import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
+import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
 import { startTcpListener } from './listeners/tcp.js';
@@ -13,6 +14,7 @@ import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import type { Listener, Transport } from './listeners/types.js';
 import { createBaseRouter, startHttpServer } from './http/server.js';
+import { installDashboard } from './http/install-dashboard.js';
 import type { Router } from './http/router.js';
 import { BrokerHooks } from './hooks.js';
 import { provideConnectRules } from './connect-rules.js';
@@ -127,11 +129,13 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
+  installDashboard(router, broker, registry, config.nodeName);
   router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
   hooks.seal(broker);
 
-  const protectionLog = { at: 0, suppressed: 0 };
+  // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
+  const protectionLog = new RateLimitedLog(logger, 1000);
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -145,15 +149,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       config.maxPacketBytes,
       (violation) => {
         counters.reject(violation);
-        // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
-        const now = Date.now();
-        if (now - protectionLog.at >= 1000) {
-          logger.warn({ transport, violation, remote: remoteAddress(conn, req), suppressed: protectionLog.suppressed }, 'connection closed by protection');
-          protectionLog.at = now;
-          protectionLog.suppressed = 0;
-        } else {
-          protectionLog.suppressed++;
-        }
+        protectionLog.log('warn', 'protection', { transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
       },
       (n) => {
         counters.receivedBytes += n;

@@ -1,12 +1,14 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 
-export type { Logger };
+/** Everything in rulemq writes to the one Logger shape; `rulemq start` hands it pino's. */
+export type { Logger } from '../common/logger.js';
+export type { PinoLogger };
 
 /**
  * Structured JSON logs on stdout. Secrets never reach a log line: the paths below are redacted
  * wherever a caller passes a config, connect packet or settings object.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream): PinoLogger {
   return pino(
     {
       level,

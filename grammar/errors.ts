@@ -6,31 +6,21 @@
  * `length` (all in the coordinates of the file the SQL came from, see ParseOptions), and renders as
  * `rules.sql:3:14: SQL_UNEXPECTED_TOKEN: expected FROM but found 'WHERE'` plus the source line and a caret.
  */
+import { CodedError } from '../common/coded-error.js';
 
 /** Every code a SqlError can carry, with what it means. A test checks that each code used in the code base is here. */
 export const SQL_ERROR_CODES = {
-  /** The SQL text is empty or only whitespace/comments. */
-  SQL_EMPTY: 'SQL_EMPTY',
-  /** A character that starts no token (`;`, `{`, `#`, a non-ASCII letter outside quotes...). */
-  SQL_LEX_ERROR: 'SQL_LEX_ERROR',
-  /** A `'string'` or `"name"` that is never closed. */
-  SQL_UNTERMINATED_STRING: 'SQL_UNTERMINATED_STRING',
-  /** A number EMQX cannot read: an exponent without a decimal point (`10e5`), a type suffix (`1.5f`). */
-  SQL_BAD_NUMBER: 'SQL_BAD_NUMBER',
-  /** The parser expected something else at this token (`expected FROM but found 'WHERE'`). */
-  SQL_UNEXPECTED_TOKEN: 'SQL_UNEXPECTED_TOKEN',
-  /** Well-formed tokens in a place EMQX's grammar does not allow them (a CASE inside arithmetic, AND in SELECT...). */
-  SQL_INVALID_EXPRESSION: 'SQL_INVALID_EXPRESSION',
-  /** A function name that is not a built-in rule function (names are case-sensitive), or a bad function module. */
-  SQL_UNKNOWN_FUNCTION: 'SQL_UNKNOWN_FUNCTION',
-  /** A known function called with too few or too many arguments. */
-  SQL_BAD_ARITY: 'SQL_BAD_ARITY',
-  /** A FROM entry under `$events/` that names no known event (message_publish rules use a topic filter instead). */
-  SQL_BAD_EVENT_TOPIC: 'SQL_BAD_EVENT_TOPIC',
-  /** A FROM entry that is not a valid MQTT topic filter (`a/#/b`, `a+`, empty). */
-  SQL_BAD_TOPIC_FILTER: 'SQL_BAD_TOPIC_FILTER',
-  /** Parentheses, lists or CASEs nested so deeply that the parser runs out of stack (a few hundred levels). */
-  SQL_TOO_DEEP: 'SQL_TOO_DEEP',
+  SQL_EMPTY: 'The SQL text is empty or only whitespace/comments.',
+  SQL_LEX_ERROR: 'A character that starts no token (`;`, `{`, `#`, a non-ASCII letter outside quotes...).',
+  SQL_UNTERMINATED_STRING: 'A `\'string\'` or `"name"` that is never closed.',
+  SQL_BAD_NUMBER: 'A number EMQX cannot read: an exponent without a decimal point (`10e5`), a type suffix (`1.5f`).',
+  SQL_UNEXPECTED_TOKEN: 'The parser expected something else at this token (`expected FROM but found \'WHERE\'`).',
+  SQL_INVALID_EXPRESSION: 'Well-formed tokens in a place EMQX\'s grammar does not allow them (a CASE inside arithmetic, AND in SELECT...).',
+  SQL_UNKNOWN_FUNCTION: 'A function name that is not a built-in rule function (names are case-sensitive), or a bad function module.',
+  SQL_BAD_ARITY: 'A known function called with too few or too many arguments.',
+  SQL_BAD_EVENT_TOPIC: 'A FROM entry under `$events/` that names no known event (message_publish rules use a topic filter instead).',
+  SQL_BAD_TOPIC_FILTER: 'A FROM entry that is not a valid MQTT topic filter (`a/#/b`, `a+`, empty).',
+  SQL_TOO_DEEP: 'Parentheses, lists or CASEs nested so deeply that the parser runs out of stack (a few hundred levels).',
 } as const;
 
 export type SqlErrorCode = keyof typeof SQL_ERROR_CODES;
@@ -40,10 +30,8 @@ export type SqlErrorCode = keyof typeof SQL_ERROR_CODES;
  * construct is reached (kept faithful at run time, reported here so a rules file can say so at start-up).
  */
 export const SQL_WARNING_CODES = {
-  /** `NOT x IN (...)`, `NOT (a AND b)`, `~=`, a bare field as a condition...: raises whenever it is evaluated. */
-  SQL_WARN_ALWAYS_RAISES: 'SQL_WARN_ALWAYS_RAISES',
-  /** `topic()`, `qos()`, `clientid()`... outside WHERE/INCASE: always undefined in EMQX 5.x; use the column. */
-  SQL_WARN_IOT_FUNCTION_UNDEFINED: 'SQL_WARN_IOT_FUNCTION_UNDEFINED',
+  SQL_WARN_ALWAYS_RAISES: '`NOT x IN (...)`, `NOT (a AND b)`, `~=`, a bare field as a condition...: raises whenever it is evaluated.',
+  SQL_WARN_IOT_FUNCTION_UNDEFINED: '`topic()`, `qos()`, `clientid()`... outside WHERE/INCASE: always undefined in EMQX 5.x; use the column.',
 } as const;
 
 export type SqlWarningCode = keyof typeof SQL_WARNING_CODES;
@@ -74,9 +62,7 @@ export interface SqlErrorInit extends SourceRange {
   readonly sourceLineColumn?: number;
 }
 
-export class SqlError extends Error {
-  override readonly name = 'SqlError';
-  readonly code: SqlErrorCode;
+export class SqlError extends CodedError<SqlErrorCode> {
   readonly line: number;
   readonly column: number;
   readonly offset: number;
@@ -89,8 +75,7 @@ export class SqlError extends Error {
   private readonly sourceLineColumn: number;
 
   constructor(init: SqlErrorInit) {
-    super(`${init.line}:${init.column}: ${init.code}: ${init.message}`);
-    this.code = init.code;
+    super(init.code, `${init.line}:${init.column}: ${init.code}: ${init.message}`);
     this.line = init.line;
     this.column = init.column;
     this.offset = init.offset;

@@ -13,22 +13,17 @@
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { BrokerHooks } from '../broker/hooks.js';
+import { RateLimitedLog, silentLogger, type Logger } from '../common/logger.js';
 import { AckHold, type AckCallback, type AckHoldObserver } from './ack-hold.js';
 import type { EvalContext } from './context.js';
 import type { RuleSet } from './rule-set.js';
 import type { RuntimeRule } from './runtime-rule.js';
 
 const DOLLAR = 36; // '$'
-const LOG_INTERVAL_MS = 10_000;
 
 /** Set on a PUBLISH whose rules already ran in authorizePublish. */
 const RULES_RAN = Symbol('rulemq.rulesRan');
 type MarkedPacket = { [RULES_RAN]?: true };
-
-/** Where refused acknowledgements are logged (pino-compatible). */
-export interface AckLogger {
-  warn(obj: object, msg: string): void;
-}
 
 /** Messages held, acknowledged once written, refused (connection closed without acknowledgement). */
 export interface AckCounters {
@@ -52,13 +47,15 @@ export class AckGate implements AckHoldObserver {
   /** True once a message was held: only then can a packet carry the mark. */
   private marking = false;
   private store: IncomingStore | undefined;
-  private logAt = 0;
-  private suppressed = 0;
+  /** Refusals can repeat once per message while a sink is down: at most one line per 10 s, with a count. */
+  private readonly log: RateLimitedLog;
 
   constructor(
     private readonly host: AckGateHost,
-    private readonly logger?: AckLogger,
-  ) {}
+    logger: Logger = silentLogger,
+  ) {
+    this.log = new RateLimitedLog(logger);
+  }
 
   /** Provides the last authorizePublish step: every step before it has allowed the PUBLISH. */
   install(broker: Aedes, hooks: BrokerHooks): void {
@@ -101,7 +98,7 @@ export class AckGate implements AckHoldObserver {
     const hold = new AckHold(callback, this, client.id, packet.topic);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
-      if (rule.enabled) rule.runHeld(ctx, hold);
+      if (rule.enabled) rule.run(ctx, hold);
     }
     hold.release();
   }
@@ -112,16 +109,11 @@ export class AckGate implements AckHoldObserver {
 
   refused(hold: AckHold, err: Error): void {
     this.acks.refused++;
-    const now = Date.now();
-    if (now - this.logAt < LOG_INTERVAL_MS) {
-      this.suppressed++;
-      return;
-    }
-    this.logger?.warn(
-      { clientid: hold.clientId, topic: hold.topic, code: (err as { code?: string }).code, err: err.message, suppressed: this.suppressed },
+    this.log.log(
+      'warn',
+      'refused',
+      { clientid: hold.clientId, topic: hold.topic, code: (err as { code?: string }).code, err: err.message },
       'PUBLISH not acknowledged: a sink-mode action did not write its rows; closing the connection so the client resends',
     );
-    this.logAt = now;
-    this.suppressed = 0;
   }
 }

@@ -28,7 +28,7 @@ function ruleJson(r: RuntimeRule, nodeName: string): Record<string, unknown> {
   };
 }
 
-function actionJson(a: Action): Record<string, unknown> {
+export function actionJson(a: Action): Record<string, unknown> {
   const s = a.stats();
   return {
     name: a.name,

@@ -1,4 +1,5 @@
 import type { Client, ConnectPacket } from 'aedes';
+import { propsOf } from './mqtt-props.js';
 
 /** What the rules need to know about a client beyond what Aedes keeps: recorded at CONNECT. */
 export interface ClientInfo {
@@ -12,7 +13,23 @@ export interface ClientInfo {
   cleanStart: boolean;
   connectedAt: number;
   keepaliveTimedOut: boolean;
+  /** CONNECT properties (mqtt-packet's shape); undefined for MQTT 3.1.1. */
+  connProps: Record<string, unknown> | undefined;
+  /** Session Expiry Interval asked for in CONNECT, seconds (0 for MQTT 3.1.1 clean sessions). */
+  expiryInterval: number;
+  /** The client's Receive Maximum (MQTT 5), or the broker's inflight window for 3.1.1 clients as EMQX reports it. */
+  receiveMaximum: number;
+  /** The last SUBSCRIBE / UNSUBSCRIBE properties per topic filter, for session.subscribed / unsubscribed. */
+  subProps: Map<string, Record<string, unknown>> | undefined;
+  unsubProps: Map<string, Record<string, unknown>> | undefined;
+  /** The client's own DISCONNECT: reason code and properties; undefined until one arrives. */
+  disconnect: { reasonCode: number; props: Record<string, unknown> | undefined } | undefined;
 }
+
+/** EMQX's default max_inflight, reported as receive_maximum for MQTT 3.1.1 clients. */
+const V3_RECEIVE_MAXIMUM = 32;
+/** [MQTT-3.1.2.11.3] Receive Maximum absent means 65,535. */
+const V5_RECEIVE_MAXIMUM = 65_535;
 
 const INFO = new WeakMap<Client, ClientInfo>();
 
@@ -23,9 +40,20 @@ interface SocketLike {
   localPort?: number;
 }
 
+interface ParsedPacket {
+  cmd: string;
+  reasonCode?: number;
+  properties?: Record<string, unknown>;
+  subscriptions?: Array<{ topic: string }>;
+  unsubscriptions?: string[];
+}
+
+/** Records the client's CONNECT (called from preConnect) and watches its MQTT 5 control packets. */
 export function recordConnect(client: Client, packet: ConnectPacket): ClientInfo {
   const socket = (client.req?.socket ?? client.conn) as SocketLike;
   const host = normalizeHost(socket.remoteAddress ?? '');
+  const v5 = packet.protocolVersion === 5;
+  const connProps = propsOf(packet);
   const info: ClientInfo = {
     username: packet.username,
     peerhost: host,
@@ -37,9 +65,33 @@ export function recordConnect(client: Client, packet: ConnectPacket): ClientInfo
     cleanStart: packet.clean !== false,
     connectedAt: Date.now(),
     keepaliveTimedOut: false,
+    connProps,
+    expiryInterval: v5 ? Number(connProps?.sessionExpiryInterval ?? 0) : 0,
+    receiveMaximum: v5 ? Number(connProps?.receiveMaximum ?? V5_RECEIVE_MAXIMUM) : V3_RECEIVE_MAXIMUM,
+    subProps: undefined,
+    unsubProps: undefined,
+    disconnect: undefined,
   };
   INFO.set(client, info);
+  // Aedes hands rules the subscriptions and the disconnect without their packets' properties: read
+  // them off the client's parser. Only MQTT 5 packets carry properties, so 3.1.1 clients skip this.
+  const parser = (client as unknown as { _parser?: { on(e: 'packet', f: (p: ParsedPacket) => void): void } })._parser;
+  if (v5 && parser) parser.on('packet', (p) => watchControlPacket(info, p));
   return info;
+}
+
+function watchControlPacket(info: ClientInfo, p: ParsedPacket): void {
+  switch (p.cmd) {
+    case 'subscribe':
+      if (p.properties && p.subscriptions) for (const s of p.subscriptions) (info.subProps ??= new Map()).set(s.topic, p.properties);
+      break;
+    case 'unsubscribe':
+      if (p.properties && p.unsubscriptions) for (const t of p.unsubscriptions) (info.unsubProps ??= new Map()).set(t, p.properties);
+      break;
+    case 'disconnect':
+      info.disconnect = { reasonCode: p.reasonCode ?? 0, props: p.properties };
+      break;
+  }
 }
 
 const UNKNOWN: ClientInfo = Object.freeze({
@@ -53,6 +105,12 @@ const UNKNOWN: ClientInfo = Object.freeze({
   cleanStart: true,
   connectedAt: 0,
   keepaliveTimedOut: false,
+  connProps: undefined,
+  expiryInterval: 0,
+  receiveMaximum: V3_RECEIVE_MAXIMUM,
+  subProps: undefined,
+  unsubProps: undefined,
+  disconnect: undefined,
 }) as ClientInfo;
 
 export function clientInfo(client: Client | null | undefined): ClientInfo {

@@ -22,8 +22,7 @@
  *   message's decoded payload, which it cached per process);
  * - event columns hold strings where EMQX has atoms (`reason`, `reason_code`): `reason IN ('normal')` is true here.
  */
-import type { SourceRange } from '../grammar/ast.js';
-import { parseSql, PositionMapper, tooDeep, type ParseOptions, type Statement } from '../grammar/index.js';
+import { parseSql, PositionMapper, tooDeep, type ParseOptions, type SourceRange, type Statement } from '../grammar/index.js';
 import { compileCond } from './compile-expr.js';
 import { Scope, type CompileEnv, type EvalState, type Ev, type SqlWarning } from './compile-scope.js';
 import { compileForeachFields, compileSelectFields, mergedObject } from './compile-select.js';
@@ -273,5 +272,3 @@ function compileForeach(ast: Extract<Statement, { kind: 'Foreach' }>, env: Compi
   };
 }
 
-/** For callers that only have a range: the position part of a SqlWarning or SqlError. */
-export type { SourceRange };

@@ -1,9 +1,26 @@
+import type { EventEmitter } from 'node:events';
 import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } from 'aedes';
 import type { BrokerHooks } from '../broker/hooks.js';
-import { AckGate, type AckCounters, type AckLogger } from './ack-gate.js';
-import { PAYLOAD_JSON, PAYLOAD_TEXT, UNSET, createEventContext, type EvalContext } from './context.js';
+import { AckGate, type AckCounters } from './ack-gate.js';
+import type { Logger } from '../common/logger.js';
+import { AUTHN_COMPLETE, AUTHZ_COMPLETE, type AuthnCompleteListener, type AuthzCompleteListener } from '../broker/auth-events.js';
+import { createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
-import { emqxPubProps } from './pub-props.js';
+import {
+  clientCheckAuthnComplete,
+  clientCheckAuthzComplete,
+  clientConnack,
+  clientConnected,
+  clientDisconnected,
+  messageAcked,
+  messageDelivered,
+  sessionSubscribed,
+  sessionUnsubscribed,
+  type EventDescriptor,
+} from './events/index.js';
+import { publishContext } from './events/message-publish.js';
+import type { LiveEvent } from './events/types.js';
+import { connackReason, disconnectReason } from './reason-codes.js';
 import { RuleSet } from './rule-set.js';
 import type { RuntimeRule } from './runtime-rule.js';
 
@@ -26,24 +43,23 @@ function hex48(n: number): string {
   return HEX_BYTE[(hi >>> 16) & 255] + HEX_BYTE[(hi >>> 8) & 255] + HEX_BYTE[hi & 255] + HEX_BYTE[(lo >>> 16) & 255] + HEX_BYTE[(lo >>> 8) & 255] + HEX_BYTE[lo & 255];
 }
 
-/** CONNACK return codes of MQTT 3.1.1 as EMQX's `reason_code` names. */
-const CONNACK_REASONS = ['success', 'unsupported_protocol_version', 'client_identifier_not_valid', 'server_unavailable', 'bad_username_or_password', 'not_authorized'];
-
 /**
- * Connects Aedes to the loaded rules. `publish` events (messages from clients; not $SYS and not
- * messages the broker or a rule republished itself, which prevents rule loops) go through the topic
- * index; `$events/...` contexts are built only when some rule selects from that event.
+ * Connects Aedes to the loaded rules. Messages published by clients reach the topic index through
+ * the `rules.run` step of the `published` hook (broker/hooks.ts): $SYS messages and messages the
+ * broker or a rule republished (no client) never do, which prevents rule loops. `$events/...`
+ * contexts are built only when some rule selects from that event.
  */
 export class RuleEngine {
   private set: RuleSet = RuleSet.empty();
   private prefix = '';
   private counter = 0;
+  private broker: EventEmitter | null = null;
   /** ack_mode = 'sink': holds QoS 1/2 messages in authorizePublish until their rows are written. */
   private readonly gate: AckGate;
 
   constructor(
     private readonly nodeName: string,
-    logger?: AckLogger,
+    logger?: Logger,
   ) {
     this.gate = new AckGate(this, logger);
   }
@@ -61,8 +77,25 @@ export class RuleEngine {
   swap(next: RuleSet): RuleSet {
     const prev = this.set;
     this.set = next;
+    this.listenForAuthz();
     return prev;
   }
+
+  /**
+   * Authorization checks run for every PUBLISH: the ACL emits AUTHZ_COMPLETE only while someone
+   * listens, so the engine listens only while a rule selects from client_check_authz_complete.
+   */
+  private listenForAuthz(): void {
+    const broker = this.broker;
+    if (broker === null) return;
+    const wanted = this.set.eventRules.has('client_check_authz_complete');
+    const listening = broker.listeners(AUTHZ_COMPLETE).includes(this.onAuthz);
+    if (wanted && !listening) broker.on(AUTHZ_COMPLETE, this.onAuthz);
+    else if (!wanted && listening) broker.off(AUTHZ_COMPLETE, this.onAuthz);
+  }
+
+  private readonly onAuthz: AuthzCompleteListener = (client, topic, action, source, result) =>
+    this.emit(clientCheckAuthzComplete, client, { authz: { topic, action, source, result } });
 
   attach(broker: Aedes, hooks: BrokerHooks): void {
     this.prefix = idPrefix(broker.id);
@@ -72,30 +105,38 @@ export class RuleEngine {
       next(client, packet, callback);
     });
     hooks.provide('published', 'rules.run', (packet, client) => this.onPublish(packet, client));
-    broker.on('clientReady', (client: Client) => this.emit('client_connected', () => this.connectedColumns(client)));
+    hooks.provide('authorizeForward', 'rules.message-delivered', (client, packet) => {
+      if (this.set.eventRules.has('message_delivered')) this.emit(messageDelivered, client, { message: this.delivered(packet) });
+      return packet;
+    });
+    broker.on('clientReady', (client: Client) => this.emit(clientConnected, client, {}));
     broker.on('keepaliveTimeout', (client: Client) => {
       clientInfo(client).keepaliveTimedOut = true;
     });
-    broker.on('clientDisconnect', (client: Client) => this.emit('client_disconnected', () => this.disconnectedColumns(client)));
-    broker.on('connackSent', (packet: ConnackPacket, client: Client) => this.emit('client_connack', () => this.connackColumns(packet, client)));
+    broker.on('clientDisconnect', (client: Client) => this.emit(clientDisconnected, client, { reason: disconnectedReason(client) }));
+    broker.on('connackSent', (packet: ConnackPacket, client: Client) => {
+      const code = packet.reasonCode ?? packet.returnCode ?? 0;
+      this.emit(clientConnack, client, { reasonCode: connackReason(code, clientInfo(client).protoVer) });
+    });
     broker.on('subscribe', (subs: Subscription[], client: Client) => {
       if (!this.set.eventRules.has('session_subscribed')) return;
-      for (const sub of subs) this.emit('session_subscribed', () => this.subColumns(client, sub.topic, sub.qos, 'session.subscribed'));
+      for (const sub of subs) this.emit(sessionSubscribed, client, { subscription: { topic: sub.topic, qos: sub.qos } });
     });
     broker.on('unsubscribe', (topics: string[], client: Client) => {
       if (!this.set.eventRules.has('session_unsubscribed')) return;
-      for (const topic of topics) this.emit('session_unsubscribed', () => this.subColumns(client, topic, 0, 'session.unsubscribed'));
+      for (const topic of topics) this.emit(sessionUnsubscribed, client, { subscription: { topic, qos: 0 } });
     });
     broker.on('ack', (packet, client: Client) => {
       // Aedes reports acks of packets it no longer holds with an undefined packet.
       if (packet && (packet.cmd === 'publish' || (packet as { topic?: string }).topic)) {
-        this.emit('message_acked', () => this.deliveryColumns(packet as AedesPublishPacket, client, 'message.acked'));
+        this.emit(messageAcked, client, { message: this.delivered(packet as AedesPublishPacket) });
       }
     });
-    hooks.provide('authorizeForward', 'rules.message-delivered', (client, packet) => {
-      if (this.set.eventRules.has('message_delivered')) this.emit('message_delivered', () => this.deliveryColumns(packet, client, 'message.delivered'));
-      return packet;
-    });
+    const onAuthn: AuthnCompleteListener = (client, reasonCode, isAnonymous) =>
+      this.emit(clientCheckAuthnComplete, client, { reasonCode, authn: { isSuperuser: false, isAnonymous } });
+    (broker as unknown as EventEmitter).on(AUTHN_COMPLETE, onAuthn);
+    this.broker = broker as unknown as EventEmitter;
+    this.listenForAuthz();
   }
 
   /** The publish hot path: index lookup, one context per message shared by every matching rule. */
@@ -113,26 +154,12 @@ export class RuleEngine {
   }
 
   messageContext(packet: AedesPublishPacket, client: Client): EvalContext {
-    const info = clientInfo(client);
-    const now = Date.now();
-    return {
-      event: 'message.publish',
-      id: this.nextId(packet),
-      clientid: client.id,
-      username: info.username,
-      payload: packet.payload,
-      peerhost: info.peerhost,
-      peername: info.peername,
-      topic: packet.topic,
-      qos: packet.qos,
-      flags: { retain: packet.retain === true, dup: packet.dup === true },
-      pub_props: emqxPubProps((packet as { properties?: Record<string, unknown> }).properties),
-      timestamp: now,
-      publish_received_at: now,
-      node: this.nodeName,
-      [PAYLOAD_TEXT]: UNSET,
-      [PAYLOAD_JSON]: UNSET,
-    };
+    return publishContext(packet, client.id, clientInfo(client), this.nextId(packet), this.nodeName, Date.now());
+  }
+
+  /** A message as a delivery event sees it: its id and the packet (from_username is not known here: left undefined). */
+  private delivered(packet: AedesPublishPacket): NonNullable<LiveEvent['message']> {
+    return { id: this.nextId(packet), packet };
   }
 
   private nextId(packet: AedesPublishPacket): string {
@@ -141,104 +168,27 @@ export class RuleEngine {
     return this.prefix + hex48(n);
   }
 
-  /** Runs every rule of an event; `columns` is only called when such rules exist. */
-  private emit(eventType: string, columns: () => Record<string, unknown>): void {
-    const rules = this.set.eventRules.get(eventType);
+  /** Runs every rule selecting from `event`; its columns are only built when such rules exist. */
+  private emit(event: EventDescriptor, client: Client, parts: Partial<LiveEvent>): void {
+    const rules = this.set.eventRules.get(event.eventType);
     if (!rules || rules.length === 0) return;
     let ctx: EvalContext;
     try {
-      ctx = createEventContext(columns());
+      ctx = createEventContext(event.live({ clientid: client.id, info: clientInfo(client), node: this.nodeName, now: Date.now(), ...parts }));
     } catch {
       // Building columns from an odd client or packet must never break Aedes' event loop.
       return;
     }
     runAll(rules, ctx);
   }
+}
 
-  private base(eventName: string, client: Client): Record<string, unknown> {
-    const info = clientInfo(client);
-    return { event: eventName, clientid: client.id, username: info.username, timestamp: Date.now(), node: this.nodeName };
-  }
-
-  private connectedColumns(client: Client): Record<string, unknown> {
-    const info = clientInfo(client);
-    return {
-      ...this.base('client.connected', client),
-      mountpoint: undefined,
-      peername: info.peername,
-      sockname: info.sockname,
-      proto_name: info.protoName,
-      proto_ver: info.protoVer,
-      keepalive: info.keepalive,
-      clean_start: info.cleanStart,
-      expiry_interval: 0,
-      is_bridge: false,
-      connected_at: info.connectedAt,
-      conn_props: {},
-      receive_maximum: 32,
-      client_attrs: {},
-    };
-  }
-
-  private disconnectedColumns(client: Client): Record<string, unknown> {
-    const info = clientInfo(client);
-    const normal = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-    return {
-      ...this.base('client.disconnected', client),
-      reason: normal ? 'normal' : info.keepaliveTimedOut ? 'keepalive_timeout' : 'tcp_closed',
-      peername: info.peername,
-      sockname: info.sockname,
-      proto_name: info.protoName,
-      proto_ver: info.protoVer,
-      disconn_props: {},
-      connected_at: info.connectedAt,
-      disconnected_at: Date.now(),
-      client_attrs: {},
-    };
-  }
-
-  private connackColumns(packet: ConnackPacket, client: Client): Record<string, unknown> {
-    const info = clientInfo(client);
-    const code = packet.returnCode ?? packet.reasonCode ?? 0;
-    return {
-      ...this.base('client.connack', client),
-      reason_code: CONNACK_REASONS[code] ?? String(code),
-      clean_start: info.cleanStart,
-      peername: info.peername,
-      sockname: info.sockname,
-      proto_name: info.protoName,
-      proto_ver: info.protoVer,
-      keepalive: info.keepalive,
-      expiry_interval: 0,
-      conn_props: {},
-    };
-  }
-
-  private subColumns(client: Client, topic: string, qos: number, eventName: string): Record<string, unknown> {
-    const info = clientInfo(client);
-    const props = eventName === 'session.subscribed' ? { sub_props: {} } : { unsub_props: {} };
-    return { ...this.base(eventName, client), peerhost: info.peerhost, peername: info.peername, topic, qos, ...props };
-  }
-
-  private deliveryColumns(packet: AedesPublishPacket, client: Client, eventName: string): Record<string, unknown> {
-    const info = clientInfo(client);
-    const now = Date.now();
-    return {
-      ...this.base(eventName, client),
-      id: this.nextId(packet),
-      from_clientid: (packet as { clientId?: string }).clientId ?? '',
-      from_username: undefined,
-      payload: packet.payload,
-      peerhost: info.peerhost,
-      peername: info.peername,
-      topic: packet.topic,
-      qos: packet.qos,
-      flags: { retain: packet.retain === true, dup: packet.dup === true },
-      pub_props: emqxPubProps((packet as { properties?: Record<string, unknown> }).properties),
-      publish_received_at: now,
-      ...(eventName === 'message.acked' ? { puback_props: {} } : {}),
-    };
-  }
+/** EMQX's `reason` of client.disconnected: the client's own DISCONNECT, or what ended the connection. */
+function disconnectedReason(client: Client): string {
+  const info = clientInfo(client);
+  if (info.disconnect !== undefined) return disconnectReason(info.disconnect.reasonCode);
+  if ((client as unknown as { _disconnected?: boolean })._disconnected === true) return 'normal';
+  return info.keepaliveTimedOut ? 'keepalive_timeout' : 'tcp_closed';
 }
 
 function runAll(rules: readonly RuntimeRule[], ctx: EvalContext): void {

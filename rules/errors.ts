@@ -3,13 +3,12 @@
  * clause becomes a RuleEvalError tagged with the clause (EMQX counts it as `failed.exception`; rule_test answers
  * 400). Load-time problems are SqlError (grammar/errors.ts).
  */
+import { CodedError } from '../common/coded-error.js';
 
 /** Every code used by the rule runtime's errors. A test checks that each code used in rules/ is listed here. */
 export const RULE_ERROR_CODES = {
-  /** A clause of a rule raised while evaluating one message (see RuleEvalError.clause and .cause). */
-  RULE_EVAL_ERROR: 'RULE_EVAL_ERROR',
-  /** The underlying failure inside an expression (bad JSON payload, bad arithmetic, a function's bad argument...). */
-  RULE_SQL_RUNTIME: 'RULE_SQL_RUNTIME',
+  RULE_EVAL_ERROR: 'A clause of a rule raised while evaluating one message (see RuleEvalError.clause and .cause).',
+  RULE_SQL_RUNTIME: 'The underlying failure inside an expression (bad JSON payload, bad arithmetic, a function\'s bad argument...).',
 } as const;
 
 export type RuleErrorCode = keyof typeof RULE_ERROR_CODES;
@@ -30,30 +29,25 @@ export const EMQX_CLAUSE_ERROR: Record<RuleClause, string> = {
  * A failure inside an expression. `reason` is EMQX's short reason where there is one (decode_json_failed, badarith,
  * badarg, function_clause, range_get, invalid_index, bad_sql_function_argument, case_clause...).
  */
-export class SqlRuntimeError extends Error {
-  override readonly name = 'SqlRuntimeError';
-  readonly code = RULE_ERROR_CODES.RULE_SQL_RUNTIME;
-
+export class SqlRuntimeError extends CodedError<RuleErrorCode> {
   constructor(
     readonly reason: string,
     message: string,
     cause?: unknown,
   ) {
-    super(message, cause === undefined ? undefined : { cause });
+    super('RULE_SQL_RUNTIME', message, cause === undefined ? undefined : { cause });
   }
 }
 
 /** Thrown by CompiledRule.evaluate: which clause failed, and why (`cause`). */
-export class RuleEvalError extends Error {
-  override readonly name = 'RuleEvalError';
-  readonly code = RULE_ERROR_CODES.RULE_EVAL_ERROR;
+export class RuleEvalError extends CodedError<RuleErrorCode> {
   override readonly cause: unknown;
 
   constructor(
     readonly clause: RuleClause,
     cause: unknown,
   ) {
-    super(`${clause} clause failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super('RULE_EVAL_ERROR', `${clause} clause failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.cause = cause;
   }
 

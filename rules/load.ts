@@ -4,7 +4,9 @@ import { SqlError } from '../grammar/index.js';
 import { compileRule, type CompiledRule } from './compile.js';
 import { diagnosticAt, type Diagnostic } from './diagnostics.js';
 import { REPUBLISH_DEFAULTS, type RepublishConfig } from '../sinks/republish.js';
+import { REPUBLISH_PROPERTY_KEYS } from '../grammar/rules-file/republish.js';
 import { isSettingsError, type RawSettings, type SinkRegistry, type SinkType } from '../sinks/registry.js';
+import type { RawValue } from '../sinks/settings.js';
 
 /** A connector ready to be instantiated: its validated config and a fingerprint to detect changes on reload. */
 export interface PlannedConnector {
@@ -75,7 +77,7 @@ export function planRules(text: string, opts: PlanOptions): RulesPlan {
 }
 
 function rawSettings(settings: Settings, skip?: string): RawSettings {
-  const out: RawSettings = {};
+  const out: Record<string, RawValue> = {};
   for (const [k, s] of settings) if (k !== skip) out[k] = s.value;
   return out;
 }
@@ -184,6 +186,7 @@ function planRule(decl: RuleDecl, diagnostics: Diagnostic[]): PlannedRule | null
             qos: (raw.qos ?? REPUBLISH_DEFAULTS.qos) as 0 | 1 | 2,
             retain: (raw.retain ?? REPUBLISH_DEFAULTS.retain) as boolean,
             payload: String(raw.payload ?? REPUBLISH_DEFAULTS.payload),
+            properties: Object.fromEntries(REPUBLISH_PROPERTY_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])),
           },
         };
       }

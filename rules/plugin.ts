@@ -2,7 +2,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
-import type { Logger } from '../broker/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SinkRegistry } from '../sinks/registry.js';
 import { errorsOf, formatAll } from './diagnostics.js';
 import { RuleEngine } from './engine.js';
@@ -10,6 +10,8 @@ import { planRules, type RulesPlan } from './load.js';
 import { createSinkHistograms, registerRuleMetrics } from './metrics.js';
 import { buildRuleSet, type RuleSet } from './rule-set.js';
 import { registerRulesApi } from './api.js';
+import { registerDetailsApi } from './api-details.js';
+import { diagnosticErrors, reloadReport, unreadableError, type ReloadReport } from './reload-report.js';
 
 export interface RulesPluginOptions {
   /** The rules file; null runs the engine with no rules (the rule-test API still works). */
@@ -42,6 +44,7 @@ export class RulesPlugin implements BrokerPlugin {
   private readonly reloads = { ok: 0, error: 0 };
   private readonly onSighup = () => void this.reload('SIGHUP');
   private metricsFor!: ReturnType<typeof createSinkHistograms>;
+  private lastReport: ReloadReport | null = null;
 
   constructor(
     private readonly options: RulesPluginOptions,
@@ -55,6 +58,11 @@ export class RulesPlugin implements BrokerPlugin {
 
   get ruleEngine(): RuleEngine {
     return this.engine;
+  }
+
+  /** The outcome of the last load of the rules file; null before the first one (or with no file). */
+  get lastReload(): ReloadReport | null {
+    return this.lastReport;
   }
 
   async attach(ctx: PluginContext): Promise<void> {
@@ -76,12 +84,14 @@ export class RulesPlugin implements BrokerPlugin {
       },
     });
     registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api') });
+    registerDetailsApi(ctx.router, { current: () => this.engine.current, registry: ctx.registry, file: this.options.file, lastReload: () => this.lastReport });
 
     const file = this.options.file;
     if (file) {
       const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
       this.initialPlan = null;
       await this.apply(plan);
+      this.lastReport = reloadReport('start', true, plan.rules.length);
       process.on('SIGHUP', this.onSighup);
       if (this.options.watch !== false) this.watchFile(file);
     }
@@ -100,6 +110,7 @@ export class RulesPlugin implements BrokerPlugin {
         ({ plan, text } = readPlan(file, this.options.sinks, this.options.env));
       } catch (err) {
         this.reloads.error++;
+        this.lastReport = reloadReport(reason, false, this.engine.current.rules.length, [unreadableError(file, err as Error)]);
         log.error({ file, reason, err: (err as Error).message }, 'rules reload failed: cannot read the file; old rules keep running');
         return { ok: false, errors: (err as Error).message };
       }
@@ -107,11 +118,13 @@ export class RulesPlugin implements BrokerPlugin {
       if (errors.length > 0) {
         this.reloads.error++;
         const formatted = formatAll(errors, file, text);
+        this.lastReport = reloadReport(reason, false, this.engine.current.rules.length, diagnosticErrors(errors, file, text));
         log.error({ file, reason, errors: formatted.split('\n') }, `rules reload failed with ${errors.length} error(s); old rules keep running`);
         return { ok: false, errors: formatted };
       }
       await this.apply(plan);
       this.reloads.ok++;
+      this.lastReport = reloadReport(reason, true, plan.rules.length);
       log.info({ file, reason, rules: plan.rules.length }, 'rules reloaded');
       return { ok: true, errors: '' };
     };
@@ -126,9 +139,9 @@ export class RulesPlugin implements BrokerPlugin {
       log.warn({ code: w.code, line: w.line, column: w.column }, w.message);
     }
     const { set, started, retired } = buildRuleSet(plan, this.engine.current, {
-      broker: this.ctx.broker,
+      publisher: this.ctx.broker,
       logger: log,
-      ruleLogger: log,
+      sinks: this.options.sinks,
       metricsFor: this.metricsFor,
     });
     // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.

@@ -1,9 +1,7 @@
 import type { Action } from '../sinks/contract.js';
-import { ConsoleAction } from '../sinks/console.js';
-import { RepublishAction, type Publisher } from '../sinks/republish.js';
-import type { ConnectorInstance, SinkDeps } from '../sinks/registry.js';
+import type { ConnectorInstance, SinkDeps, SinkRegistry } from '../sinks/registry.js';
 import type { RulesPlan } from './load.js';
-import { RuntimeRule, type RuleErrorLogger } from './runtime-rule.js';
+import { RuntimeRule } from './runtime-rule.js';
 import { TopicIndex } from './topic-index.js';
 
 export interface LiveConnector {
@@ -22,7 +20,7 @@ export interface LiveAction {
  */
 export class RuleSet {
   readonly publishIndex = new TopicIndex<RuntimeRule>();
-  /** event type (client_connected...) → enabled rules that select from it. */
+  /** event type (client_connected...) → the rules that select from it (disabled ones are skipped when run). */
   readonly eventRules = new Map<string, RuntimeRule[]>();
   readonly rules: RuntimeRule[] = [];
   /** Some publish rule writes to an action with ack_mode = 'sink' (QoS 1/2 messages it matches are held until written). */
@@ -63,8 +61,8 @@ export class RuleSet {
 }
 
 export interface BuildDeps extends SinkDeps {
-  broker: Publisher;
-  ruleLogger: RuleErrorLogger;
+  /** Where console and republish targets come from. */
+  sinks: SinkRegistry;
 }
 
 /**
@@ -102,16 +100,16 @@ export function buildRuleSet(plan: RulesPlan, previous: RuleSet, deps: BuildDeps
           return live.instance;
         }
         case 'console':
-          return new ConsoleAction(`${r.name}:console`, deps.logger);
+          return deps.sinks.target('console').createAction(`${r.name}:console`, null, null, deps);
         case 'republish':
-          return new RepublishAction(`${r.name}:republish`, t.config, deps.broker);
+          return deps.sinks.target('republish').createAction(`${r.name}:republish`, t.config, null, deps);
         default: {
           const never: never = t;
           return never;
         }
       }
     });
-    const rule = new RuntimeRule({ name: r.name, enabled: r.enabled, description: r.description, compiled: r.compiled, actions: ruleActions }, deps.ruleLogger);
+    const rule = new RuntimeRule({ name: r.name, enabled: r.enabled, description: r.description, compiled: r.compiled, actions: ruleActions }, deps.logger);
     const old = previous.rule(r.name);
     if (old && old.compiled.sql === r.compiled.sql) rule.stats = old.stats;
     return rule;

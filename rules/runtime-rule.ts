@@ -3,6 +3,7 @@ import type { AckHold } from './ack-hold.js';
 import type { CompiledRule } from './compile.js';
 import type { EvalContext } from './context.js';
 import { RuleEvalError } from './errors.js';
+import { RateLimitedLog, type Logger } from '../common/logger.js';
 
 /** Per-rule counters with EMQX's names (matched, passed, failed, failed.exception, failed.no_result, actions.*). */
 export class RuleStats {
@@ -33,10 +34,6 @@ export class RuleStats {
   }
 }
 
-export interface RuleErrorLogger {
-  warn(obj: object, msg: string): void;
-}
-
 export interface RuntimeRuleSpec {
   name: string;
   enabled: boolean;
@@ -44,8 +41,6 @@ export interface RuntimeRuleSpec {
   compiled: CompiledRule;
   actions: Action[];
 }
-
-const LOG_INTERVAL_MS = 10_000;
 
 /**
  * One loaded rule: its compiled evaluator, its actions and its counters. `run` is the hot path:
@@ -66,13 +61,14 @@ export class RuntimeRule {
   private readonly sinkMode: readonly boolean[];
   /** One pre-bound callback for all actions: counts actions.success / actions.failed without a closure per row. */
   readonly actionDone: RowDone;
-  private lastLogAt = 0;
-  private suppressed = 0;
+  /** Evaluation failures can repeat once per message: logged at most once per 10 s per rule, with a count. */
+  private readonly log: RateLimitedLog;
 
   constructor(
     spec: RuntimeRuleSpec,
-    private readonly logger: RuleErrorLogger,
+    logger: Logger,
   ) {
+    this.log = new RateLimitedLog(logger);
     this.name = spec.name;
     this.description = spec.description;
     this.compiled = spec.compiled;
@@ -108,88 +104,49 @@ export class RuntimeRule {
     return out;
   }
 
-  /** Evaluates the rule on one event and dispatches its output(s). Returns the number of rows produced. */
-  run(ctx: EvalContext): number {
-    const out = this.evaluateCounted(ctx);
-    if (out === null) return 0;
-    if (Array.isArray(out)) {
-      for (let i = 0; i < out.length; i++) this.dispatch(out[i]);
-      return out.length;
-    }
-    this.dispatch(out);
-    return 1;
-  }
-
   /**
-   * `run` for a message whose acknowledgement waits (ack_mode = 'sink', called from
-   * authorizePublish): rows for sink-mode actions register with `hold` and settle it; rows for
-   * the other actions go as in `run`.
+   * Evaluates the rule on one event and hands each output row to each action; returns the number
+   * of rows produced. With `hold` (ack_mode = 'sink', called from authorizePublish) rows for
+   * sink-mode actions register with the hold and settle it when written; rows for the other
+   * actions go as without it. Never throws, never awaits.
    */
-  runHeld(ctx: EvalContext, hold: AckHold): number {
+  run(ctx: EvalContext, hold: AckHold | null = null): number {
     const out = this.evaluateCounted(ctx);
     if (out === null) return 0;
-    // One callback per message and rule (not per row): counts the rule's metrics, then settles the hold.
-    const done: RowDone = (error) => {
-      this.actionDone(error);
-      hold.settle(error);
-    };
+    // Held: one callback per message and rule (not per row) that counts, then settles the hold.
+    const heldDone: RowDone =
+      hold === null
+        ? this.actionDone
+        : (error) => {
+            this.actionDone(error);
+            hold.settle(error);
+          };
     if (Array.isArray(out)) {
-      for (let i = 0; i < out.length; i++) this.dispatchHeld(out[i], hold, done);
+      for (let i = 0; i < out.length; i++) this.dispatch(out[i], hold, heldDone);
       return out.length;
     }
-    this.dispatchHeld(out, hold, done);
+    this.dispatch(out, hold, heldDone);
     return 1;
   }
 
-  private dispatchHeld(row: Record<string, unknown>, hold: AckHold, heldDone: RowDone): void {
+  private dispatch(row: Record<string, unknown>, hold: AckHold | null, heldDone: RowDone): void {
     const actions = this.actions;
     for (let i = 0; i < actions.length; i++) {
       this.stats.actionsTotal++;
-      const sink = this.sinkMode[i];
-      const d = sink ? heldDone : this.actionDone;
-      if (sink) hold.add();
+      const held = hold !== null && this.sinkMode[i];
+      const done = held ? heldDone : this.actionDone;
+      if (held) hold.add();
       try {
-        actions[i].send(row, sink ? this.heldEnv : this.env, d);
-      } catch (err) {
-        d(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-  }
-
-  /** Like `run`, but hands every row to `onRow` with a done callback per action (sync mode, ack_mode sink). */
-  dispatch(row: Record<string, unknown>, done?: RowDone): void {
-    const actions = this.actions;
-    for (let i = 0; i < actions.length; i++) {
-      this.stats.actionsTotal++;
-      const d = done === undefined ? this.actionDone : this.wrapDone(done);
-      try {
-        actions[i].send(row, this.env, d);
+        actions[i].send(row, held ? this.heldEnv : this.env, done);
       } catch (err) {
         // Actions must not throw; if one does, count it as a failed action, never as a broker error.
-        d(err instanceof Error ? err : new Error(String(err)));
+        done(err instanceof Error ? err : new Error(String(err)));
       }
     }
-  }
-
-  private wrapDone(done: RowDone): RowDone {
-    return (error) => {
-      this.actionDone(error);
-      done(error);
-    };
   }
 
   private logFailure(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastLogAt < LOG_INTERVAL_MS) {
-      this.suppressed++;
-      return;
-    }
     const clause = err instanceof RuleEvalError ? err.clause : undefined;
-    this.logger.warn(
-      { rule: this.name, clause, err: err instanceof Error ? err.message : String(err), suppressed: this.suppressed },
-      'rule evaluation failed',
-    );
-    this.lastLogAt = now;
-    this.suppressed = 0;
+    this.log.log('warn', 'eval', { rule: this.name, clause, err: err instanceof Error ? err.message : String(err) }, 'rule evaluation failed');
   }
 }

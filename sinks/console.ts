@@ -1,9 +1,7 @@
+import type { Logger } from '../common/logger.js';
 import type { ActionEnv } from './contract.js';
+import type { SinkType } from './registry.js';
 import { ImmediateAction } from './immediate-action.js';
-
-export interface ConsoleLogger {
-  info(obj: object, msg: string): void;
-}
 
 /** `INTO console`: logs each rule output as one JSON log line (EMQX's console action). */
 export class ConsoleAction extends ImmediateAction {
@@ -11,7 +9,7 @@ export class ConsoleAction extends ImmediateAction {
 
   constructor(
     name: string,
-    private readonly logger: ConsoleLogger,
+    private readonly logger: Logger,
   ) {
     super(name);
   }
@@ -27,4 +25,19 @@ function printable(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) out[k] = v === undefined ? 'undefined' : Buffer.isBuffer(v) ? v.toString('utf8') : v;
   return out;
+}
+
+/** `INTO console`: one per rule. */
+export const consoleSinkType: SinkType<never, null> = {
+  type: 'console',
+  needsConnector: false,
+  intoTarget: true,
+  parseConnector: notConfigurable,
+  parseAction: notConfigurable,
+  createConnector: notConfigurable,
+  createAction: (name, _config, _connector, deps) => new ConsoleAction(name, deps.logger),
+};
+
+function notConfigurable(): never {
+  throw new Error('console is an INTO target, not a connector or action type');
 }

@@ -11,10 +11,6 @@
 export interface ActionEnv {
   /** Name of the rule that produced the row. */
   readonly ruleName: string;
-  /** The MQTT client id of the publisher, when the row comes from a message. */
-  readonly clientid?: string;
-  /** The topic of the message, when the row comes from a message. */
-  readonly topic?: string;
   /**
    * A client's PUBACK/PUBREC waits on this row (ack_mode = 'sink'): the action should send it
    * without waiting for its batch interval. Such rows always come with a `done` callback.

@@ -2,6 +2,7 @@
  * Typed errors of the sinks area. Every code is listed with its meaning in `SINK_ERROR_CODES`;
  * a test checks that the list and the classes agree.
  */
+import { CodedError } from '../common/coded-error.js';
 
 export const SINK_ERROR_CODES = {
   SETTINGS_INVALID: 'Connector or action settings failed validation; `issues` lists every problem with its key.',
@@ -21,14 +22,7 @@ export const SINK_ERROR_CODES = {
 export type SinkErrorCode = keyof typeof SINK_ERROR_CODES;
 
 /** Base class for every error of the sinks area. `code` is stable; the message is for people. */
-export class SinkError extends Error {
-  readonly code: SinkErrorCode;
-  constructor(code: SinkErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SinkError';
-    this.code = code;
-  }
-}
+export class SinkError extends CodedError<SinkErrorCode> {}
 
 /** One problem found while validating settings. */
 export interface SettingsIssue {
@@ -39,12 +33,10 @@ export interface SettingsIssue {
 }
 
 /** Thrown by parseConnectorSettings / parseActionSettings with every problem at once. */
-export class SettingsError extends Error {
-  readonly code = 'SETTINGS_INVALID' as const;
+export class SettingsError extends SinkError {
   readonly issues: readonly SettingsIssue[];
   constructor(issues: SettingsIssue[], subject = 'settings') {
-    super(`invalid ${subject}:\n` + issues.map((i) => `  - ${i.message}`).join('\n'));
-    this.name = 'SettingsError';
+    super('SETTINGS_INVALID', `invalid ${subject}:\n` + issues.map((i) => `  - ${i.message}`).join('\n'));
     this.issues = Object.freeze(issues.slice());
   }
 }

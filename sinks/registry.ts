@@ -1,13 +1,10 @@
+import type { Logger } from '../common/logger.js';
 import type { Action, ConnectorStatus } from './contract.js';
+import type { Publisher } from './republish.js';
+import type { SettingsIssue } from './errors.js';
+import type { RawSettings } from './settings.js';
 
-/** A setting value from rules.sql after env() resolution. */
-export type RawSettings = Record<string, string | number | boolean>;
-
-/** One bad setting: which key (or '' for the statement as a whole) and what is wrong, naming the expected value. */
-export interface SettingsIssue {
-  key: string;
-  message: string;
-}
+export type { RawSettings, SettingsIssue };
 
 /** What a sink type throws from parseConnector/parseAction when settings are bad (all issues at once). */
 export interface SettingsErrorLike extends Error {
@@ -18,13 +15,6 @@ export function isSettingsError(err: unknown): err is SettingsErrorLike {
   return err instanceof Error && Array.isArray((err as { issues?: unknown }).issues);
 }
 
-export interface SinkLogger {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
-}
-
 /** Histogram hooks the runtime wires to prom-client, per action. */
 export interface SinkMetricsHooks {
   observeAppendSeconds(seconds: number): void;
@@ -32,7 +22,9 @@ export interface SinkMetricsHooks {
 }
 
 export interface SinkDeps {
-  logger: SinkLogger;
+  logger: Logger;
+  /** Where republish targets publish: the broker (absent where no rule can republish, e.g. `rulemq check`). */
+  publisher?: Publisher;
   metricsFor(actionName: string): SinkMetricsHooks;
 }
 
@@ -55,6 +47,8 @@ export interface SinkType<C = unknown, A = unknown> {
   readonly type: string;
   /** Whether actions of this type need a `connector` setting. */
   readonly needsConnector: boolean;
+  /** A built-in INTO target (console, republish): built per rule, never named by CREATE CONNECTOR/ACTION. */
+  readonly intoTarget?: boolean;
   parseConnector(raw: RawSettings): C;
   parseAction(raw: RawSettings): A;
   createConnector(name: string, config: C, deps: SinkDeps): ConnectorInstance;
@@ -73,11 +67,21 @@ export class SinkRegistry {
     return this;
   }
 
+  /** The type a CREATE CONNECTOR / CREATE ACTION may name. */
   get(type: string): SinkType | undefined {
-    return this.types.get(type);
+    const t = this.types.get(type);
+    return t?.intoTarget ? undefined : t;
   }
 
+  /** The built-in INTO target `console` or `republish`. */
+  target(kind: 'console' | 'republish'): SinkType {
+    const t = this.types.get(kind);
+    if (!t?.intoTarget) throw new Error(`INTO target '${kind}' is not registered`);
+    return t;
+  }
+
+  /** Types a CREATE CONNECTOR / CREATE ACTION may name. */
   names(): string[] {
-    return [...this.types.keys()];
+    return [...this.types.values()].filter((t) => !t.intoTarget).map((t) => t.type);
   }
 }

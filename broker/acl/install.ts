@@ -1,4 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import type { Client } from 'aedes';
+import { AUTHZ_COMPLETE } from '../auth-events.js';
+import { isSysTopic } from '../../common/topics.js';
 import type { BrokerHooks } from '../hooks.js';
 import type { SecurityCounters } from '../limits/counters.js';
 import { READ, WRITE, type Acl, type ClientAcl } from './acl.js';
@@ -16,12 +19,10 @@ export interface AuthorizationDeps {
   /** The user name the client authenticated as (the certificate CN with useIdentityAsUsername). */
   usernameOf(client: Client): string | undefined;
   counters: SecurityCounters;
+  /** Where AUTHZ_COMPLETE is emitted, only while something listens (the rules of $events/client_check_authz_complete). */
+  events: EventEmitter;
 }
 
-/** `$SYS` topics are the broker's: clients never publish there (Aedes #597; mosquitto denies it too). */
-function isSys(topic: string): boolean {
-  return topic.startsWith('$SYS') && (topic.length === 4 || topic.charCodeAt(4) === 0x2f);
-}
 
 /**
  * Provides the ACL and $SYS steps of the broker's hooks:
@@ -35,7 +36,8 @@ function isSys(topic: string): boolean {
  * Without an ACL only the $SYS rule is added: no per-message work beyond a prefix test.
  */
 export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps, aclConfigured: boolean): void {
-  const { counters } = deps;
+  const { counters, events } = deps;
+  const source = aclConfigured ? 'file' : 'default';
   const aclOf = (client: Client): ClientAcl | null => {
     const acl = deps.acl();
     if (acl === null) return null;
@@ -52,7 +54,9 @@ export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps
     if (client !== null) {
       const topic = packet.topic;
       const own = aclConfigured ? aclOf(client) : null;
-      if (isSys(topic) || (own !== null && !own.allows(topic, WRITE))) {
+      const allowed = !isSysTopic(topic) && (own === null || own.allows(topic, WRITE));
+      if (events.listenerCount(AUTHZ_COMPLETE) !== 0) events.emit(AUTHZ_COMPLETE, client, topic, 'publish', source, allowed ? 'allow' : 'deny');
+      if (!allowed) {
         counters.denied.publish++;
         (packet as Marked)[DENIED] = true;
         callback(null);
@@ -67,17 +71,19 @@ export function provideAuthorization(hooks: BrokerHooks, deps: AuthorizationDeps
     else next(packet, client, done);
   });
 
-  if (!aclConfigured) return;
-
   hooks.provide('authorizeSubscribe', 'acl.subscribe', (client, sub, done, next) => {
-    const own = aclOf(client);
-    if (own !== null && !own.allowsSubscribe(sub.topic)) {
+    const own = aclConfigured ? aclOf(client) : null;
+    const allowed = own === null || own.allowsSubscribe(sub.topic);
+    if (events.listenerCount(AUTHZ_COMPLETE) !== 0) events.emit(AUTHZ_COMPLETE, client, sub.topic, 'subscribe', source, allowed ? 'allow' : 'deny');
+    if (!allowed) {
       counters.denied.subscribe++;
       done(null, null); // SUBACK return code 0x80 for this filter [MQTT-3.9.3-2]
       return;
     }
     next(client, sub, done);
   });
+
+  if (!aclConfigured) return;
 
   hooks.provide('authorizeForward', 'acl.deliver', (client, packet) => {
     const own = aclOf(client);

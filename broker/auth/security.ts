@@ -1,4 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { AUTHN_COMPLETE } from '../auth-events.js';
 import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
 import type client from 'prom-client';
 import type { RulemqConfig } from '../config/schema.js';
@@ -88,10 +90,12 @@ export class Security {
    */
   install(broker: Aedes, hooks: BrokerHooks): void {
     this.broker = broker;
+    const events = broker as unknown as EventEmitter;
     hooks.provide('authenticate', 'auth.credentials', (c, username, password, done) => {
       this.authenticator.authenticate(c, username, password).then(
         (outcome) => {
           this.counters.authResult(outcome.result);
+          events.emit(AUTHN_COMPLETE, c, outcome.ok ? 'success' : outcome.returnCode === 4 ? 'bad_username_or_password' : 'not_authorized', outcome.ok && outcome.method === 'none');
           if (outcome.ok) {
             const entry = outcome.method === 'password' && outcome.username !== undefined ? this.authenticator.passwords?.users.get(outcome.username) : undefined;
             const identity: Identity = { username: outcome.username, hashText: entry?.text };
@@ -112,7 +116,7 @@ export class Security {
         },
       );
     });
-    provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters }, this.config.aclFile !== null);
+    provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters, events: broker as unknown as EventEmitter }, this.config.aclFile !== null);
     if (this.config.maxPublishRate > 0) providePublishRate(hooks, this.config.maxPublishRate, this.counters);
     if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) provideQueueLimit(broker, hooks, this.config.maxQueuedMessages, this.counters);
     broker.on('clientError', (_c: Client, err: Error) => {

@@ -2,6 +2,7 @@
  * Typed errors of the clustering area. Every code is listed in CLUSTER_ERROR_CODES with a line of
  * documentation; a test checks that every code used under broker/cluster is listed.
  */
+import { CodedError } from '../../common/coded-error.js';
 export const CLUSTER_ERROR_CODES = {
   CLUSTER_REDIS_URL_INVALID: '`redisUrl` is not a redis:// or rediss:// URL (e.g. redis://:password@host:6379/0).',
   CLUSTER_REDIS_UNREACHABLE: 'Redis did not answer within the start-up wait; the node does not start without its shared state.',
@@ -10,11 +11,4 @@ export const CLUSTER_ERROR_CODES = {
 
 export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_CODES;
 
-export class ClusterError extends Error {
-  readonly code: ClusterErrorCode;
-  constructor(code: ClusterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ClusterError';
-    this.code = code;
-  }
-}
+export class ClusterError extends CodedError<ClusterErrorCode> {}

@@ -25,6 +25,9 @@ export class Router {
   /** Checked before routing: returns a reply to refuse the request (e.g. 401), or null to let it through. */
   authorize: ((req: IncomingMessage, path: string) => HttpReply | null) | null = null;
 
+  /** Checked in order before `authorize`, same contract (e.g. the cross-site guard). */
+  readonly guards: ((req: IncomingMessage, path: string) => HttpReply | null)[] = [];
+
   constructor(private readonly maxBodyBytes = 1024 * 1024) {}
 
   add(method: string, path: string, handler: RouteHandler): this {
@@ -34,7 +37,9 @@ export class Router {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const refused = this.authorize?.(req, url.pathname) ?? null;
+    let refused: HttpReply | null = null;
+    for (const guard of this.guards) refused ??= guard(req, url.pathname);
+    refused ??= this.authorize?.(req, url.pathname) ?? null;
     if (refused !== null) return send(res, refused);
     const parts = url.pathname.split('/').filter(Boolean);
     let pathMatched = false;
@@ -93,7 +98,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 
 function send(res: ServerResponse, reply: HttpReply): void {
   if (reply.text !== undefined) {
-    res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
+    res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType ?? 'text/plain; charset=utf-8' });
     res.end(reply.text);
     return;
   }

@@ -2,6 +2,7 @@
  * Diagnostics of the `rules.sql` parser: one registry of stable codes (each with its severity and a one-line doc),
  * the diagnostic shape, and the `file:line:col: CODE: message` + source line + caret renderer.
  */
+import { CodedError } from '../../common/coded-error.js';
 
 /** Every code this layer emits, with its severity and what it means. Codes are stable: tools may match on them. */
 export const RULES_FILE_CODES = {
@@ -39,7 +40,7 @@ export const RULES_FILE_CODES = {
   },
   RULES_BAD_REPUBLISH: {
     severity: 'error',
-    doc: 'republish(...) settings are invalid: topic (string, required, no wildcards), qos (0, 1 or 2), retain (true/false), payload (string); other keys are rejected.',
+    doc: 'republish(...) settings are invalid: topic (string, required, no wildcards, not under $SYS), qos (0, 1 or 2), retain (true/false), payload (string), the MQTT 5 property templates (user_properties, payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data); other keys are rejected.',
   },
   RULES_EMPTY_RULE: {
     severity: 'warning',
@@ -99,15 +100,13 @@ export function formatDiagnostics(ds: readonly RulesFileDiagnostic[], fileName: 
 }
 
 /** Thrown by callers that refuse a file with errors (the parser itself never throws for bad input). */
-export class RulesFileError extends Error {
-  readonly code = 'RULES_FILE_INVALID';
+export class RulesFileError extends CodedError<'RULES_FILE_INVALID'> {
   constructor(
     readonly fileName: string,
     readonly diagnostics: readonly RulesFileDiagnostic[],
     sourceText: string,
   ) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    super(`${fileName}: ${errors.length} error(s)\n${formatDiagnostics(errors, fileName, sourceText)}`);
-    this.name = 'RulesFileError';
+    super('RULES_FILE_INVALID', `${fileName}: ${errors.length} error(s)\n${formatDiagnostics(errors, fileName, sourceText)}`);
   }
 }

@@ -1,3 +1,4 @@
+import { isSysTopic } from '../../common/topics.js';
 import type { ParsedSettings } from './settings.js';
 import { showValue } from './settings.js';
 import type { Report } from './stream.js';
@@ -7,20 +8,27 @@ import type { Report } from './stream.js';
  * settings, which each sink type validates) because republish is part of the rule engine, not a sink plugin.
  * Absent qos/retain/payload are fine: the republish action applies its defaults.
  *
- * Not supported yet: mqtt_properties, user_properties, and EMQX's `${...}` placeholders for qos and retain.
+ * MQTT 5 properties of the republished message come from templates, as EMQX's republish sets them:
+ * `user_properties` (a placeholder for a map, like '${pub_props.''User-Property''}' — `''` is a quote in a
+ * rules.sql string), and one key per
+ * property of its `mqtt_properties` map, named in snake case here (payload_format_indicator, content_type,
+ * message_expiry_interval, response_topic, correlation_data).
+ *
+ * Not supported: EMQX's `${...}` placeholders for qos and retain.
  */
-const KNOWN = new Set(['topic', 'qos', 'retain', 'payload']);
-const NOT_YET = new Set(['mqtt_properties', 'user_properties']);
+/** The MQTT 5 property settings: each a template, or a literal of its type. */
+export const REPUBLISH_PROPERTY_KEYS = ['user_properties', 'payload_format_indicator', 'content_type', 'message_expiry_interval', 'response_topic', 'correlation_data'] as const;
+const KNOWN = new Set<string>(['topic', 'qos', 'retain', 'payload', ...REPUBLISH_PROPERTY_KEYS]);
 
 export function validateRepublish(parsed: ParsedSettings, at: { offset: number; length: number }, report: Report): void {
   const { settings, keys } = parsed;
   for (const [key, k] of keys) {
-    if (NOT_YET.has(key)) {
-      report('RULES_BAD_REPUBLISH', `republish \`${key}\` is not supported yet; remove it`, k.offset, k.length);
+    if (key === 'mqtt_properties') {
+      report('RULES_BAD_REPUBLISH', `republish takes each MQTT 5 property as its own setting: ${REPUBLISH_PROPERTY_KEYS.slice(1).join(', ')}`, k.offset, k.length);
     } else if (!KNOWN.has(key)) {
       report(
         'RULES_BAD_REPUBLISH',
-        `republish has no setting \`${key}\`; it takes topic, qos, retain and payload`,
+        `republish has no setting \`${key}\`; it takes topic, qos, retain, payload and ${REPUBLISH_PROPERTY_KEYS.join(', ')}`,
         k.offset,
         k.length,
       );
@@ -44,6 +52,8 @@ export function validateRepublish(parsed: ParsedSettings, at: { offset: number; 
     const wildcard = /[+#]/.exec(topic.value.replace(/\$\{[^}]*\}/g, ''));
     if (wildcard !== null) {
       bad('topic', `republish topic contains the wildcard '${wildcard[0]}'; a published topic cannot have wildcards`);
+    } else if (isSysTopic(topic.value)) {
+      bad('topic', 'republish topic is under $SYS, which belongs to the broker: rules cannot publish there');
     }
   }
 
@@ -54,6 +64,22 @@ export function validateRepublish(parsed: ParsedSettings, at: { offset: number; 
   const retain = settings.get('retain');
   if (retain !== undefined && typeof retain.value !== 'boolean') {
     bad('retain', `republish retain must be true or false (got ${showValue(retain.value)})`);
+  }
+  const userProps = settings.get('user_properties');
+  if (userProps !== undefined && typeof userProps.value === 'string' && !/^\$\{[^}]+\}$/.test(userProps.value.trim())) {
+    bad('user_properties', "republish user_properties must be one placeholder for a map, like '${pub_props.''User-Property''}'");
+  }
+  const pfi = settings.get('payload_format_indicator');
+  if (pfi !== undefined && pfi.value !== 0 && pfi.value !== 1 && typeof pfi.value !== 'string') {
+    bad('payload_format_indicator', `republish payload_format_indicator must be 0, 1 or a template (got ${showValue(pfi.value)})`);
+  }
+  const expiry = settings.get('message_expiry_interval');
+  if (expiry !== undefined && typeof expiry.value !== 'string' && !(Number.isInteger(expiry.value) && (expiry.value as number) >= 0 && (expiry.value as number) <= 0xffffffff)) {
+    bad('message_expiry_interval', `republish message_expiry_interval must be seconds from 0 to 4294967295 or a template (got ${showValue(expiry.value)})`);
+  }
+  for (const key of ['content_type', 'response_topic', 'correlation_data', 'user_properties'] as const) {
+    const v = settings.get(key);
+    if (v !== undefined && typeof v.value !== 'string') bad(key, `republish ${key} must be a 'string' template (got ${showValue(v.value)})`);
   }
   const payload = settings.get('payload');
   if (payload !== undefined && typeof payload.value !== 'string') {

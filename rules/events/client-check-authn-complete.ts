@@ -1,5 +1,5 @@
 /** `$events/client_check_authn_complete`: an authentication finished. */
-import { EXAMPLE_NODE, exampleClientAttrs, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, liveClient, now } from './common.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientCheckAuthnComplete: EventDescriptor = {
@@ -22,5 +22,13 @@ export const clientCheckAuthnComplete: EventDescriptor = {
     timestamp: now(),
     node: EXAMPLE_NODE,
     client_attrs: exampleClientAttrs(),
+  }),
+  live: (e) => ({
+    ...liveClient(e, 'client.check_authn_complete'),
+    peername: e.info.peername,
+    reason_code: e.reasonCode,
+    is_superuser: e.authn?.isSuperuser ?? false,
+    is_anonymous: e.authn?.isAnonymous ?? false,
+    client_attrs: {},
   }),
 };

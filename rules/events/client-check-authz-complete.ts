@@ -1,5 +1,5 @@
 /** `$events/client_check_authz_complete`: an authorization check finished (action publish/subscribe, allow/deny). */
-import { EXAMPLE_NODE, exampleClientAttrs, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, liveClient, now } from './common.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientCheckAuthzComplete: EventDescriptor = {
@@ -24,5 +24,15 @@ export const clientCheckAuthzComplete: EventDescriptor = {
     timestamp: now(),
     node: EXAMPLE_NODE,
     client_attrs: exampleClientAttrs(),
+  }),
+  live: (e) => ({
+    ...liveClient(e, 'client.check_authz_complete'),
+    peerhost: e.info.peerhost,
+    peername: e.info.peername,
+    topic: e.authz?.topic,
+    action: e.authz?.action,
+    authz_source: e.authz?.source,
+    result: e.authz?.result,
+    client_attrs: {},
   }),
 };

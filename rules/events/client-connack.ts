@@ -1,5 +1,6 @@
 /** `$events/client_connack`: the broker answered a CONNECT (reason_code success, not_authorized...). */
-import { EXAMPLE_NODE, exampleProps, now } from './common.js';
+import { EXAMPLE_NODE, exampleProps, liveClient, now } from './common.js';
+import { emqxProps } from '../mqtt-props.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientConnack: EventDescriptor = {
@@ -30,5 +31,18 @@ export const clientConnack: EventDescriptor = {
     conn_props: exampleProps('conn_props'),
     timestamp: now(),
     node: EXAMPLE_NODE,
+  }),
+  live: (e) => ({
+    ...liveClient(e, 'client.connack'),
+    reason_code: e.reasonCode,
+    clean_start: e.info.cleanStart,
+    peername: e.info.peername,
+    sockname: e.info.sockname,
+    proto_name: e.info.protoName,
+    proto_ver: e.info.protoVer,
+    keepalive: e.info.keepalive,
+    expiry_interval: e.info.expiryInterval,
+    conn_props: emqxProps(e.info.connProps),
+    connected_at: e.info.connectedAt,
   }),
 };

@@ -1,5 +1,6 @@
 /** `$events/client_connected`: a client finished connecting. */
-import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now } from './common.js';
+import { emqxProps } from '../mqtt-props.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientConnected: EventDescriptor = {
@@ -33,5 +34,21 @@ export const clientConnected: EventDescriptor = {
     timestamp: now(),
     node: EXAMPLE_NODE,
     client_attrs: exampleClientAttrs(),
+  }),
+  live: (e) => ({
+    ...liveClient(e, 'client.connected'),
+    mountpoint: undefined,
+    peername: e.info.peername,
+    sockname: e.info.sockname,
+    proto_name: e.info.protoName,
+    proto_ver: e.info.protoVer,
+    keepalive: e.info.keepalive,
+    clean_start: e.info.cleanStart,
+    receive_maximum: e.info.receiveMaximum,
+    expiry_interval: e.info.expiryInterval,
+    is_bridge: false,
+    conn_props: emqxProps(e.info.connProps),
+    connected_at: e.info.connectedAt,
+    client_attrs: {},
   }),
 };

@@ -1,5 +1,6 @@
 /** `$events/client_disconnected`: a client connection ended (normal, kicked, keepalive_timeout, takenover...). */
-import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now } from './common.js';
+import { emqxProps } from '../mqtt-props.js';
 import type { EventDescriptor } from './types.js';
 
 export const clientDisconnected: EventDescriptor = {
@@ -26,5 +27,17 @@ export const clientDisconnected: EventDescriptor = {
     timestamp: now(),
     node: EXAMPLE_NODE,
     client_attrs: exampleClientAttrs(),
+  }),
+  live: (e) => ({
+    ...liveClient(e, 'client.disconnected'),
+    reason: e.reason,
+    peername: e.info.peername,
+    sockname: e.info.sockname,
+    proto_name: e.info.protoName,
+    proto_ver: e.info.protoVer,
+    disconn_props: emqxProps(e.info.disconnect?.props),
+    connected_at: e.info.connectedAt,
+    disconnected_at: e.now,
+    client_attrs: {},
   }),
 };

@@ -3,7 +3,8 @@
  * columns_example_props), and the types of known columns for rule_test context checks.
  */
 import { randomBytes } from 'node:crypto';
-import type { FieldType } from './types.js';
+import type { FieldType, LiveEvent } from './types.js';
+import { emqxProps, propsOf } from '../mqtt-props.js';
 
 /** Node name reported in the `node` column of rule_test outputs. */
 export const EXAMPLE_NODE = 'rulemq@127.0.0.1';
@@ -108,3 +109,25 @@ export const COLUMN_TYPES: Readonly<Record<string, FieldType>> = {
   is_anonymous: 'boolean',
   is_superuser: 'boolean',
 };
+
+/** The columns every live client event starts with. */
+export function liveClient(e: LiveEvent, event: string): Record<string, unknown> {
+  return { event, clientid: e.clientid, username: e.info.username, timestamp: e.now, node: e.node };
+}
+
+/** The message columns of a live message event (payload, topic, qos, flags, pub_props...). */
+export function liveMessage(e: LiveEvent): Record<string, unknown> {
+  const m = e.message;
+  const packet = m?.packet;
+  return {
+    id: m?.id,
+    payload: packet?.payload,
+    peerhost: e.info.peerhost,
+    peername: e.info.peername,
+    topic: packet?.topic,
+    qos: packet?.qos,
+    flags: { retain: packet?.retain === true, dup: packet?.dup === true },
+    pub_props: emqxProps(propsOf(packet)),
+    publish_received_at: e.now,
+  };
+}

@@ -1,6 +1,7 @@
 /** `$events/message_acked`: a QoS 1/2 message was acknowledged by the receiver. */
 import { exampleProps, MSG_CONTEXT_FIELDS } from './common.js';
-import { DELIVERED_COLUMNS, deliveredDefaults } from './message-delivered.js';
+import { DELIVERED_COLUMNS, deliveredDefaults, deliveredLive } from './message-delivered.js';
+import { emqxProps } from '../mqtt-props.js';
 import type { EventDescriptor } from './types.js';
 
 export const messageAcked: EventDescriptor = {
@@ -10,4 +11,5 @@ export const messageAcked: EventDescriptor = {
   columns: [...DELIVERED_COLUMNS, 'puback_props'],
   allowedContextFields: ['id', 'from_clientid', 'from_username', ...MSG_CONTEXT_FIELDS],
   defaults: () => ({ puback_props: exampleProps('puback_props'), ...deliveredDefaults('message.acked') }),
+  live: (e) => ({ ...deliveredLive(e, 'message.acked'), puback_props: emqxProps(e.pubackProps) }),
 };

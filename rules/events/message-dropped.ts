@@ -1,5 +1,5 @@
 /** `$events/message_dropped`: a published message was dropped (no_subscribers, receive_maximum_exceeded...). */
-import { EXAMPLE_NODE, exampleId, exampleMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
+import { EXAMPLE_NODE, exampleId, exampleMessage, liveClient, liveMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
 import type { EventDescriptor } from './types.js';
 
 export const messageDropped: EventDescriptor = {
@@ -21,4 +21,5 @@ export const messageDropped: EventDescriptor = {
     timestamp: now(),
     node: EXAMPLE_NODE,
   }),
+  live: (e) => ({ ...liveClient(e, 'message.dropped'), ...liveMessage(e), reason: e.reason }),
 };

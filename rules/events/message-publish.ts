@@ -1,6 +1,43 @@
 /** message.publish: rules whose FROM is an MQTT topic filter (there is no `$events/message_publish`). */
+import type { AedesPublishPacket } from 'aedes';
+import type { ClientInfo } from '../client-info.js';
+import { PAYLOAD_JSON, PAYLOAD_TEXT, UNSET, type EvalContext } from '../context.js';
+import { emqxProps } from '../mqtt-props.js';
 import { EXAMPLE_NODE, exampleClientAttrs, exampleId, exampleMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
 import type { EventDescriptor } from './types.js';
+
+/** `client_attrs` of every live event: rulemq sets no client attributes (EMQX's default is an empty map). */
+const NO_CLIENT_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
+/** `pub_props` of an MQTT 3.1.1 message. Functions never mutate a map argument, so one frozen map serves all. */
+const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * The evaluation context of one published message: the publish hot path, one object per message
+ * shared by every matching rule, in the same key order (the `SELECT *` order) and shape as
+ * createMessageContext, with the payload caches unset.
+ */
+export function publishContext(packet: AedesPublishPacket, clientid: string, info: ClientInfo, id: string, node: string, now: number): EvalContext {
+  const props = (packet as { properties?: Record<string, unknown> }).properties;
+  return {
+    event: 'message.publish',
+    id,
+    clientid,
+    username: info.username,
+    payload: packet.payload,
+    peerhost: info.peerhost,
+    peername: info.peername,
+    topic: packet.topic,
+    qos: packet.qos,
+    flags: { retain: packet.retain === true, dup: packet.dup === true },
+    pub_props: props === undefined ? NO_PROPS : emqxProps(props),
+    publish_received_at: now,
+    timestamp: now,
+    node,
+    client_attrs: NO_CLIENT_ATTRS,
+    [PAYLOAD_TEXT]: UNSET,
+    [PAYLOAD_JSON]: UNSET,
+  };
+}
 
 export const messagePublish: EventDescriptor = {
   eventType: 'message_publish',
@@ -21,4 +58,5 @@ export const messagePublish: EventDescriptor = {
     node: EXAMPLE_NODE,
     client_attrs: exampleClientAttrs(),
   }),
+  live: (e) => publishContext(e.message!.packet, e.clientid, e.info, e.message!.id, e.node, e.now),
 };

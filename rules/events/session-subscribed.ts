@@ -1,6 +1,7 @@
 /** `$events/session_subscribed`: a client subscribed to a topic filter. */
-import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, MSG_CONTEXT_FIELDS, now } from './common.js';
-import type { EventDescriptor } from './types.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, MSG_CONTEXT_FIELDS, now } from './common.js';
+import { emqxProps } from '../mqtt-props.js';
+import type { EventDescriptor, LiveEvent } from './types.js';
 
 /** Example columns shared with session_unsubscribed. */
 export function subscriptionDefaults(event: string, propsKey: 'sub_props' | 'unsub_props'): Record<string, unknown> {
@@ -19,6 +20,21 @@ export function subscriptionDefaults(event: string, propsKey: 'sub_props' | 'uns
   };
 }
 
+/** Live columns shared with session_unsubscribed. */
+export function subscriptionLive(e: LiveEvent, event: string, propsKey: 'sub_props' | 'unsub_props'): Record<string, unknown> {
+  const topic = e.subscription?.topic ?? '';
+  const props = (propsKey === 'sub_props' ? e.info.subProps : e.info.unsubProps)?.get(topic);
+  return {
+    ...liveClient(e, event),
+    peerhost: e.info.peerhost,
+    peername: e.info.peername,
+    topic,
+    qos: e.subscription?.qos ?? 0,
+    [propsKey]: emqxProps(props),
+    client_attrs: {},
+  };
+}
+
 export const sessionSubscribed: EventDescriptor = {
   eventType: 'session_subscribed',
   eventName: 'session.subscribed',
@@ -26,4 +42,5 @@ export const sessionSubscribed: EventDescriptor = {
   columns: ['event', 'clientid', 'username', 'peerhost', 'peername', 'topic', 'qos', 'sub_props', 'timestamp', 'node', 'client_attrs'],
   allowedContextFields: [...MSG_CONTEXT_FIELDS],
   defaults: () => subscriptionDefaults('session.subscribed', 'sub_props'),
+  live: (e) => subscriptionLive(e, 'session.subscribed', 'sub_props'),
 };

@@ -1,4 +1,5 @@
 /** Typed errors of the disk buffer; every code is listed with its meaning (a test checks the list). */
+import { CodedError } from '../../common/coded-error.js';
 
 export const BUFFER_ERROR_CODES = {
   BUFFER_LOCKED: 'The buffer directory is in use by another action of this process or by another live process (see its `lock` file).',
@@ -8,11 +9,4 @@ export const BUFFER_ERROR_CODES = {
 
 export type BufferErrorCode = keyof typeof BUFFER_ERROR_CODES;
 
-export class BufferError extends Error {
-  readonly code: BufferErrorCode;
-  constructor(code: BufferErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BufferError';
-    this.code = code;
-  }
-}
+export class BufferError extends CodedError<BufferErrorCode> {}

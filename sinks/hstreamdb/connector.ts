@@ -9,7 +9,7 @@ import { HStreamClient, type ClientOptions } from './client.js';
 import type { ConnectorConfig } from './config.js';
 import { describeCallError, isGrpcError } from './errors.js';
 import { startPeriodic, testConnection, type ConnectionTestResult } from './health.js';
-import { silentLogger, type Logger } from './log.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
 
 export interface ConnectorOptions extends ClientOptions {
   /** The connector's name in rules.sql (default 'hstreamdb'). */

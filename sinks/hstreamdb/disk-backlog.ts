@@ -17,7 +17,7 @@ import type { Row, SyncDeadlines } from './batcher.js';
 import type { ActionConfig } from './config.js';
 import type { Dispatcher } from './dispatch.js';
 import { callDone, type RowLedger } from './ledger.js';
-import type { Logger, RateLimitedLog } from './log.js';
+import type { Logger, RateLimitedLog } from '../../common/logger.js';
 
 /** Bookkeeping bytes added to each row's size (row object, array slots); same as sink.ts. */
 const ROW_OVERHEAD_BYTES = 96;

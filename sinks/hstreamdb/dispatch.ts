@@ -18,15 +18,10 @@ import { discoverShards } from './discovery.js';
 import { describeCallError, isGrpcError, serverError } from './errors.js';
 import { startPeriodic } from './health.js';
 import { waitFor, type RowLedger } from './ledger.js';
-import type { Logger, RateLimitedLog } from './log.js';
+import type { Logger, RateLimitedLog } from '../../common/logger.js';
 import { appendRequestPrefix, compressBatch, encodeAppendRequest, encodeBatch } from './record.js';
 import type { ShardMap } from './shards.js';
-
-/** Prometheus-style hooks (the broker wires prom-client histograms to them). */
-export interface AppendMetrics {
-  observeAppendSeconds(seconds: number): void;
-  observeBatchSize(rows: number): void;
-}
+import type { SinkMetricsHooks } from '../registry.js';
 
 export interface DispatchDeps {
   readonly name: string;
@@ -35,7 +30,7 @@ export interface DispatchDeps {
   readonly ledger: RowLedger;
   readonly logger: Logger;
   readonly rl: RateLimitedLog;
-  readonly metrics?: AppendMetrics;
+  readonly metrics?: SinkMetricsHooks;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
 }

@@ -10,9 +10,9 @@ import { createHStreamAction } from './sink.js';
 export { parseActionSettings, parseConnectorSettings, createHStreamConnector, createHStreamAction };
 export type { ActionConfig, ConnectorConfig } from './config.js';
 export type { ConnectorOptions, HStreamConnector } from './connector.js';
-export type { ActionOptions, AppendMetrics, HStreamAction } from './sink.js';
+export type { ActionOptions, HStreamAction } from './sink.js';
 export type { ConnectionTestResult } from './health.js';
-export type { Logger } from './log.js';
+export type { Logger } from '../../common/logger.js';
 
 export const hstreamdbSinkType: SinkType<ConnectorConfig, ActionConfig> = {
   type: HSTREAMDB_TYPE,

@@ -29,18 +29,18 @@ import { SyncDeadlines, type Row } from './batcher.js';
 import type { ActionConfig } from './config.js';
 import type { HStreamConnector } from './connector.js';
 import { DiskBacklog, encodeBody, rowSize } from './disk-backlog.js';
-import { Dispatcher, type AppendMetrics } from './dispatch.js';
+import { Dispatcher } from './dispatch.js';
+import type { SinkMetricsHooks } from '../registry.js';
 import type { ConnectionTestResult } from './health.js';
 import { RowLedger, callDone } from './ledger.js';
-import { RateLimitedLog, silentLogger, type Logger } from './log.js';
+import { RateLimitedLog, silentLogger, type Logger } from '../../common/logger.js';
 import { RecordEncoder, loadZstd } from './record.js';
 
-export type { AppendMetrics } from './dispatch.js';
 
 export interface ActionOptions {
   logger?: Logger;
   /** Histogram hooks: Append latency and rows per Append. */
-  metrics?: AppendMetrics;
+  metrics?: SinkMetricsHooks;
   /** First retry backoff (default 100 ms); doubles per attempt. */
   retryBaseMs?: number;
   /** Retry backoff cap (default 5 s, at most request_ttl). */

@@ -117,6 +117,6 @@ describe('rule SQL error codes', () => {
     const listed = new Set([...Object.keys(SQL_ERROR_CODES), ...Object.keys(SQL_WARNING_CODES)]);
     for (const code of used) assert.ok(listed.has(code), `${code} is used but not listed in SQL_ERROR_CODES/SQL_WARNING_CODES`);
     for (const code of listed) assert.ok(used.has(code), `${code} is listed but never used`);
-    for (const [k, v] of Object.entries({ ...SQL_ERROR_CODES, ...SQL_WARNING_CODES })) assert.equal(k, v);
+    for (const [k, doc] of Object.entries({ ...SQL_ERROR_CODES, ...SQL_WARNING_CODES })) assert.ok(doc.length > 20, `${k} needs a description`);
   });
 });

@@ -1,5 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startRulesBroker, type RulesBroker } from '../../support/rules-broker.js';
 import { connectClient, endAll, nextMessages } from '../../support/mqtt.js';
 
@@ -81,6 +84,51 @@ describe('$events rules', () => {
       assert.deepEqual(got, ['ev/acked receiver:data/d', 'ev/delivered sender>receiver:hello']);
     } finally {
       await endAll(watcher, receiver, sender);
+    }
+  });
+});
+
+describe('authorization and authentication events', () => {
+  let rb: RulesBroker;
+  const dir = mkdtempSync(join(tmpdir(), 'rulemq-authz-ev-'));
+  const aclFile = join(dir, 'acl');
+  writeFileSync(aclFile, 'topic readwrite ok/#\ntopic read ev/#\n');
+  before(async () => {
+    rb = await startRulesBroker(
+      `
+CREATE RULE on_authz AS
+  SELECT clientid, topic, action, authz_source, result FROM "$events/client_check_authz_complete" WHERE clientid = 'az-dev'
+  INTO republish(topic = 'ev/authz', payload = '\${clientid}|\${topic}|\${action}|\${authz_source}|\${result}');
+CREATE RULE on_authn AS
+  SELECT clientid, reason_code, is_anonymous FROM "$events/client_check_authn_complete" WHERE clientid = 'az-dev'
+  INTO republish(topic = 'ev/authn', payload = '\${clientid}|\${reason_code}|\${is_anonymous}');
+`,
+      { flags: { aclFile } },
+    );
+  });
+  after(async () => rb.close());
+
+  test('client_check_authn_complete and client_check_authz_complete fire for CONNECT, PUBLISH and SUBSCRIBE, allowed and denied', async () => {
+    const watcher = await connectClient(rb.mqttUrl, { clientId: 'az-watcher' });
+    try {
+      await watcher.subscribeAsync('ev/#', { qos: 0 });
+      const authn = nextMessages(watcher, 1);
+      const dev = await connectClient(rb.mqttUrl, { clientId: 'az-dev' });
+      assert.equal((await authn)[0].payload, 'az-dev|success|true');
+      const authz = nextMessages(watcher, 4);
+      await dev.subscribeAsync('ok/x', { qos: 0 });
+      await assert.rejects(dev.subscribeAsync('secret/x', { qos: 0 }), /Subscribe error/); // SUBACK 0x80
+      await dev.publishAsync('ok/x', 'a', { qos: 1 });
+      await dev.publishAsync('secret/x', 'b', { qos: 1 });
+      assert.deepEqual((await authz).map((m) => m.payload).sort(), [
+        'az-dev|ok/x|publish|file|allow',
+        'az-dev|ok/x|subscribe|file|allow',
+        'az-dev|secret/x|publish|file|deny',
+        'az-dev|secret/x|subscribe|file|deny',
+      ]);
+      await endAll(dev);
+    } finally {
+      await endAll(watcher);
     }
   });
 });

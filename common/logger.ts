@@ -1,4 +1,8 @@
-/** The logger shape the sink uses (pino-compatible) and a per-key rate limiter for noisy failures. */
+/**
+ * The one logger shape every part of rulemq writes to (pino's, which `rulemq start` passes), a
+ * silent one for library use and tests, and a per-key rate limiter for failures that can repeat
+ * once per message or per connection.
+ */
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
