@@ -32,6 +32,9 @@ export class SharedSubscriptions {
     this.dispatcher = new SharedDispatcher(broker, this.table, opts.strategy, this.counters, opts.logger);
     this.link = opts.redis ? new ClusterLink(opts.redis, broker.id, this.table, this.dispatcher, opts.logger) : null;
     this.dispatcher.remote = this.link;
+    // Read by Aedes 2 (with rulemq's patch) to stop refusing `$share/` with 0x9E and to advertise
+    // Shared Subscription Available in CONNACK [MQTT-3.2.2-13]; Aedes 1.2 ignores it.
+    (broker as unknown as { sharedSubscriptionAvailable: boolean }).sharedSubscriptionAvailable = true;
     installSharedHooks(broker, hooks, this.table, this.dispatcher, this.counters, () => this.link);
     registerSharedMetrics(opts.registry, this.counters, this.table, () => broker.id);
   }
