@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
-import { connectClient, endAll } from '../support/mqtt.js';
+import { connectClient, endAll, withholdAcks } from '../support/mqtt.js';
 import { eventually } from '../support/rules-broker.js';
 import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.js';
 import { RedisServer } from './redis-server.js';
@@ -64,10 +64,7 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
 
   test('a member that disconnects without acknowledging has its QoS 1 message redelivered on the other node', async () => {
     const silent = await client(b, 'd-silent');
-    const unacked: string[] = [];
-    silent.handleMessage = (packet, _cb) => {
-      unacked.push(String(packet.payload)); // no callback: MQTT.js never sends the PUBACK
-    };
+    const unacked = withholdAcks(silent);
     await silent.subscribeAsync('$share/d/d/t', { qos: 1 });
     await eventually(() => a.running.shared.members('d', 'd/t') === 1, 10_000, 'node A knows the member on B');
     const pub = await client(a, 'd-pub');

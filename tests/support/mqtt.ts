@@ -37,3 +37,16 @@ export function recordMessages(client: MqttClient): Received {
   client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
   return got;
 }
+
+/**
+ * Makes `client` keep every QoS 1/2 message unacknowledged: MQTT.js sends the PUBACK only once
+ * `handleMessage` calls back, and also reads nothing more after the first such message. Returns the
+ * payloads received.
+ */
+export function withholdAcks(client: MqttClient): string[] {
+  const payloads: string[] = [];
+  client.handleMessage = (packet, _callback) => {
+    payloads.push(String(packet.payload));
+  };
+  return payloads;
+}

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { startTestBroker, httpGet, metricValue } from '../../support/broker.js';
-import { connectClient, endAll, nextMessages, recordMessages as record } from '../../support/mqtt.js';
+import { connectClient, endAll, nextMessages, recordMessages as record, withholdAcks } from '../../support/mqtt.js';
 import { eventually } from '../../support/rules-broker.js';
 import type { RunningBroker } from '../../../broker/index.js';
 
@@ -107,11 +107,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
 
   test('a QoS 1 message the member never acknowledged goes to another member when it disconnects', async () => {
     const silent = await client('redo-a', { clean: true });
-    const unacked: string[] = [];
-    // Never calling back keeps MQTT.js from sending the PUBACK.
-    silent.handleMessage = (packet, _cb) => {
-      unacked.push(String(packet.payload));
-    };
+    const unacked = withholdAcks(silent);
     const other = await client('redo-b');
     const got = record(other);
     await silent.subscribeAsync('$share/redo/redo/t', { qos: 1 });
@@ -130,10 +126,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
 
   test('subscribing again with another QoS keeps the member and its unacknowledged messages', async () => {
     const silent = await client('resub-a');
-    const unacked: string[] = [];
-    silent.handleMessage = (packet, _cb) => {
-      unacked.push(String(packet.payload)); // no PUBACK, and MQTT.js reads nothing after this message
-    };
+    const unacked = withholdAcks(silent);
     const other = await client('resub-b');
     const got = record(other);
     await silent.subscribeAsync('$share/rs/rs/t', { qos: 1 });
@@ -193,10 +186,7 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
   test('a persistent session rejoins its groups on reconnect, and does not get again what was redelivered to another member', async () => {
     const opts = { clean: false } as const;
     const silent = await client('ps-a', opts);
-    const unacked: string[] = [];
-    silent.handleMessage = (packet, _cb) => {
-      unacked.push(String(packet.payload)); // no PUBACK
-    };
+    const unacked = withholdAcks(silent);
     const other = await client('ps-b');
     const got = record(other);
     await silent.subscribeAsync('$share/ps/ps/t', { qos: 1 });
