@@ -7,7 +7,9 @@
 #     -v "$PWD/rules.sql:/etc/rulemq/rules.sql:ro" rulemq:0.1.0
 # Settings are RULEMQ_* environment variables (see README.md, "Configuration").
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 22 LTS by default. The code also runs on Node 20 (the version the test suite runs on):
+# --build-arg NODE_IMAGE=node:20-bookworm-slim builds on it.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -40,8 +42,10 @@ RUN mkdir -p /etc/rulemq \
 
 # The HTTP server (/metrics, /healthz, /readyz, /api/v5) binds 127.0.0.1 by default, which is
 # unreachable from outside a container: listen on every interface here, publish it with care.
+# RULEMQ_HTTP_ADDRESS_FILE: where rulemq writes the URL of its bound HTTP server for the HEALTHCHECK.
 ENV RULEMQ_HTTP_HOST=0.0.0.0 \
-    RULEMQ_RULES=/etc/rulemq/rules.sql
+    RULEMQ_RULES=/etc/rulemq/rules.sql \
+    RULEMQ_HTTP_ADDRESS_FILE=/tmp/rulemq-http-address
 
 # MQTT/TCP, MQTT/TLS, MQTT/WebSocket, MQTT/secure WebSocket, HTTP.
 EXPOSE 1883 8883 8083 8084 18083
@@ -49,9 +53,11 @@ EXPOSE 1883 8883 8083 8084 18083
 # The `node` user (uid 1000) of the base image; the app files stay root-owned and read-only to it.
 USER node
 
-# No curl in the slim image: Node's fetch does the probe.
+# No curl in the slim image: Node's fetch does the probe. The URL comes from the file rulemq writes once
+# its HTTP server listens, so the probe follows the port however it is set (--http-port, RULEMQ_HTTP_PORT,
+# httpPort in a config file); no file yet (starting, or HTTP off) is unhealthy.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.RULEMQ_HTTP_PORT||18083)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "let u;try{u=require('fs').readFileSync(process.env.RULEMQ_HTTP_ADDRESS_FILE,'utf8').trim()}catch{process.exit(1)}fetch(u+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 ENTRYPOINT ["node", "dist/broker/cli.js"]
 CMD ["start"]

@@ -1,5 +1,5 @@
 /**
- * ack_mode = 'sink' (issue 7): PUBACK only after HStreamDB confirmed the Append. First a probe decides
+ * ack_mode = 'sink': PUBACK only after HStreamDB confirmed the Append. First a probe decides
  * whether the running build acts on the setting: with every Append delayed by PROBE_DELAY_MS at the
  * server, a QoS 1 PUBACK that arrives sooner means the broker acknowledged without waiting for the
  * sink. Only when the probe passes are throughput and latency measured, against `broker` mode in the

@@ -1,5 +1,5 @@
 /**
- * The delivery fault scenarios of issue 7 (tests/delivery/*.test.ts) with longer runs and more
+ * The delivery fault scenarios (tests/delivery/*.test.ts) with longer runs and more
  * devices, printing the figures instead of asserting them: messages acknowledged, stored, lost
  * (acknowledged but not stored), duplicated, and the action's retried / late_reply / dropped /
  * failed counters, the acknowledged throughput and whether the statistics invariant held.

@@ -1,6 +1,6 @@
 /**
  * The one table `npm run bench` prints (Markdown, so it pastes into benchmarks/README.md as is),
- * and the targets of issue 10 checked against it.
+ * and the performance targets checked against it.
  */
 import type { AckModeResult } from './ack-mode.js';
 import type { FaninResult } from './fanin.js';
@@ -167,7 +167,7 @@ export function buildHeader(r: BenchResults): string {
   ].join('\n');
 }
 
-/** Each target of issue 10 with the measured value and whether it is met. */
+/** Each performance target with the measured value and whether it is met. */
 export function buildTargets(r: BenchResults): string[] {
   const out: string[] = [];
   const mark = (ok: boolean | null) => (ok === null ? '?' : ok ? 'met' : 'NOT met');

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark of issue 10 in one run, one table (stdout) and the same as JSON in
+ * `npm run bench`: every benchmark in one run, one table (stdout) and the same as JSON in
  * benchmarks/results/<date>.json. Parts: 1–2 ingest (rulemq vs bare Aedes vs mosquitto, same run),
  * 3 rule eval, 4 sink, 5 fan-in at scale, 6 ack_mode = 'sink'. Each broker runs in its own process,
  * so does the load generator and the HStreamDB test server.
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const table = buildTable(results);
   const header = buildHeader(results);
   const targets = buildTargets(results);
-  const text = [header, '', table, '', 'Targets (issue 10; reported, not asserted):', ...targets.map((t) => `- ${t}`),
+  const text = [header, '', table, '', 'Targets (reported, not asserted):', ...targets.map((t) => `- ${t}`),
     ...(results.notes.length ? ['', 'Notes:', ...results.notes.map((n) => `- ${n}`)] : [])].join('\n');
   console.log(`\n${text}\n`);
 

@@ -1,28 +1,36 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { ConfigError, BrokerError } from './errors.js';
-import { SETTINGS, envName, flagName } from './config/schema.js';
+import { CHECK_HELP, HELP_HELP, TEST_RULE_HELP, mainHelp, startHelp, unknownFlagHint } from './cli-help.js';
+import { packageVersion } from './version.js';
 
-const USAGE = `rulemq — an MQTT broker with an EMQX-compatible rule engine for HStreamDB
-
-Usage:
-  rulemq start [flags]            start the broker (defaults: MQTT 0.0.0.0:1883, WS :8083/mqtt, HTTP 127.0.0.1:18083)
-  rulemq check [--connect] FILE   validate a rules file; prints file:line:col: code: message per error
-  rulemq test-rule --sql SQL [--context JSON]
-                                  run one rule on one event as EMQX's rule tester does (exit 0 ok, 1 no match, 2 error)
-  rulemq passwd [-c|-D] FILE USER [--password P]
-                                  add, update (-c: new file) or delete (-D) a user of a mosquitto-compatible
-                                  password file; the password comes from --password or stdin
-  rulemq help | --help            this text
-  rulemq version | --version
-
-Flags of start (also RULEMQ_* environment variables, or keys of --config FILE (YAML); flags win over env, env over file):
-  --config FILE
-${SETTINGS.map((s) => `  --${flagName(s.key).padEnd(26)} ${envName(s.key).padEnd(32)} ${s.doc} (default: ${s.default ?? 'none'})`).join('\n')}
-`;
+/** Each subcommand's help, as `rulemq COMMAND --help` and `rulemq help COMMAND` print it. */
+async function helpOf(command: string): Promise<string | undefined> {
+  switch (command) {
+    case 'start':
+      return startHelp();
+    case 'check':
+      return CHECK_HELP;
+    case 'test-rule':
+      return TEST_RULE_HELP;
+    case 'passwd':
+      return (await import('./commands/passwd.js')).PASSWD_HELP;
+    case 'help':
+      return HELP_HELP;
+    default:
+      return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `rulemq COMMAND --help` (or -h) anywhere among the arguments prints that command's help.
+  if (command !== undefined && command !== 'help' && (rest.includes('--help') || rest.includes('-h'))) {
+    const text = await helpOf(command);
+    if (text !== undefined) {
+      process.stdout.write(text);
+      return 0;
+    }
+  }
   switch (command) {
     case 'start': {
       const { runStart } = await import('./commands/start.js');
@@ -42,19 +50,29 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'version':
     case '--version':
-    case '-v': {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-      process.stdout.write(`rulemq ${pkg.version}\n`);
+    case '-v':
+      process.stdout.write(`rulemq ${packageVersion()}\n`);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h': {
+      if (rest[0] !== undefined) {
+        const text = await helpOf(rest[0] === '--help' || rest[0] === '-h' ? 'help' : rest[0]);
+        if (text === undefined) {
+          process.stderr.write(`rulemq help: unknown command '${rest[0]}'\n\n${HELP_HELP}`);
+          return 2;
+        }
+        process.stdout.write(text);
+        return 0;
+      }
+      process.stdout.write(mainHelp());
       return 0;
     }
     case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      process.stdout.write(mainHelp());
+      return 2;
     default:
-      process.stderr.write(`rulemq: unknown command '${command}'\n\n${USAGE}`);
+      process.stderr.write(`rulemq: unknown command '${command}'\n\n${mainHelp()}`);
       return 2;
   }
 }
@@ -71,7 +89,7 @@ main(process.argv.slice(2)).then(
     } else if (err instanceof BrokerError) {
       process.stderr.write(`rulemq: ${err.code}: ${err.message}\n`);
     } else if (err instanceof Error && (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`rulemq: ${err.message}\nRun 'rulemq help' for the list of flags.\n`);
+      process.stderr.write(`rulemq: ${err.message}${unknownFlagHint(err.message)}\nRun 'rulemq ${process.argv[2] ?? ''} --help' for the list of flags.\n`);
     } else {
       process.stderr.write(`rulemq: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }

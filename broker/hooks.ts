@@ -24,7 +24,7 @@
  *     rules.message-delivered  fires $events/message_delivered
  *     shared.track          a QoS 1/2 shared copy gets its packet id and is followed until acknowledged
  *  4. published, once the message was handed to subscribers:
- *     metrics.received      counts the PUBLISH and retained topics
+ *     metrics.received      counts the PUBLISH
  *     rules.run             runs the rules whose FROM matches (skipped when rules.ack-hold already ran them)
  *  5. For QoS 2, Aedes sends PUBREC after step 4.
  *

@@ -7,8 +7,9 @@ import type { RulemqConfig } from './config/schema.js';
 import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from '../common/logger.js';
-import { BrokerCounters, connectedClients, registerBrokerMetrics } from './metrics.js';
+import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection } from './listeners/guard-connection.js';
+import { IncompleteBudget } from './listeners/packet-guard.js';
 import { startTcpListener } from './listeners/tcp.js';
 import { startTlsListener, type TlsFiles } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
@@ -21,6 +22,7 @@ import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
 import { SharedSubscriptions } from './shared/index.js';
 import type { Redis } from 'ioredis';
+import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -74,7 +76,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const plugins = options.plugins ?? [];
   const counters = new BrokerCounters();
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'rulemq_' });
+  // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds...): stock Node.js dashboards find them.
+  client.collectDefaultMetrics({ register: registry });
 
   // Reads the password and ACL files: a bad file stops start-up here, before anything listens.
   const security = new Security({ config, logger, registry, inMemoryPersistence: options.aedes?.persistence === undefined });
@@ -85,10 +88,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   });
   const hooks = new BrokerHooks();
   provideConnectRules(hooks);
+  registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
   const shared = new SharedSubscriptions(broker, hooks, { strategy: config.sharedSubscriptionStrategy, logger, registry, redis: options.sharedRedis });
 
-  const retainedTopics = new Set<string>();
   const liveConns = new Set<Duplex>();
   registerBrokerMetrics(registry, counters, {
     connected: () => broker.connectedClients,
@@ -97,7 +100,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
       for (const c of connectedClients(broker)) if (c.subscriptions) n += Object.keys(c.subscriptions).length;
       return n;
     },
-    retained: () => retainedTopics.size,
+    retained: () => security.retained.count,
     liveSentBytes: () => {
       let n = 0;
       for (const c of liveConns) n += (c as { bytesWritten?: number }).bytesWritten ?? 0;
@@ -108,20 +111,15 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   hooks.provide('published', 'metrics.received', (packet) => {
     counters.received[packet.qos]++;
     counters.receivedPayloadBytes += packet.payload.length;
-    if (packet.retain) {
-      if (packet.payload.length === 0) retainedTopics.delete(packet.topic);
-      else retainedTopics.add(packet.topic);
-    }
   });
   hooks.provide('authorizeForward', 'metrics.sent', (_c, packet) => {
     counters.sent[packet.qos]++;
     return packet;
   });
-  broker.on('clientError', (c: Client, err: Error) => logger.debug({ clientid: c?.id, err: err.message }, 'client error'));
   broker.on('connectionError', (c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
-    logger.debug({ err: err.message }, 'connection error');
   });
+  installConnectionLog(broker, logger);
 
   let ready = false;
   const readiness = {
@@ -129,6 +127,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
   };
   const router = createBaseRouter(registry, readiness);
+  router.logger = logger;
   installDashboard(router, broker, registry, config.nodeName);
   router.authorize = security.httpAuthorizer;
   for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
@@ -136,6 +135,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
 
   // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
   const protectionLog = new RateLimitedLog(logger, 1000);
+  const incompleteBudget = new IncompleteBudget(config.maxIncompletePacketBytes);
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
@@ -155,6 +155,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
         counters.receivedBytes += n;
       },
       security.guardExtras(),
+      incompleteBudget,
     );
     broker.handle(conn, req);
   };

@@ -28,6 +28,22 @@ export interface BrokerGauges {
   liveSentBytes(): number;
 }
 
+/**
+ * `rulemq_node_info{node, broker_id} 1` on every node, single or clustered: Prometheus labels each series
+ * with the scraped `instance`, and this maps an instance to the node name and the Aedes broker id.
+ */
+export function registerNodeInfo(registry: client.Registry, node: { name: string; brokerId: string }): void {
+  new client.Gauge({
+    name: 'rulemq_node_info',
+    help: 'Always 1; labels name this node (nodeName) and its Aedes broker id.',
+    labelNames: ['node', 'broker_id'],
+    registers: [registry],
+    collect() {
+      this.set({ node: node.name, broker_id: node.brokerId }, 1);
+    },
+  });
+}
+
 /** Registers the broker metric families on `registry`; their values come from `counters`/`gauges` at scrape time. */
 export function registerBrokerMetrics(registry: client.Registry, counters: BrokerCounters, gauges: BrokerGauges): void {
   const qosLabels = ['0', '1', '2'];
@@ -50,7 +66,7 @@ export function registerBrokerMetrics(registry: client.Registry, counters: Broke
   });
   new client.Counter({
     name: 'rulemq_connections_rejected_total',
-    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, connect_timeout, tls_handshake_timeout).',
+    help: 'Connections closed by a protection, by reason (packet_too_large, first_packet_not_connect, malformed_length, incomplete_packets_budget, connect_timeout, tls_handshake_timeout).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

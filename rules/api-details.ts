@@ -12,6 +12,7 @@ import type { Router } from '../broker/http/router.js';
 import type { Action } from '../sinks/contract.js';
 import { HStreamAction } from '../sinks/hstreamdb/sink.js';
 import { actionJson } from './api.js';
+import type { MetricsView } from './metrics-view.js';
 import { EVENTS } from './events/index.js';
 import { allActions } from './metrics.js';
 import type { ReloadReport } from './reload-report.js';
@@ -24,6 +25,8 @@ export interface DetailsApiDeps {
   /** The rules file; null when the engine runs without one. */
   file: string | null;
   lastReload(): ReloadReport | null;
+  /** The counters as the API shows them (after resets). */
+  view: MetricsView;
 }
 
 /** Latency of one action's write requests, from its histogram: count, mean, and bucket upper bounds for p50/p99. */
@@ -65,8 +68,8 @@ async function latencies(registry: Registry): Promise<Map<string, LatencySummary
   return out;
 }
 
-function details(a: Action, latency: LatencySummary | undefined): Record<string, unknown> {
-  const base = { ...actionJson(a), reason: '', latency: latency ?? { count: 0, mean_ms: null, p50_le_ms: null, p99_le_ms: null } };
+function details(a: Action, latency: LatencySummary | undefined, view: MetricsView): Record<string, unknown> {
+  const base = { ...actionJson(a, view), reason: '', latency: latency ?? { count: 0, mean_ms: null, p50_le_ms: null, p99_le_ms: null } };
   if (!(a instanceof HStreamAction)) return base;
   const c = a.config;
   return {
@@ -110,7 +113,7 @@ export function registerDetailsApi(router: Router, deps: DetailsApiDeps): void {
   router.add('GET', '/api/v5/rulemq/reload', () => ({ status: 200, body: { file: deps.file, last: deps.lastReload() } }));
   router.add('GET', '/api/v5/rulemq/actions', async () => {
     const lat = await latencies(deps.registry);
-    return { status: 200, body: allActions(deps.current()).map((a) => details(a, lat.get(a.name))) };
+    return { status: 200, body: allActions(deps.current()).map((a) => details(a, lat.get(a.name), deps.view)) };
   });
   router.add('POST', '/api/v5/rulemq/actions/:name/test', async (_req, params) => {
     const a = allActions(deps.current()).find((x) => x.name === params.name);

@@ -3,7 +3,7 @@ import type { Action } from '../sinks/contract.js';
 import { allActions } from './metrics.js';
 import type { RuleSet } from './rule-set.js';
 import type { RuntimeRule } from './runtime-rule.js';
-import { RuleStats } from './runtime-rule.js';
+import type { MetricsView } from './metrics-view.js';
 import { testRule, renderRuleTestJson } from './tester.js';
 
 export interface RulesApiDeps {
@@ -11,9 +11,12 @@ export interface RulesApiDeps {
   nodeName: string;
   /** Reloads the rules file; resolves with the diagnostics text when it is invalid. */
   reload(): Promise<{ ok: boolean; errors: string }>;
+  /** The counters as the API shows them (after resets); shared with every API that shows them. */
+  view: MetricsView;
 }
 
-function ruleJson(r: RuntimeRule, nodeName: string): Record<string, unknown> {
+function ruleJson(r: RuntimeRule, nodeName: string, view: MetricsView): Record<string, unknown> {
+  const metrics = view.ruleMetrics(r);
   return {
     id: r.name,
     name: r.name,
@@ -23,13 +26,13 @@ function ruleJson(r: RuntimeRule, nodeName: string): Record<string, unknown> {
     enable: r.enabled,
     description: r.description,
     status: r.enabled ? 'running' : 'stopped',
-    metrics: r.stats.toJSON(),
-    node_metrics: [{ node: nodeName, metrics: r.stats.toJSON() }],
+    metrics,
+    node_metrics: [{ node: nodeName, metrics }],
   };
 }
 
-export function actionJson(a: Action): Record<string, unknown> {
-  const s = a.stats();
+export function actionJson(a: Action, view: MetricsView): Record<string, unknown> {
+  const s = view.actionStats(a);
   return {
     name: a.name,
     type: a.type,
@@ -51,29 +54,36 @@ export function actionJson(a: Action): Record<string, unknown> {
 
 /** The EMQX-compatible HTTP API of the rule engine (a subset of /api/v5). */
 export function registerRulesApi(router: Router, deps: RulesApiDeps): void {
+  const { view } = deps;
   router.add('POST', '/api/v5/rule_test', (_req, _params, body) => {
     const res = testRule(body);
     // The tester renders EMQX's JSON (undefined → "undefined", binaries as text).
     return { status: res.status, text: renderRuleTestJson(res.body), contentType: 'application/json' };
   });
   router.add('GET', '/api/v5/rules', () => {
-    const data = deps.current().rules.map((r) => ruleJson(r, deps.nodeName));
+    const data = deps.current().rules.map((r) => ruleJson(r, deps.nodeName, view));
     return { status: 200, body: { data, meta: { count: data.length, page: 1, limit: data.length } } };
   });
   router.add('GET', '/api/v5/rules/:id', (_req, params) => {
     const r = deps.current().rule(params.id);
-    return r ? { status: 200, body: ruleJson(r, deps.nodeName) } : notFound('rule', params.id);
+    return r ? { status: 200, body: ruleJson(r, deps.nodeName, view) } : notFound('rule', params.id);
   });
   router.add('GET', '/api/v5/rules/:id/metrics', (_req, params) => {
     const r = deps.current().rule(params.id);
-    return r ? { status: 200, body: { id: r.name, metrics: r.stats.toJSON(), node_metrics: [{ node: deps.nodeName, metrics: r.stats.toJSON() }] } } : notFound('rule', params.id);
+    if (!r) return notFound('rule', params.id);
+    const metrics = view.ruleMetrics(r);
+    return { status: 200, body: { id: r.name, metrics, node_metrics: [{ node: deps.nodeName, metrics }] } };
   });
-  router.add('PUT', '/api/v5/rules/:id/metrics/reset', (_req, params) => resetRule(deps, params.id));
-  router.add('POST', '/api/v5/rules/:id/metrics/reset', (_req, params) => resetRule(deps, params.id));
-  router.add('GET', '/api/v5/actions', () => ({ status: 200, body: allActions(deps.current()).map(actionJson) }));
+  router.add('PUT', '/api/v5/rules/:id/metrics/reset', (_req, params) => resetRule(deps, view, params.id));
+  router.add('POST', '/api/v5/rules/:id/metrics/reset', (_req, params) => resetRule(deps, view, params.id));
+  router.add('GET', '/api/v5/actions', () => {
+    // The same list envelope as /api/v5/rules (EMQX's paged lists), one page holding every action.
+    const data = allActions(deps.current()).map((a) => actionJson(a, view));
+    return { status: 200, body: { data, meta: { count: data.length, page: 1, limit: data.length } } };
+  });
   router.add('GET', '/api/v5/actions/:name', (_req, params) => {
     const a = allActions(deps.current()).find((x) => x.name === params.name);
-    return a ? { status: 200, body: actionJson(a) } : notFound('action', params.name);
+    return a ? { status: 200, body: actionJson(a, view) } : notFound('action', params.name);
   });
   router.add('POST', '/api/v5/connectors/:name/test', async (_req, params) => {
     const live = deps.current().connectors.get(params.name);
@@ -87,11 +97,11 @@ export function registerRulesApi(router: Router, deps: RulesApiDeps): void {
   });
 }
 
-function resetRule(deps: RulesApiDeps, id: string) {
+/** Resets what the API shows; the exported counters never go down (see MetricsView). */
+function resetRule(deps: RulesApiDeps, view: MetricsView, id: string) {
   const r = deps.current().rule(id);
   if (!r) return notFound('rule', id);
-  r.stats = new RuleStats();
-  for (const a of r.actions) a.resetStats();
+  view.resetRule(r);
   return { status: 204 };
 }
 

@@ -1,5 +1,6 @@
 import { parseRulesFile } from '../grammar/rules-file/index.js';
-import type { ActionDecl, ConnectorDecl, RuleDecl, Settings } from '../grammar/rules-file/ast.js';
+import type { ActionDecl, ConnectorDecl, Pos, RuleDecl, Setting, Settings } from '../grammar/rules-file/ast.js';
+import { LineIndex } from '../grammar/rules-file/positions.js';
 import { SqlError } from '../grammar/index.js';
 import { compileRule, type CompiledRule } from './compile.js';
 import { diagnosticAt, type Diagnostic } from './diagnostics.js';
@@ -57,14 +58,15 @@ export interface PlanOptions {
 export function planRules(text: string, opts: PlanOptions): RulesPlan {
   const { file, diagnostics: parsed } = parseRulesFile(text, { fileName: opts.fileName, env: opts.env });
   const diagnostics: Diagnostic[] = [...parsed];
+  const report: SettingsReport = { diagnostics, inValue: inValueLocator(text) };
   const connectors = new Map<string, PlannedConnector>();
   for (const decl of file.connectors) {
-    const planned = planConnector(decl, opts.sinks, diagnostics);
+    const planned = planConnector(decl, opts.sinks, report);
     if (planned) connectors.set(decl.name, planned);
   }
   const actions = new Map<string, PlannedAction>();
   for (const decl of file.actions) {
-    const planned = planAction(decl, opts.sinks, connectors, diagnostics);
+    const planned = planAction(decl, opts.sinks, connectors, report);
     if (planned) actions.set(decl.name, planned);
   }
   const rules: PlannedRule[] = [];
@@ -86,15 +88,37 @@ function fingerprintOf(type: string, raw: RawSettings): string {
   return JSON.stringify([type, Object.keys(raw).sort().map((k) => [k, raw[k]])]);
 }
 
-/** Turns a sink type's settings error into diagnostics at the offending keys. */
-function reportSettings(err: unknown, decl: ConnectorDecl | ActionDecl, kind: string, diagnostics: Diagnostic[]): void {
+/** Where settings problems go, and how a problem inside a string value finds its file position. */
+interface SettingsReport {
+  diagnostics: Diagnostic[];
+  /** The file position of character `valueOffset` of a quoted setting value; undefined for env('...') and non-strings. */
+  inValue(setting: Setting, valueOffset: number): Pos | undefined;
+}
+
+function inValueLocator(text: string): SettingsReport['inValue'] {
+  let lines: LineIndex | undefined;
+  return (setting, valueOffset) => {
+    if (setting.env !== undefined || text[setting.valuePos.offset] !== "'") return undefined;
+    // Walk the literal as written: a doubled '' in the file is one ' in the value.
+    let at = setting.valuePos.offset + 1;
+    for (let n = 0; n < valueOffset && at < text.length; n++) at += text[at] === "'" && text[at + 1] === "'" ? 2 : 1;
+    lines ??= new LineIndex(text);
+    return lines.pos(at);
+  };
+}
+
+/** Turns a sink type's settings error into diagnostics at the offending keys (or inside the offending value). */
+function reportSettings(err: unknown, decl: ConnectorDecl | ActionDecl, kind: string, report: SettingsReport): void {
+  const diagnostics = report.diagnostics;
   if (!isSettingsError(err)) {
     diagnostics.push(diagnosticAt('SETTINGS_INVALID', `${kind} '${decl.name}': ${(err as Error).message}`, decl.namePos, decl.name.length));
     return;
   }
   for (const issue of err.issues) {
     const setting = decl.settings.get(issue.key);
-    if (setting) diagnostics.push(diagnosticAt('SETTINGS_INVALID', issue.message, setting.keyPos, issue.key.length));
+    const inside = setting && issue.valueOffset !== undefined ? report.inValue(setting, issue.valueOffset) : undefined;
+    if (inside) diagnostics.push(diagnosticAt('SETTINGS_INVALID', issue.message, inside, 1));
+    else if (setting) diagnostics.push(diagnosticAt('SETTINGS_INVALID', issue.message, setting.keyPos, issue.key.length));
     else diagnostics.push(diagnosticAt('SETTINGS_INVALID', `${kind} '${decl.name}': ${issue.message}`, decl.namePos, decl.name.length));
   }
 }
@@ -110,39 +134,44 @@ function sinkTypeOf(decl: ConnectorDecl | ActionDecl, kind: string, sinks: SinkR
   return type;
 }
 
-function planConnector(decl: ConnectorDecl, sinks: SinkRegistry, diagnostics: Diagnostic[]): PlannedConnector | null {
-  const type = sinkTypeOf(decl, 'connector', sinks, diagnostics);
+function planConnector(decl: ConnectorDecl, sinks: SinkRegistry, report: SettingsReport): PlannedConnector | null {
+  const type = sinkTypeOf(decl, 'connector', sinks, report.diagnostics);
   if (!type) return null;
   const raw = rawSettings(decl.settings);
   try {
     return { name: decl.name, type, config: type.parseConnector(raw), fingerprint: fingerprintOf(decl.type, raw) };
   } catch (err) {
-    reportSettings(err, decl, 'connector', diagnostics);
+    reportSettings(err, decl, 'connector', report);
     return null;
   }
 }
 
-function planAction(decl: ActionDecl, sinks: SinkRegistry, connectors: Map<string, PlannedConnector>, diagnostics: Diagnostic[]): PlannedAction | null {
+function planAction(decl: ActionDecl, sinks: SinkRegistry, connectors: Map<string, PlannedConnector>, report: SettingsReport): PlannedAction | null {
+  const diagnostics = report.diagnostics;
   const type = sinkTypeOf(decl, 'action', sinks, diagnostics);
   if (!type) return null;
   const connectorSetting = decl.settings.get('connector');
   let connector: PlannedConnector | undefined;
+  // Every problem of the action is reported in one pass: an unusable connector does not hide bad settings.
+  let usable = true;
   if (type.needsConnector) {
     if (!connectorSetting) {
       diagnostics.push(diagnosticAt('SETTINGS_INVALID', `action '${decl.name}' of type ${decl.type} needs a \`connector\` setting naming a CREATE CONNECTOR`, decl.namePos, decl.name.length));
-      return null;
-    }
-    connector = connectors.get(String(connectorSetting.value));
-    // An undeclared connector is already reported by the rules.sql checks; a declared one that failed its own checks was reported there.
-    if (!connector) return null;
-    if (connector.type !== type) {
-      diagnostics.push(diagnosticAt('SINK_TYPE_MISMATCH', `action '${decl.name}' is of type ${decl.type} but connector '${connector.name}' is of type ${connector.type.type}`, connectorSetting.valuePos, String(connectorSetting.value).length + 2));
-      return null;
+      usable = false;
+    } else {
+      connector = connectors.get(String(connectorSetting.value));
+      // An undeclared connector is already reported by the rules.sql checks; a declared one that failed its own checks was reported there.
+      if (!connector) usable = false;
+      else if (connector.type !== type) {
+        diagnostics.push(diagnosticAt('SINK_TYPE_MISMATCH', `action '${decl.name}' is of type ${decl.type} but connector '${connector.name}' is of type ${connector.type.type}`, connectorSetting.valuePos, String(connectorSetting.value).length + 2));
+        usable = false;
+      }
     }
   }
   const raw = rawSettings(decl.settings);
   try {
     const config = type.parseAction(raw);
+    if (!usable) return null;
     return {
       name: decl.name,
       type,
@@ -151,7 +180,7 @@ function planAction(decl: ActionDecl, sinks: SinkRegistry, connectors: Map<strin
       fingerprint: fingerprintOf(decl.type, raw) + (connector?.fingerprint ?? ''),
     };
   } catch (err) {
-    reportSettings(err, decl, 'action', diagnostics);
+    reportSettings(err, decl, 'action', report);
     return null;
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import client from 'prom-client';
 import type { BrokerPlugin, PluginContext } from '../broker/index.js';
@@ -10,6 +10,7 @@ import { planRules, type RulesPlan } from './load.js';
 import { createSinkHistograms, registerRuleMetrics } from './metrics.js';
 import { buildRuleSet, type RuleSet } from './rule-set.js';
 import { registerRulesApi } from './api.js';
+import { MetricsView } from './metrics-view.js';
 import { registerDetailsApi } from './api-details.js';
 import { diagnosticErrors, reloadReport, unreadableError, type ReloadReport } from './reload-report.js';
 
@@ -22,6 +23,8 @@ export interface RulesPluginOptions {
   reloadDebounceMs?: number;
   /** Watch the file for changes (SIGHUP always reloads). */
   watch?: boolean;
+  /** The file may be missing (the default ./rules.sql): it is loaded when it appears. */
+  optional?: boolean;
 }
 
 /** Reads and plans a rules file; the text is returned for formatting diagnostics. */
@@ -83,15 +86,18 @@ export class RulesPlugin implements BrokerPlugin {
         this.inc({ result: 'refused' }, acks.refused);
       },
     });
-    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api') });
-    registerDetailsApi(ctx.router, { current: () => this.engine.current, registry: ctx.registry, file: this.options.file, lastReload: () => this.lastReport });
+    const view = new MetricsView();
+    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api'), view });
+    registerDetailsApi(ctx.router, { current: () => this.engine.current, registry: ctx.registry, file: this.options.file, lastReload: () => this.lastReport, view });
 
     const file = this.options.file;
     if (file) {
-      const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
-      this.initialPlan = null;
-      await this.apply(plan);
-      this.lastReport = reloadReport('start', true, plan.rules.length);
+      if (this.initialPlan !== null || !this.options.optional || existsSync(file)) {
+        const plan = this.initialPlan ?? readPlan(file, this.options.sinks, this.options.env).plan;
+        this.initialPlan = null;
+        await this.apply(plan);
+      }
+      this.lastReport = reloadReport('start', true, this.engine.current.rules.length);
       process.on('SIGHUP', this.onSighup);
       if (this.options.watch !== false) this.watchFile(file);
     }
@@ -106,6 +112,15 @@ export class RulesPlugin implements BrokerPlugin {
       const log = this.ctx.logger;
       let text = '';
       let plan: RulesPlan;
+      if (!existsSync(file)) {
+        // Not an error for the default ./rules.sql: it was removed, or the change seen was an editor's rename.
+        if (!this.options.optional) this.reloads.error++;
+        const rules = this.engine.current.rules.length;
+        log.warn({ file, reason, rules }, `rules file ${file} does not exist; ${rules > 0 ? `the ${rules} loaded rule(s) keep running` : 'running without rules'} until it is created`);
+        const missing = new Error(`ENOENT: no such file or directory, open '${file}'`);
+        this.lastReport = reloadReport(reason, false, rules, [unreadableError(file, missing)]);
+        return { ok: false, errors: `rules file ${file} does not exist` };
+      }
       try {
         ({ plan, text } = readPlan(file, this.options.sinks, this.options.env));
       } catch (err) {

@@ -3,7 +3,8 @@
  * and the CLI call: `testRule(body)` → `{ status, body }`.
  *
  * - 200: the SELECT output object, or the FOREACH output array (possibly []).
- * - 412 `{"code":"NOT_MATCH","message":"SQL Not Match"}`: no FROM entry matches the event, or WHERE is false.
+ * - 412 `{"code":"NOT_MATCH","message":"SQL Not Match","reason":...}`: no FROM entry matches the event, or WHERE
+ *   is false; `reason` (ours, not EMQX's) says which.
  * - 400 `{"code":"BAD_REQUEST","message":...}`: a bad request body or context, SQL that does not parse or load
  *   (the message holds line:column), or any exception while evaluating.
  *
@@ -27,7 +28,17 @@ export interface RuleTestResponse {
   readonly body: unknown;
 }
 
-const NOT_MATCH: RuleTestResponse = Object.freeze({ status: 412, body: Object.freeze({ code: 'NOT_MATCH', message: 'SQL Not Match' }) });
+/** EMQX's 412 body, plus `reason`: which clause rejected the event (EMQX says only "SQL Not Match"). */
+function notMatch(reason: string): RuleTestResponse {
+  return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason } };
+}
+
+function fromMismatch(from: readonly string[], topic: string, eventTopic: string | null | undefined): string {
+  const filters = from.map((f) => JSON.stringify(f)).join(', ');
+  if (eventTopic) return `FROM does not match: the event ${eventTopic} is not among FROM ${filters}`;
+  if (topic === '') return `FROM does not match: the context has no topic (FROM ${filters})`;
+  return `FROM does not match: the context's topic '${topic}' matches none of FROM ${filters}`;
+}
 
 function badRequest(message: string): RuleTestResponse {
   return { status: 400, body: { code: 'BAD_REQUEST', message } };
@@ -143,7 +154,7 @@ export function testRule(body: unknown): RuleTestResponse {
 
   // EMQX matches the context's own topic (before defaults) for message_publish, else the event's topic.
   const inTopic = ev.topic ?? (typeof checked.topic === 'string' ? checked.topic : '');
-  if (!rule.from.some((f) => topicMatches(f, inTopic))) return NOT_MATCH;
+  if (!rule.from.some((f) => topicMatches(f, inTopic))) return notMatch(fromMismatch(rule.from, inTopic, ev.topic));
 
   const ruleId = `sql_tester:${randomBytes(8).toString('hex')}`;
   const ctx = createEventContext({
@@ -160,6 +171,6 @@ export function testRule(body: unknown): RuleTestResponse {
     if (e instanceof RuleEvalError) return badRequest(evalErrorMessage(e));
     throw e;
   }
-  if (out === null) return NOT_MATCH;
+  if (out === null) return notMatch('WHERE is false for this context');
   return { status: 200, body: toRuleTestValue(out) };
 }

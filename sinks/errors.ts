@@ -30,6 +30,8 @@ export interface SettingsIssue {
   key: string;
   /** "`batch_size` must be an integer ≥ 1 (got 'abc')" */
   message: string;
+  /** For a problem inside a string value (a record template): its offset in the value, so the loader can point at it. */
+  valueOffset?: number;
 }
 
 /** Thrown by parseConnectorSettings / parseActionSettings with every problem at once. */

@@ -64,8 +64,8 @@ export class SettingsReader {
     return Object.prototype.hasOwnProperty.call(this.raw, key) && this.raw[key] !== undefined;
   }
 
-  issue(key: string, message: string): void {
-    this.issues.push({ key, message });
+  issue(key: string, message: string, valueOffset?: number): void {
+    this.issues.push(valueOffset === undefined ? { key, message } : { key, message, valueOffset });
   }
 
   private bad(key: string, expected: string): void {

@@ -15,6 +15,7 @@ import { SecurityCounters, registerSecurityMetrics } from '../limits/counters.js
 import { ConnectionGate } from '../limits/connection-gate.js';
 import { providePublishRate } from '../limits/publish-rate.js';
 import { provideQueueLimit } from '../limits/queue-limit.js';
+import { RetainedLimit } from '../limits/retained-limit.js';
 import { MqttInspector, type InspectorLimits } from '../validation/inspector.js';
 import { violationReply } from '../validation/violations.js';
 import { Authenticator } from './authenticator.js';
@@ -56,6 +57,8 @@ export class Security {
   private readonly inspectorLimits: InspectorLimits;
   private readonly inMemoryPersistence: boolean;
   private acl: Acl | null = null;
+  /** Bounds and counts the retained messages stored through this node. */
+  readonly retained: RetainedLimit;
   private aclGeneration = 0;
   private broker: Aedes | null = null;
   private readonly onSighup = () => void this.reload('SIGHUP');
@@ -68,6 +71,7 @@ export class Security {
     const passwords = config.passwordFile ? readPasswordFile(config.passwordFile, logger) : null;
     if (config.aclFile) this.acl = new Acl(readAclFile(config.aclFile, logger), ++this.aclGeneration);
     this.authenticator = new Authenticator({ allowAnonymous: config.allowAnonymous, useIdentityAsUsername: config.useIdentityAsUsername }, passwords);
+    this.retained = new RetainedLimit({ maxMessages: config.maxRetainedMessages, maxBytes: config.maxRetainedBytes, maxPayloadBytes: config.maxRetainedPayloadBytes }, this.counters);
     this.gate = new ConnectionGate(config.maxConnections, config.maxConnectRate, this.counters);
     this.inspectorLimits = {
       maxClientIdBytes: config.maxClientIdBytes,
@@ -118,6 +122,7 @@ export class Security {
     });
     provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters, events: broker as unknown as EventEmitter }, this.config.aclFile !== null);
     if (this.config.maxPublishRate > 0) providePublishRate(hooks, this.config.maxPublishRate, this.counters);
+    this.retained.install(broker);
     if (this.config.maxQueuedMessages > 0 && this.inMemoryPersistence) provideQueueLimit(broker, hooks, this.config.maxQueuedMessages, this.counters);
     broker.on('clientError', (_c: Client, err: Error) => {
       if (err.message.startsWith('maxInflightInbound exceeded')) this.counters.limit('inflight_inbound');

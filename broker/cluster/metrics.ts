@@ -23,24 +23,15 @@ export function newClusterCounters(): ClusterCounters {
 
 /**
  * Cluster metric families. Every node serves its own /metrics and Prometheus labels each series
- * with the scraped `instance`; `rulemq_node_info` maps that instance to the node name and the Aedes
- * broker id (which also appears in Redis keys), so no `node` label is added to every series.
+ * with the scraped `instance`; `rulemq_node_info` (registered by every broker, see broker/metrics.ts) maps
+ * that instance to the node name and the Aedes broker id (which also appears in Redis keys), so no `node`
+ * label is added to every series.
  */
 export function registerClusterMetrics(
   registry: client.Registry,
   conns: Record<RedisRole, ClusterConnection>,
   counters: ClusterCounters,
-  node: { name: string; brokerId: string },
 ): void {
-  new client.Gauge({
-    name: 'rulemq_node_info',
-    help: 'Always 1; labels name this node (nodeName) and its Aedes broker id.',
-    labelNames: ['node', 'broker_id'],
-    registers: [registry],
-    collect() {
-      this.set({ node: node.name, broker_id: node.brokerId }, 1);
-    },
-  });
   new client.Gauge({
     name: 'rulemq_cluster_redis_up',
     help: '1 while the Redis connection is ready, by connection (store, publish, subscribe).',

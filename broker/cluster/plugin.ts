@@ -22,7 +22,7 @@ export class ClusterPlugin implements BrokerPlugin {
 
   attach(ctx: PluginContext): void {
     const { broker } = ctx;
-    registerClusterMetrics(ctx.registry, this.connections, this.counters, { name: ctx.config.nodeName, brokerId: broker.id });
+    registerClusterMetrics(ctx.registry, this.connections, this.counters);
 
     // Aedes reports store failures it cannot hand back to a client (queueing a message for offline
     // sessions, publishing wills) on its own 'error' event; with no listener that would end the process.

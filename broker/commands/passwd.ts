@@ -2,22 +2,25 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { parseArgs } from 'node:util';
 import { DEFAULT_ITERATIONS, MAX_ITERATIONS, formatHash, hashPassword } from '../auth/password-hash.js';
 import { StringFault, checkString } from '../validation/utf8.js';
+import { promptNewPassword } from './prompt-password.js';
 
-const USAGE = `Usage: rulemq passwd [-c] [-I ITERATIONS] FILE USER [--password PASSWORD]
+export const PASSWD_HELP = `Usage: rulemq passwd [-c] [-I ITERATIONS] FILE USER [--password PASSWORD]
        rulemq passwd -D FILE USER
 
 Adds or updates USER in the mosquitto-compatible password file FILE ($7$ = PBKDF2-SHA512 hashes,
-readable by mosquitto and mosquitto_passwd). The password comes from --password or, without it,
-from standard input (one line; nothing is prompted). A running broker picks the change up on SIGHUP.
+readable by mosquitto and mosquitto_passwd). The password comes from --password; without it, on a
+terminal, it is prompted for twice without being shown (as mosquitto_passwd does), and otherwise read
+from standard input (the first line). A running broker picks the change up on SIGHUP.
 
   -c, --create           start a new file (overwrites FILE)
   -D, --delete           remove USER
   -I, --iterations N     PBKDF2 iterations (default ${DEFAULT_ITERATIONS}, as mosquitto_passwd)
-      --password PASS    the password (visible to other local users in the process list: prefer stdin)
+      --password PASS    the password (visible to other local users in the process list: prefer the prompt)
+  -h, --help             this text
 `;
 
 /** `rulemq passwd`: exit 0 done, 1 refused (bad user name, missing user...), 2 usage error. */
-export async function runPasswd(argv: string[], stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function runPasswd(argv: string[], stdin: NodeJS.ReadStream = process.stdin, prompts: NodeJS.WritableStream = process.stderr): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -33,23 +36,23 @@ export async function runPasswd(argv: string[], stdin: NodeJS.ReadableStream = p
       },
     });
   } catch (err) {
-    process.stderr.write(`rulemq passwd: ${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`rulemq passwd: ${(err as Error).message}\n\n${PASSWD_HELP}`);
     return 2;
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(PASSWD_HELP);
     return 0;
   }
   if (positionals.length !== 2) {
-    process.stderr.write(`rulemq passwd: expected FILE and USER\n\n${USAGE}`);
+    process.stderr.write(`rulemq passwd: expected FILE and USER\n\n${PASSWD_HELP}`);
     return 2;
   }
   const [file, user] = positionals;
   const problem = userNameProblem(user);
   if (problem) return fail(problem);
   if (values.delete && (values.create || values.password !== undefined)) {
-    process.stderr.write(`rulemq passwd: -D takes no password and cannot be combined with -c\n\n${USAGE}`);
+    process.stderr.write(`rulemq passwd: -D takes no password and cannot be combined with -c\n\n${PASSWD_HELP}`);
     return 2;
   }
 
@@ -76,8 +79,14 @@ export async function runPasswd(argv: string[], stdin: NodeJS.ReadableStream = p
     iterations = /^\d+$/.test(values.iterations) ? Number(values.iterations) : NaN;
     if (!(iterations >= 1 && iterations <= MAX_ITERATIONS)) return fail(`--iterations must be an integer from 1 to ${MAX_ITERATIONS} (got '${values.iterations}')`);
   }
-  const password = values.password ?? (await readPasswordLine(stdin));
-  if (password === null) return fail('no password: give --password or pipe it on standard input');
+  let password: string | null;
+  if (values.password !== undefined) password = values.password;
+  else if (stdin.isTTY) {
+    const answer = await promptNewPassword(stdin, prompts);
+    if ('problem' in answer) return fail(answer.problem);
+    password = answer.password;
+  } else password = await readPasswordLine(stdin);
+  if (password === null) return fail('no password: give --password, type it at the prompt or pipe it on standard input');
   if (password === '') return fail('the password is empty');
 
   const entry = `${user}:${formatHash(await hashPassword(password, iterations))}`;
@@ -104,9 +113,8 @@ function fail(message: string): number {
   return 1;
 }
 
-/** The first line of standard input (without its line ending), or null when stdin is a terminal or empty. */
+/** The first line of standard input (without its line ending), or null when it is empty. */
 async function readPasswordLine(stdin: NodeJS.ReadableStream): Promise<string | null> {
-  if ((stdin as { isTTY?: boolean }).isTTY) return null;
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   if (chunks.length === 0) return null;

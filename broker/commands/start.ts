@@ -1,6 +1,7 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { SETTINGS, flagName } from '../config/schema.js';
+import { SETTINGS, flagName, type RulemqConfig } from '../config/schema.js';
 import { createLogger } from '../logger.js';
 import { startRulemq, type BrokerPlugin } from '../index.js';
 import { BrokerError } from '../errors.js';
@@ -32,7 +33,7 @@ export async function runStart(argv: string[]): Promise<number> {
     env: process.env,
     configFile: (values.config as string | undefined) ?? process.env.RULEMQ_CONFIG ?? null,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   let plugins: BrokerPlugin[];
   try {
     plugins = await loadPlugins(config, logger);
@@ -51,6 +52,7 @@ export async function runStart(argv: string[]): Promise<number> {
     return 2;
   }
   const running = await startRulemq({ config, logger, plugins: cluster ? [...plugins, cluster.plugin] : plugins, aedes: cluster?.aedes, sharedRedis: cluster?.store });
+  const addressFile = writeHttpAddress(config, running.ports.http);
   logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
 
   return new Promise<number>((resolve) => {
@@ -63,6 +65,7 @@ export async function runStart(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info({ signal, graceMs: config.shutdownGraceMs }, 'draining');
+      if (addressFile) rmSync(addressFile, { force: true });
       running.close().then(
         () => {
           logger.info('stopped');
@@ -79,6 +82,20 @@ export async function runStart(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * Writes the URL a local probe reaches the HTTP server at (httpAddressFile), after the listener is bound,
+ * so a probe (the container HEALTHCHECK) follows the port whether it came from a flag, the environment,
+ * the config file or the OS (port 0). Returns the file written, or null.
+ */
+function writeHttpAddress(config: RulemqConfig, port: number | undefined): string | null {
+  if (!config.httpAddressFile || port === undefined) return null;
+  // A wildcard bind is reachable on loopback; a specific address only on itself.
+  const host = config.httpHost === '0.0.0.0' || config.httpHost === '::' || config.httpHost === '' ? '127.0.0.1' : config.httpHost;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  writeFileSync(config.httpAddressFile, `${url}\n`);
+  return config.httpAddressFile;
 }
 
 export { BrokerError };

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BrokerError, ConfigError, type ConfigIssue } from '../errors.js';
-import { SETTINGS, envName, flagName, type RulemqConfig, type SettingSpec } from './schema.js';
+import { DEFAULT_RULES_FILE, SETTINGS, envName, flagName, type RulemqConfig, type SettingSpec } from './schema.js';
+import { closestName } from '../../grammar/did-you-mean.js';
 
 type Source = ConfigIssue['source'];
 type RawValue = unknown;
@@ -44,7 +45,7 @@ export function loadConfig(inputs: ConfigInputs = {}): RulemqConfig {
     for (const [key, raw] of Object.entries(values)) {
       const spec = BY_KEY.get(key);
       if (!spec) {
-        issues.push({ key, source, message: `unknown setting \`${displayKey(key, source)}\`; expected one of: ${SETTINGS.map((s) => displayKey(s.key, source)).join(', ')}` });
+        issues.push({ key, source, message: unknownSettingMessage(key, source) });
         continue;
       }
       const parsed = coerce(spec, raw, source);
@@ -86,7 +87,7 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
     }
   }
   if (out.rules === null && sourceOf.rules === 'default') {
-    const candidate = resolve(cwd, 'rules.sql');
+    const candidate = resolve(cwd, DEFAULT_RULES_FILE);
     if (existsSync(candidate)) out.rules = candidate;
   }
   if (typeof out.wsPath === 'string' && !out.wsPath.startsWith('/')) {
@@ -104,17 +105,34 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
   }
 }
 
+/**
+ * "unknown setting `mqtt_port`; did you mean `mqttPort`?" — the closest known key (same letters modulo case,
+ * '_' and '-', or within edit distance 2). Without a close one, the message points at the list instead of
+ * printing every key.
+ */
+export function unknownSettingMessage(key: string, source: Source): string {
+  const bare = source === 'env' && key.startsWith('RULEMQ_') ? key.slice('RULEMQ_'.length) : key.replace(/^--/, '');
+  const match = closestName(bare, SETTINGS.map((s) => s.key));
+  const hint = match ? `did you mean \`${displayKey(match, source)}\`?` : "run 'rulemq start --help' for the list of settings";
+  return `unknown setting \`${displayKey(key, source)}\`; ${hint}`;
+}
+
 function displayKey(key: string, source: Source): string {
   if (source === 'flag') return `--${flagName(key)}`;
   if (source === 'env') return key.startsWith('RULEMQ_') ? key : envName(key);
   return key;
 }
 
+/** Environment variables under this prefix are knobs of the tests and benchmarks, not settings. */
+export const TEST_ENV_PREFIX = 'RULEMQ_TEST_';
+
 function fromEnv(env: Record<string, string | undefined>): Record<string, RawValue> {
   const out: Record<string, RawValue> = {};
   const known = new Map(SETTINGS.map((s) => [envName(s.key), s.key as string]));
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('RULEMQ_') || value === undefined || name === 'RULEMQ_CONFIG') continue;
+    // RULEMQ_TEST_* belongs to the test suites and benchmarks (RULEMQ_TEST_FUZZ_SECONDS...), never to the broker.
+    if (name.startsWith(TEST_ENV_PREFIX)) continue;
     // Unknown RULEMQ_* names are reported (a typo would otherwise be silently ignored).
     out[known.get(name) ?? name] = value;
   }

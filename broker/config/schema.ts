@@ -16,6 +16,8 @@ export interface SettingSpec {
   readonly key: keyof RulemqConfig;
   readonly type: SettingType;
   readonly default: string | number | boolean | null;
+  /** How help shows the default when `default` alone would mislead (null or '' resolved at start-up). */
+  readonly shownDefault?: string;
   readonly doc: string;
 }
 
@@ -34,10 +36,13 @@ export interface RulemqConfig {
   readonly wsPath: string;
   readonly httpHost: string;
   readonly httpPort: number | null;
+  readonly httpAddressFile: string | null;
   readonly rules: string | null;
   readonly logLevel: string;
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly nodeName: string;
   readonly maxPacketBytes: number;
+  readonly maxIncompletePacketBytes: number;
   readonly connectTimeoutMs: number;
   readonly shutdownGraceMs: number;
   // Security (broker/auth, broker/acl, broker/limits, broker/validation; docs/security.md).
@@ -52,6 +57,9 @@ export interface RulemqConfig {
   readonly maxKeepaliveSeconds: number;
   readonly maxInflightInbound: number;
   readonly maxQueuedMessages: number;
+  readonly maxRetainedMessages: number;
+  readonly maxRetainedBytes: number;
+  readonly maxRetainedPayloadBytes: number;
   readonly maxConnections: number;
   readonly maxConnectRate: number;
   readonly maxPublishRate: number;
@@ -65,6 +73,9 @@ export interface RulemqConfig {
 /** EMQX's names (broker.shared_subscription_strategy); see broker/shared/strategy.ts. */
 export const SHARED_STRATEGIES = ['round_robin', 'random', 'sticky', 'hash_clientid', 'hash_topic'] as const;
 export type SharedStrategy = (typeof SHARED_STRATEGIES)[number];
+
+/** The rules file used when `rules` is not set, relative to the working directory. */
+export const DEFAULT_RULES_FILE = 'rules.sql';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -91,14 +102,32 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'wsPath', type: str, default: '/mqtt', doc: 'HTTP path of the WebSocket endpoint.' },
   { key: 'httpHost', type: str, default: '127.0.0.1', doc: 'Address of the HTTP server (/metrics, /healthz, /readyz, /api/v5).' },
   { key: 'httpPort', type: port, default: 18083, doc: 'Port of the HTTP server; off = disabled.' },
-  { key: 'rules', type: path, default: null, doc: 'Rules file; defaults to ./rules.sql when that file exists.' },
-  { key: 'logLevel', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'Log level of the JSON logs.' },
-  { key: 'nodeName', type: str, default: '', doc: 'Node name used in rules (`node` column); default rulemq@<hostname>.' },
+  {
+    key: 'httpAddressFile',
+    type: path,
+    default: null,
+    doc: "Once the HTTP server listens, write its URL (http://127.0.0.1:PORT) to this file, removed at exit: the container's HEALTHCHECK reads it, so it follows the port however it was set.",
+  },
+  { key: 'rules', type: path, default: null, shownDefault: './rules.sql', doc: 'Rules file. Unset: ./rules.sql in the working directory, loaded whenever it exists (watched, so it may appear later).' },
+  { key: 'logLevel', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'Log level; debug adds a line per client connect, disconnect, subscribe and unsubscribe.' },
+  {
+    key: 'logFormat',
+    type: { kind: 'enum', values: ['auto', 'json', 'pretty'] },
+    default: 'auto',
+    doc: 'Log lines as JSON (one object a line, ISO 8601 time) or as readable text (pretty); auto = pretty when stdout is a terminal, else JSON.',
+  },
+  { key: 'nodeName', type: str, default: '', shownDefault: 'rulemq@<hostname>', doc: 'Node name used in rules (`node` column) and in rulemq_node_info.' },
   {
     key: 'maxPacketBytes',
     type: { kind: 'int', min: 16, max: 268435455 },
     default: 1048576,
     doc: 'Largest MQTT packet accepted (whole packet); a larger declared size closes the connection before the bytes are read.',
+  },
+  {
+    key: 'maxIncompletePacketBytes',
+    type: { kind: 'int', min: 1024, max: 17179869184 },
+    default: 67108864,
+    doc: 'Bytes all connections may hold together in packets not yet complete; the connection that goes past it is closed (incomplete_packets_budget).',
   },
   {
     key: 'connectTimeoutMs',
@@ -123,6 +152,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxTopicLevels', type: { kind: 'int', min: 1, max: 100 }, default: 100, doc: 'Most levels in a topic name or filter (100 is the ceiling of the Aedes matcher).' },
   { key: 'maxKeepaliveSeconds', type: { kind: 'int', min: 1, max: 65535 }, default: 65535, doc: 'Longest Keep Alive a client may ask for; longer gets CONNACK 0x02 (mosquitto max_keepalive).' },
   { key: 'maxInflightInbound', type: { kind: 'int', min: 0, max: 65535 }, default: 100, doc: 'QoS 2 messages per client received and awaiting PUBREL; past it the client is disconnected (0 = no limit).' },
+  { key: 'maxRetainedMessages', type: { kind: 'int', min: 0, max: 100000000 }, default: 100000, doc: 'Retained topics kept; past it a new retained message is delivered but not kept (0 = no limit).' },
+  { key: 'maxRetainedBytes', type: { kind: 'int', min: 0, max: 68719476736 }, default: 268435456, doc: 'Payload bytes of all retained messages together; past it a new retained message is delivered but not kept (0 = no limit).' },
+  { key: 'maxRetainedPayloadBytes', type: { kind: 'int', min: 0, max: 268435455 }, default: 1048576, doc: 'Largest payload kept as a retained message; a larger one is delivered but not kept (0 = no limit).' },
   { key: 'maxQueuedMessages', type: { kind: 'int', min: 0, max: 10000000 }, default: 1000, doc: 'QoS 1/2 messages queued per persistent session; newer ones are dropped (0 = no limit; in-memory store only).' },
   { key: 'maxConnections', type: { kind: 'int', min: 0, max: 10000000 }, default: 100000, doc: 'Open MQTT connections, all listeners together; more are closed at once (0 = no limit).' },
   { key: 'maxConnectRate', type: { kind: 'int', min: 0, max: 1000000 }, default: 1000, doc: 'New MQTT connections per second, all listeners together; more are closed at once (0 = no limit).' },
@@ -141,6 +173,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'How a shared subscription group ($share/<group>/<filter>, $queue/<filter>) picks the member for each message: round_robin, random, sticky (one member until it leaves), hash_clientid (by publisher), hash_topic.',
   },
 ];
+
+/** The default as help prints it: the resolved value, or 'not set'. */
+export function shownDefault(s: SettingSpec): string {
+  if (s.shownDefault !== undefined) return s.shownDefault;
+  if (s.default === null || s.default === '') return 'not set';
+  return String(s.default);
+}
 
 /** `mqttPort` → `mqtt-port` */
 export function flagName(key: string): string {

@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '../../common/logger.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface HttpReply {
@@ -28,6 +29,9 @@ export class Router {
   /** Checked in order before `authorize`, same contract (e.g. the cross-site guard). */
   readonly guards: ((req: IncomingMessage, path: string) => HttpReply | null)[] = [];
 
+  /** Where a handler's unexpected failure is logged before the 500 goes out. */
+  logger: Logger = silentLogger;
+
   constructor(private readonly maxBodyBytes = 1024 * 1024) {}
 
   add(method: string, path: string, handler: RouteHandler): this {
@@ -45,6 +49,9 @@ export class Router {
     let pathMatched = false;
     for (const route of this.routes) {
       const params = match(route.parts, parts);
+      if (params === BAD_ENCODING) {
+        return send(res, { status: 400, body: { code: 'BAD_REQUEST', message: `the path ${url.pathname} holds a malformed %-escape` } });
+      }
       if (!params) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
@@ -63,6 +70,7 @@ export class Router {
       try {
         return send(res, await route.handler(req, params, body));
       } catch (err) {
+        this.logger.error({ method: req.method, path: url.pathname, err: (err as Error).stack ?? String(err) }, 'HTTP API handler failed');
         return send(res, { status: 500, body: { code: 'INTERNAL_ERROR', message: (err as Error).message } });
       }
     }
@@ -70,13 +78,23 @@ export class Router {
   }
 }
 
-function match(pattern: string[], parts: string[]): Record<string, string> | null {
+/** A path parameter that is not valid percent-encoding (`%ZZ`): the request is a 400, not a 500. */
+const BAD_ENCODING = Symbol('badEncoding');
+
+function match(pattern: string[], parts: string[]): Record<string, string> | null | typeof BAD_ENCODING {
   if (pattern.length !== parts.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i];
-    if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(parts[i]);
-    else if (p !== parts[i]) return null;
+    if (!p.startsWith(':')) {
+      if (p !== parts[i]) return null;
+      continue;
+    }
+    try {
+      params[p.slice(1)] = decodeURIComponent(parts[i]);
+    } catch {
+      return BAD_ENCODING;
+    }
   }
   return params;
 }

@@ -27,7 +27,8 @@ export function createBaseRouter(registry: Registry, readiness: Readiness): Rout
 
 export async function startHttpServer(host: string, port: number, router: Router): Promise<Listener> {
   const server = http.createServer((req, res) => {
-    router.handle(req, res).catch(() => {
+    router.handle(req, res).catch((err: unknown) => {
+      router.logger.error({ method: req.method, url: req.url, err: err instanceof Error ? err.stack : String(err) }, 'HTTP request failed');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });

@@ -9,7 +9,7 @@ export class SecurityCounters {
   readonly auth: Record<string, number> = Object.create(null);
   /** Denied by the ACL or the $SYS rule, by action: publish, subscribe, deliver. */
   readonly denied = { publish: 0, subscribe: 0, deliver: 0 };
-  /** By limit: client_id_length, keepalive, topic_length, topic_levels, max_connections, connect_rate, publish_rate, queued_messages, inflight_inbound, ws_header. */
+  /** By limit: client_id_length, keepalive, topic_length, topic_levels, max_connections, connect_rate, publish_rate, queued_messages, inflight_inbound, ws_header, retained_messages, retained_bytes, retained_payload. */
   readonly limitHits: Record<string, number> = Object.create(null);
 
   authResult(result: string): void {

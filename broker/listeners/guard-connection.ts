@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { PacketGuard, type PacketInspector } from './packet-guard.js';
+import { PacketGuard, type IncompleteBudget, type PacketInspector } from './packet-guard.js';
 
 /** What a connection's guard checks beyond packet size and the first packet. */
 export interface GuardExtras {
@@ -19,8 +19,12 @@ export function guardConnection(
   onViolation: (violation: string) => void,
   onBytes?: (n: number) => void,
   extras?: GuardExtras,
+  budget?: IncompleteBudget,
 ): void {
   const guard = new PacketGuard(maxPacketBytes, extras?.inspector);
+  /** This connection's share of `budget.held`. */
+  let held = 0;
+  if (budget) conn.once('close', () => (budget.held -= held));
   const read = conn.read;
   let closed = false;
   conn.read = function guardedRead(this: Duplex, size?: number) {
@@ -28,7 +32,13 @@ export function guardConnection(
     const chunk = read.call(this, size) as Buffer | string | null;
     if (chunk === null || typeof chunk === 'string') return chunk;
     if (onBytes) onBytes(chunk.length);
-    const violation = guard.check(chunk);
+    let violation = guard.check(chunk);
+    if (violation === null && budget) {
+      const pending = guard.pending();
+      budget.held += pending - held;
+      held = pending;
+      if (pending > 0 && budget.held > budget.maxBytes) violation = 'incomplete_packets_budget';
+    }
     if (violation !== null) {
       closed = true;
       onViolation(violation);

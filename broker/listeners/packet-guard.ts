@@ -23,7 +23,7 @@ const enum State {
   Collect,
 }
 
-export type GuardViolation = 'packet_too_large' | 'first_packet_not_connect' | 'malformed_length';
+export type GuardViolation = 'packet_too_large' | 'first_packet_not_connect' | 'malformed_length' | 'incomplete_packets_budget';
 
 /**
  * Looks inside packets for the guard. Results: a string is a violation (the connection closes and
@@ -56,6 +56,21 @@ export class PacketGuard {
     private readonly maxPacketBytes: number,
     private readonly inspector?: PacketInspector,
   ) {}
+
+  /**
+   * Bytes of the packet in progress received so far (0 between packets): what the MQTT parser
+   * behind the guard holds for this connection until the packet is complete.
+   */
+  pending(): number {
+    switch (this.state) {
+      case State.Header:
+        return 0;
+      case State.Length:
+        return 1 + this.lengthBytes;
+      default:
+        return 1 + this.lengthBytes + (this.length - this.remaining) + this.collected;
+    }
+  }
 
   /** Scans one chunk; returns the violation that must close the connection, or null. */
   check(buf: Uint8Array): string | null {
@@ -149,4 +164,15 @@ export class PacketGuard {
     }
     return null;
   }
+}
+
+/**
+ * The bytes held in unfinished packets across all connections, and their bound: without it, many
+ * connections that each start a large PUBLISH and never finish it (keep alive can be 18 hours) hold
+ * memory together that no per-packet limit catches. The connection whose bytes push the total over
+ * the bound is closed (`incomplete_packets_budget`).
+ */
+export class IncompleteBudget {
+  held = 0;
+  constructor(readonly maxBytes: number) {}
 }

@@ -6,6 +6,7 @@
 import type { ParsedStatements } from './parser.js';
 import { showValue } from './settings.js';
 import type { Report } from './stream.js';
+import { didYouMean } from '../did-you-mean.js';
 
 const RESERVED_ACTION_NAMES = new Set(['CONSOLE', 'REPUBLISH']);
 
@@ -88,35 +89,4 @@ export function checkFile(parsed: ParsedStatements, report: Report, posOf: (offs
       }
     }
   }
-}
-
-/** `; did you mean \`x\`?` for a declared name within edit distance 2 (or differing only in case), else ''. */
-function didYouMean(name: string, candidates: Iterable<string>): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = c.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, c, bestDistance);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best === undefined ? '' : `; did you mean \`${best}\`?`;
-}
-
-/** Levenshtein distance, giving up (returning `limit`) once it cannot be below `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit) return limit;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      rowMin = Math.min(rowMin, cur[j]);
-    }
-    if (rowMin >= limit) return limit;
-    prev = cur;
-  }
-  return Math.min(prev[b.length], limit);
 }

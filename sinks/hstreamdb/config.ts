@@ -4,6 +4,7 @@
  * through SettingsError and return frozen objects with units in the field names.
  */
 import { existsSync } from 'node:fs';
+import { jsonTemplateProblem } from './template-parse.js';
 import { SettingsReader, type RawSettings } from '../settings.js';
 import { parseHStreamUrl, UrlError, type HostPort, type UrlScheme } from './url.js';
 
@@ -150,6 +151,17 @@ export function parseActionSettings(raw: RawSettings): ActionConfig {
   const partitionKey = r.string('partition_key', '', { expected: 'a template string' });
   const recordTemplate = r.string('record_template', '${payload}', { expected: 'a template string' });
   const recordFormat = r.oneOf<RecordFormat>('record_format', 'auto', ['auto', 'json', 'raw']);
+  if (recordFormat !== 'raw') {
+    // A template that starts like JSON but does not parse would be written as RAW text: broken records.
+    const problem = jsonTemplateProblem(recordTemplate);
+    if (problem) {
+      r.issue(
+        'record_template',
+        `\`record_template\` starts like JSON but is not valid JSON: ${problem.message}. Fix the template, or set record_format = 'raw' to write it as text on purpose`,
+        problem.offset,
+      );
+    }
+  }
   const batchSize = r.int('batch_size', 100, 1);
   const batchIntervalMs = r.duration('batch_interval', '500ms');
   const maxBatches = r.int('max_batches', 500, 1);

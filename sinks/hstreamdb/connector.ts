@@ -18,6 +18,9 @@ export interface ConnectorOptions extends ClientOptions {
   healthCheckIntervalMs?: number;
 }
 
+/** A connection test, with the active shards of each stream tested. */
+export type ConnectorTestReport = ConnectionTestResult & { readonly streams?: Readonly<Record<string, number>> };
+
 /** Status codes that say "the server is not reachable" rather than "the server said no". */
 const CONNECTION_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
 
@@ -29,6 +32,7 @@ export class HStreamConnector {
   private lastError = '';
   private stopHealth: (() => void) | undefined;
   private readonly listeners = new Set<(s: ConnectorStatus) => void>();
+  private readonly actionStreams = new Map<string, string>();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -98,9 +102,28 @@ export class HStreamConnector {
     return testConnection(this.client, this.config.grpcTimeoutMs, stream);
   }
 
-  /** Same as testConnection (the name the sink registry uses). */
-  test(stream?: string): Promise<ConnectionTestResult> {
-    return this.testConnection(stream);
+  /** Records that action `action` writes to `stream` through this connector (a later action of that name replaces it). */
+  useStream(action: string, stream: string): void {
+    this.actionStreams.set(action, stream);
+  }
+
+  /**
+   * The connection test of the sink registry (`POST /api/v5/connectors/{name}/test`). Without a stream it
+   * tests every stream its actions write to, so `shardCount` is the real number of active shards (summed
+   * over the streams; `streams` has each one's), not the 0 of a bare Echo.
+   */
+  async test(stream?: string): Promise<ConnectorTestReport> {
+    if (stream !== undefined) return this.testConnection(stream);
+    const streams = [...new Set(this.actionStreams.values())];
+    if (streams.length === 0) return this.testConnection();
+    const results = await Promise.all(streams.map((s) => this.testConnection(s)));
+    if (results.length === 1) return { ...results[0], streams: { [streams[0]]: results[0].shardCount } };
+    return {
+      ok: results.every((r) => r.ok),
+      message: results.map((r) => r.message).join('; '),
+      shardCount: results.reduce((n, r) => n + r.shardCount, 0),
+      streams: Object.fromEntries(streams.map((s, i) => [s, results[i].shardCount])),
+    };
   }
 
   /** Stops the health loop and closes every channel. Close the actions first. */

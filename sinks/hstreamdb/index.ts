@@ -26,6 +26,7 @@ export const hstreamdbSinkType: SinkType<ConnectorConfig, ActionConfig> = {
     if (!(connector instanceof HStreamConnector)) {
       throw new Error(`action '${name}': connector '${config.connector}' is not an hstreamdb connector`);
     }
+    connector.useStream(name, config.stream);
     for (const note of config.notes) deps.logger.info({ action: name }, note);
     return createHStreamAction(name, config, connector, { logger: deps.logger, metrics: deps.metricsFor(name) });
   },

@@ -52,20 +52,55 @@ export function parseText(source: string): Part[] {
   return parts;
 }
 
-class NotJson extends Error {}
+class NotJson extends Error {
+  constructor(
+    /** Offset in the template where parsing stopped. */
+    readonly offset: number,
+    /** What was expected there. */
+    readonly expected: string,
+  ) {
+    super(expected);
+  }
+}
 
 /** Parses a JSON-shaped template; returns undefined when the template is not JSON-shaped. */
 export function parseJsonTemplate(source: string): JsonNode | undefined {
+  const result = parseJsonOrProblem(source);
+  return 'node' in result ? result.node : undefined;
+}
+
+function parseJsonOrProblem(source: string): { node: JsonNode } | NotJson {
   const p = new Parser(source);
   try {
     const node = p.value();
     p.ws();
-    if (p.i !== source.length) return undefined;
-    return node;
+    if (p.i !== source.length) return new NotJson(p.i, 'nothing after the JSON value');
+    return { node };
   } catch (e) {
-    if (e instanceof NotJson) return undefined;
+    if (e instanceof NotJson) return e;
     throw e;
   }
+}
+
+/** Where a template that looks like JSON stops being JSON: the offset in the template and a message. */
+export interface TemplateProblem {
+  readonly offset: number;
+  readonly message: string;
+}
+
+/**
+ * A template that starts with `{` or `[` is meant to be JSON: when it does not parse (a missing `}`, a
+ * stray comma), writing it as text would store broken records. Returns the problem, or undefined when
+ * the template parses or does not look like JSON.
+ */
+export function jsonTemplateProblem(source: string): TemplateProblem | undefined {
+  const first = /\S/.exec(source);
+  if (first === null || (first[0] !== '{' && first[0] !== '[')) return undefined;
+  const result = parseJsonOrProblem(source);
+  if ('node' in result) return undefined;
+  const ch = source[result.offset];
+  const found = ch === undefined ? 'the end of the template' : ch === "'" ? `"'"` : `'${ch}'`;
+  return { offset: result.offset, message: `expected ${result.expected} but found ${found}` };
 }
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -75,8 +110,8 @@ class Parser {
   i = 0;
   constructor(readonly s: string) {}
 
-  fail(): never {
-    throw new NotJson();
+  fail(expected = 'a JSON value'): never {
+    throw new NotJson(this.i, expected);
   }
 
   ws(): void {
@@ -94,9 +129,9 @@ class Parser {
     const c = s[this.i];
     if (c === '$' && s[this.i + 1] === '{') {
       const close = s.indexOf('}', this.i + 2);
-      if (close < 0) this.fail();
+      if (close < 0) this.fail("'}' closing the placeholder");
       const path = parsePath(s.slice(this.i + 2, close));
-      if (path === undefined) this.fail();
+      if (path === undefined) this.fail('a placeholder path like ${payload.temp}');
       this.i = close + 1;
       return { kind: 'var', path };
     }
@@ -116,7 +151,7 @@ class Parser {
     }
     NUMBER_RE.lastIndex = this.i;
     const m = NUMBER_RE.exec(s);
-    if (!m) this.fail();
+    if (!m) this.fail('a JSON value or a ${placeholder}');
     this.i += m[0].length;
     return { kind: 'const', value: Number(m[0]) };
   }
@@ -131,16 +166,16 @@ class Parser {
     }
     for (;;) {
       this.ws();
-      if (this.s[this.i] !== '"') this.fail();
+      if (this.s[this.i] !== '"') this.fail('a quoted key');
       const key = this.string();
       this.ws();
-      if (this.s[this.i] !== ':') this.fail();
+      if (this.s[this.i] !== ':') this.fail("':' after the key");
       this.i++;
       entries.push({ key, value: this.value() });
       this.ws();
+      if (this.s[this.i] !== '}' && this.s[this.i] !== ',') this.fail("',' or '}'");
       const c = this.s[this.i++];
       if (c === '}') return { kind: 'object', entries };
-      if (c !== ',') this.fail();
     }
   }
 
@@ -155,9 +190,9 @@ class Parser {
     for (;;) {
       items.push(this.value());
       this.ws();
+      if (this.s[this.i] !== ']' && this.s[this.i] !== ',') this.fail("',' or ']'");
       const c = this.s[this.i++];
       if (c === ']') return { kind: 'array', items };
-      if (c !== ',') this.fail();
     }
   }
 
@@ -178,18 +213,18 @@ class Parser {
         const e = s[this.i + 1];
         if (e === 'u') {
           const hex = s.slice(this.i + 2, this.i + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail();
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('four hex digits after \\u');
           lit += String.fromCharCode(parseInt(hex, 16));
           this.i += 6;
         } else if (e !== undefined && ESCAPES[e] !== undefined) {
           lit += ESCAPES[e];
           this.i += 2;
         } else {
-          this.fail();
+          this.fail('a JSON escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
         }
         continue;
       }
-      if (s.charCodeAt(this.i) < 0x20) this.fail(); // raw control characters are not JSON
+      if (s.charCodeAt(this.i) < 0x20) this.fail('a character other than a line break or control character (write \\n)'); // raw control characters are not JSON
       if (c === '$' && s[this.i + 1] === '{') {
         const close = s.indexOf('}', this.i + 2);
         const path = close < 0 ? undefined : parsePath(s.slice(this.i + 2, close));
@@ -204,6 +239,6 @@ class Parser {
       lit += c;
       this.i++;
     }
-    return this.fail();
+    return this.fail("'\"' closing the string");
   }
 }

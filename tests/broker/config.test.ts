@@ -63,6 +63,23 @@ describe('configuration', () => {
     assert.match(issuesOf(() => loadConfig({ configFile: file, env: {}, cwd: dir }))[0], /unknown setting `mqtt_port`/);
   });
 
+  test('a misspelt key suggests the right one instead of listing every key', () => {
+    const file = join(dir, 'typo.yaml');
+    writeFileSync(file, 'mqtt_port: 1884\nLogLevel: debug\nhttpPrt: 1\nfrobnicate: 1\n');
+    const msgs = issuesOf(() => loadConfig({ configFile: file, env: { RULEMQ_MQTT_PROT: '1' }, cwd: dir }));
+    assert.ok(msgs.includes('unknown setting `mqtt_port`; did you mean `mqttPort`?'), msgs.join('\n'));
+    assert.ok(msgs.includes('unknown setting `LogLevel`; did you mean `logLevel`?'), msgs.join('\n'));
+    assert.ok(msgs.includes('unknown setting `httpPrt`; did you mean `httpPort`?'), msgs.join('\n'));
+    assert.ok(msgs.includes('unknown setting `RULEMQ_MQTT_PROT`; did you mean `RULEMQ_MQTT_PORT`?'), msgs.join('\n'));
+    const far = msgs.find((m) => m.includes('frobnicate'));
+    assert.equal(far, "unknown setting `frobnicate`; run 'rulemq start --help' for the list of settings");
+  });
+
+  test('RULEMQ_TEST_* variables (test and benchmark knobs) are not settings and do not stop start-up', () => {
+    const c = loadConfig({ env: { RULEMQ_TEST_FUZZ_SECONDS: '30', RULEMQ_TEST_FUZZ_SEED: '7' }, cwd: dir });
+    assert.equal(c.mqttPort, 1883);
+  });
+
   test('a config file that is not YAML stops start-up with CONFIG_FILE_UNREADABLE', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'a: [1, 2\n');

@@ -26,6 +26,15 @@ describe('HTTP: health, readiness and metrics', () => {
     assert.equal(post.status, 405);
   });
 
+  test('a malformed %-escape in a route parameter is a 400 with a message, and the API keeps answering', async () => {
+    const res = await fetch(`http://127.0.0.1:${broker.ports.http}/api/v5/clients/%ZZ`);
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(body.code, 'BAD_REQUEST');
+    assert.match(body.message, /malformed %-escape/);
+    assert.equal((await fetch(`http://127.0.0.1:${broker.ports.http}/api/v5/clients/ok`)).status, 404);
+  });
+
   test('/metrics counters move when messages flow', async () => {
     const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
     const before = (await httpGet(broker.ports.http, '/metrics')).text;
@@ -48,7 +57,13 @@ describe('HTTP: health, readiness and metrics', () => {
       assert.equal(metricValue(after, 'rulemq_retained_messages'), 1);
       assert.ok(metricValue(after, 'rulemq_received_bytes_total') > metricValue(before, 'rulemq_received_bytes_total'));
       assert.ok(metricValue(after, 'rulemq_sent_bytes_total') > 0);
-      assert.ok(after.includes('rulemq_process_resident_memory_bytes'), 'default process metrics are exported');
+      // prom-client's default metrics under their standard names, as stock Node.js dashboards expect.
+      for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+        assert.match(after, new RegExp(`^${name} `, 'm'), `${name} is exported`);
+      }
+      assert.doesNotMatch(after, /^rulemq_(process|nodejs)_/m);
+      // A single node (no Redis) names itself too.
+      assert.match(after, new RegExp(`^rulemq_node_info\\{node="[^"]+",broker_id="${broker.broker.id}"\\} 1$`, 'm'));
     } finally {
       await endAll(sub, pub);
     }

@@ -161,3 +161,41 @@ describe('logging under a flood of hostile connections', () => {
     }
   });
 });
+
+describe('bytes held in unfinished packets across connections', () => {
+  let broker: RunningBroker;
+  before(async () => {
+    broker = await startTestBroker({ maxPacketBytes: 1024 * 1024, maxIncompletePacketBytes: 1024 * 1024 });
+  });
+  after(async () => broker.close());
+
+  /** A connected client that starts a 600 KiB PUBLISH and sends `bytes` of it. */
+  async function startUpload(id: string, bytes: number) {
+    const c = await rawConnect(broker.ports['mqtt-tcp']);
+    c.socket.write(connectPacket(id));
+    await c.bytes(4);
+    const body = 600 * 1024;
+    c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(body), Buffer.from([0x00, 0x01, 0x74]), Buffer.alloc(bytes)]));
+    return c;
+  }
+
+  test('the connection that pushes the total past maxIncompletePacketBytes is closed; the others and new clients go on', async () => {
+    const first = await startUpload('slow-1', 550 * 1024);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await startUpload('slow-2', 550 * 1024);
+    await second.closed(5000);
+    const metrics = await httpGet(broker.ports.http, '/metrics');
+    assert.equal(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="incomplete_packets_budget"'), 1);
+    // The first upload still holds its share and can finish.
+    first.socket.write(Buffer.alloc(600 * 1024 - 3 - 550 * 1024));
+    first.socket.write(Buffer.from([0xc0, 0x00])); // PINGREQ after the PUBLISH
+    assert.deepEqual([...(await first.bytes(6)).subarray(4)], [0xd0, 0x00], 'PINGRESP after the CONNACK: the finished upload left the budget');
+    // A closed connection gives its share back: a new upload fits.
+    const third = await startUpload('slow-3', 300 * 1024);
+    third.socket.write(Buffer.alloc(600 * 1024 - 3 - 300 * 1024));
+    third.socket.write(Buffer.from([0xc0, 0x00]));
+    assert.deepEqual([...(await third.bytes(6)).subarray(4)], [0xd0, 0x00]);
+    first.socket.destroy();
+    third.socket.destroy();
+  });
+});

@@ -34,8 +34,8 @@ const expressions = [
   ...queryPanels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
   ...dashboard.templating.list.map((v) => (typeof v.query === 'string' ? v.query : v.query.query)),
 ];
-/** Every rulemq_* name the dashboard's PromQL refers to (label names never start with rulemq_). */
-const queried = [...new Set(expressions.flatMap((e) => [...e.matchAll(/\brulemq_[a-zA-Z0-9_]+/g)].map((m) => m[0])))].sort();
+/** Every metric name the dashboard's PromQL refers to: rulemq_*, and the standard process_* and nodejs_* (no label name starts so). */
+const queried = [...new Set(expressions.flatMap((e) => [...e.matchAll(/\b(?:rulemq|process|nodejs)_[a-zA-Z0-9_]+/g)].map((m) => m[0])))].sort();
 
 /** Families declared in a Prometheus exposition (# TYPE lines) and series present in it. */
 function exposition(text: string): { types: Map<string, string>; samples: Set<string> } {
@@ -77,7 +77,7 @@ describe('compose/grafana/rulemq.json', () => {
       'rulemq_rule_matched_total', 'rulemq_rule_failed_total',
       'rulemq_action_success_total', 'rulemq_action_failed_total', 'rulemq_action_dropped_total',
       'rulemq_action_queuing', 'rulemq_action_inflight', 'rulemq_action_request_duration_seconds_bucket',
-      'rulemq_process_resident_memory_bytes', 'rulemq_process_cpu_seconds_total', 'rulemq_nodejs_eventloop_lag_p99_seconds',
+      'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_p99_seconds',
     ]) {
       assert.ok(queried.includes(name), `the dashboard queries ${name}`);
     }

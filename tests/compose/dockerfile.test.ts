@@ -1,16 +1,18 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { builtinModules } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { planRules } from '../../rules/load.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 import { errorsOf } from '../../rules/diagnostics.js';
-import { startTestBroker } from '../support/broker.js';
-import type { RunningBroker } from '../../broker/index.js';
 import { REPO, imageRef } from './compose-support.js';
+
+const CLI = fileURLToPath(new URL('../../broker/cli.js', import.meta.url));
 
 interface Instruction {
   op: string;
@@ -65,12 +67,12 @@ describe('Dockerfile', () => {
     assert.ok(inStage(lastStage, 'COPY').some((c) => /--from=build \/app\/dist/.test(c.args)), 'runtime copies the compiled dist/ from the build stage');
   });
 
-  test('builds on a small, pinned Node 20 image', () => {
+  test('builds on a small, pinned, supported Node.js LTS image (22 or 24)', () => {
     for (const f of ins.filter((i) => i.op === 'FROM')) {
       const image = expandArgs(f.args.split(/\s+/)[0]);
       const ref = imageRef(image);
       assert.equal(ref.repo, 'node', image);
-      assert.match(ref.tag ?? '', /^20(\.\d+)*-(bookworm|bullseye)-slim$/, image);
+      assert.match(ref.tag ?? '', /^(22|24)(\.\d+)*-(bookworm|bullseye)-slim$/, image);
     }
   });
 
@@ -153,33 +155,62 @@ describe('Dockerfile', () => {
 });
 
 describe('the HEALTHCHECK command', () => {
-  let broker: RunningBroker;
-  before(async () => {
-    broker = await startTestBroker();
-  });
-  after(async () => {
-    await broker.close(1000);
-  });
+  const env = inStage(lastStage, 'ENV').map((i) => i.args).join(' ');
+  const addressFileEnv = /RULEMQ_HTTP_ADDRESS_FILE=(\S+)/.exec(env)?.[1];
 
-  const probe = (port: number) =>
+  /** Runs the image's HEALTHCHECK command with the image's address-file variable pointing at `file`. */
+  const probe = (file: string) =>
     new Promise<number>((resolve) => {
       const [node, ...rest] = execForm(inStage(lastStage, 'HEALTHCHECK')[0].args);
       assert.equal(node, 'node');
-      const child = execFile(process.execPath, rest, { env: { ...process.env, RULEMQ_HTTP_PORT: String(port) }, timeout: 20_000 });
+      const child = execFile(process.execPath, rest, { env: { PATH: process.env.PATH ?? '', RULEMQ_HTTP_ADDRESS_FILE: file }, timeout: 20_000 });
       child.on('exit', (code) => resolve(code ?? -1));
     });
 
-  test('exits 0 against a running broker', async () => {
-    assert.equal(await probe(broker.ports.http), 0);
+  test('the image tells rulemq where to write the HTTP address', () => {
+    assert.equal(addressFileEnv, '/tmp/rulemq-http-address');
   });
 
-  test('exits 1 when nothing listens on the HTTP port', async () => {
+  for (const [how, flags, extraEnv] of [
+    ['a flag', ['--http-port', '0'], {}],
+    ['an environment variable', [], { RULEMQ_HTTP_PORT: '0' }],
+    ['a config file', ['--config', 'CONFIG'], {}],
+  ] as const) {
+    test(`exits 0 against a broker whose HTTP port was set by ${how}, and 1 once it stopped`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rulemq-hc-'));
+      const file = join(dir, 'http-address');
+      const config = join(dir, 'rulemq.yaml');
+      writeFileSync(config, 'httpPort: 0\n');
+      const args = [CLI, 'start', '--host', '127.0.0.1', '--mqtt-port', '0', '--ws-port', 'off', ...flags.map((f) => (f === 'CONFIG' ? config : f))];
+      const child = spawn(process.execPath, args, { cwd: dir, env: { PATH: process.env.PATH ?? '', RULEMQ_HTTP_ADDRESS_FILE: file, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise((r) => child.on('exit', r));
+      try {
+        for (let i = 0; i < 500 && !/rulemq ready/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+        const port = /"listener":"http","host":"127\.0\.0\.1","port":(\d+)/.exec(out)?.[1];
+        assert.ok(port, out);
+        assert.notEqual(port, '18083');
+        assert.equal(readFileSync(file, 'utf8'), `http://127.0.0.1:${port}\n`);
+        assert.equal(await probe(file), 0);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      assert.equal(existsSync(file), false, 'the address file is removed at exit');
+      assert.equal(await probe(file), 1);
+    });
+  }
+
+  test('exits 1 when the address file names a port nothing listens on', async () => {
     const free = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const { port } = s.address() as { port: number };
         s.close(() => resolve(port));
       });
     });
-    assert.equal(await probe(free), 1);
+    const file = join(mkdtempSync(join(tmpdir(), 'rulemq-hc-')), 'http-address');
+    writeFileSync(file, `http://127.0.0.1:${free}\n`);
+    assert.equal(await probe(file), 1);
   });
 });

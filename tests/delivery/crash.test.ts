@@ -1,5 +1,5 @@
 /**
- * Fault scenario 9 of issue 7: kill -9 of rulemq (a child process) under QoS 1 load. The HStreamDB
+ * Fault scenario 9: kill -9 of rulemq (a child process) under QoS 1 load. The HStreamDB
  * test server and the devices live in this process, so they outlive the broker.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Fault scenarios 1, 2 and 7 of issue 7, end to end: devices publish numbered messages over MQTT,
+ * Fault scenarios 1, 2 and 7, end to end: devices publish numbered messages over MQTT,
  * rulemq writes them to the in-process HStreamDB test server, which goes away and comes back.
  * Each scenario counts lost and duplicated sequence numbers and ends with the statistics invariant.
  * (The issue's 10 s outage is ~2 s here to keep the suite short; benchmarks/faults.ts runs it longer.)

@@ -1,5 +1,5 @@
 /**
- * Fault scenarios 3, 4, 5, 6, 8 and 10 of issue 7, end to end through MQTT (the sink-level versions
+ * Fault scenarios 3, 4, 5, 6, 8 and 10, end to end through MQTT (the sink-level versions
  * are in tests/sinks/hstreamdb/sink-faults.test.ts). Each counts lost and duplicated sequence
  * numbers and ends with the statistics invariant.
  */
@@ -219,7 +219,7 @@ test('scenario 10: a TLS certificate rulemq does not trust: the action says why,
     assert.equal(dev.acked.size, 0);
     assert.equal(rb.action.status(), 'disconnected');
     assert.match(rb.action.health().reason, /TLS handshake .* failed.*ssl_ca/);
-    const actions = JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { name: string; status: string }[];
+    const actions = (JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { data: { name: string; status: string }[] }).data;
     assert.equal(actions.find((a) => a.name === 'to_hs')!.status, 'disconnected');
     await other.publishAsync('dev/bystander/seq', '{"seq": 1}', { qos: 0 }); // the broker still serves
     const s = await settled(rb.action);

@@ -2,14 +2,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import client from 'prom-client';
-import { REGENERATE_COMMAND, generateMetricsDoc, renderMetricsDoc } from '../../broker/metrics-doc.js';
+import { REGENERATE_COMMAND, generateMetricsDoc, renderMetricsDoc } from '../../tools/metrics-doc.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 
 describe('docs/metrics.md', () => {
   // prom-client registers some process metrics only on Linux (open fds, virtual memory), so the
   // committed file is generated there.
-  test('is what broker/metrics-doc.ts renders from the live registry (regenerate when this fails)', { skip: process.platform !== 'linux' && 'generated on Linux' }, async () => {
+  test('is what tools/metrics-doc.ts renders from the live registry (regenerate when this fails)', { skip: process.platform !== 'linux' && 'generated on Linux' }, async () => {
     const live = await generateMetricsDoc();
     const committed = readFileSync(`${REPO}docs/metrics.md`, 'utf8');
     assert.ok(committed === live, `docs/metrics.md is stale; regenerate it with:\n  ${REGENERATE_COMMAND}`);
@@ -17,7 +17,7 @@ describe('docs/metrics.md', () => {
 
   test('lists every family of a started broker (broker, rule, action, process) and of the optional cluster plugin', async () => {
     const doc = await generateMetricsDoc();
-    for (const name of ['rulemq_connections', 'rulemq_rule_matched_total{rule}', 'rulemq_cluster_redis_up{connection}', 'rulemq_action_dropped_total{action, reason}', 'rulemq_action_request_duration_seconds_bucket{action, le}', 'rulemq_process_resident_memory_bytes']) {
+    for (const name of ['rulemq_connections', 'rulemq_rule_matched_total{rule}', 'rulemq_cluster_redis_up{connection}', 'rulemq_action_dropped_total{action, reason}', 'rulemq_action_request_duration_seconds_bucket{action, le}', 'process_resident_memory_bytes']) {
       assert.ok(doc.includes(`\`${name}\``), name);
     }
   });

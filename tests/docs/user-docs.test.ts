@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { planRules } from '../../rules/load.js';
 import { createSinkRegistry } from '../../sinks/index.js';
@@ -102,4 +103,44 @@ describe('user docs', () => {
       for (const c of cmds) assert.match(c, /^(--host \S+ --port \d+ (--tls-ca \S+ )?)?stream read-stream temp_hum --from earliest\s*$/, `${page}: hstream ${c}`);
     }
   });
+
+  test('every log line the docs quote is one rulemq (or the compose setup) really writes', () => {
+    const sources = ['broker', 'rules', 'sinks']
+      .flatMap((dir) => sourceFiles(join(REPO, dir)))
+      .concat(['compose/hstreamdb-tcp.yaml', 'compose/hstreamdb-tls.yaml'].map((p) => join(REPO, p)))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    let quoted = 0;
+    for (const page of [...PAGES, 'docs/security.md', 'docs/scaling.md']) {
+      // "logs `...`", "log says `...`", "log ends with `...`"; '...' in a quote stands for a variable part.
+      for (const m of read(page).matchAll(/\blogs?(?:\s+says|\s+ends\s+with)?\s+`([^`]+)`/g)) {
+        quoted++;
+        for (const fragment of m[1].split('...').map((f) => f.trim()).filter(Boolean)) {
+          assert.ok(sources.includes(fragment), `${page} quotes the log line \`${m[1]}\`, but no source writes '${fragment}'`);
+        }
+      }
+    }
+    assert.ok(quoted >= 3, `found ${quoted} quoted log lines`);
+  });
+
+  test('the docs name no issue numbers a reader cannot follow', () => {
+    const pages = [...PAGES, 'docs/security.md', 'docs/scaling.md', 'docs/functions.md', 'benchmarks/README.md'];
+    for (const page of pages) {
+      const hit = /\bissues?\s*#?\d+|\(#\d+\)/i.exec(read(page));
+      assert.equal(hit, null, `${page} mentions '${hit?.[0]}'`);
+    }
+  });
+
+  test('files the docs have users create in the repository, and benchmark output, are git-ignored', { skip: existsSync(join(REPO, '.git')) ? false : 'not a git checkout' }, () => {
+    const paths = ['rulemq.passwd', 'rulemq.acl', 'rules.sql', 'benchmarks/results/2099-01-01T00-00-00.json', 'benchmarks/results/profiles/x.cpuprofile'];
+    const r = spawnSync('git', ['check-ignore', '--no-index', ...paths], { cwd: REPO, encoding: 'utf8' });
+    assert.deepEqual(r.stdout.trim().split('\n'), paths, r.stderr);
+    // The reference run the benchmarks README cites stays tracked.
+    assert.equal(spawnSync('git', ['check-ignore', '--no-index', 'benchmarks/results/2026-11-26T16-46-13.json'], { cwd: REPO }).status, 1);
+  });
 });
+
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}

@@ -57,7 +57,7 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply);
     const rule = rb.plugin.current.rule('temp_hum')!;
     await eventually(() => rule.stats.actionsSuccess === 1, 2000, 'rule actions.success');
-    const actions = JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as Array<{ name: string; status: string; metrics: Record<string, number> }>;
+    const actions = (JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { data: Array<{ name: string; status: string; metrics: Record<string, number> }> }).data;
     const a = actions.find((x) => x.name === 'to_hstream')!;
     assert.equal(a.metrics.success, 1);
     assert.equal(a.status, 'connected');
@@ -107,9 +107,13 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     }
   });
 
-  test('POST /api/v5/connectors/hstream/test reports the connection', async () => {
+  test('POST /api/v5/connectors/hstream/test reports the connection and the shards of the action\'s stream', async () => {
     const res = await httpPost(rb.httpPort, '/api/v5/connectors/hstream/test', {});
     assert.equal(res.status, 200, JSON.stringify(res.json));
-    assert.equal((res.json as { ok: boolean }).ok, true);
+    const body = res.json as { ok: boolean; shardCount: number; streams: Record<string, number> };
+    assert.equal(body.ok, true);
+    // The stream the seed action writes to has 2 shards.
+    assert.equal(body.shardCount, 2);
+    assert.deepEqual(body.streams, { temp_hum: 2 });
   });
 });

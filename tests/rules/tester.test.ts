@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderRuleTestJson, testRule, toRuleTestValue } from '../../rules/tester.js';
 
-const NOT_MATCH = { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
+/** EMQX's 412 body, with the reason rulemq adds. */
+const notMatch = (reason: string) => ({ status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason } });
+const WHERE_FALSE = notMatch('WHERE is false for this context');
 
 function bad(res: { status: number; body: unknown }): string {
   assert.equal(res.status, 400);
@@ -58,7 +60,7 @@ describe('rule_test: 200', () => {
       status: 200,
       body: { clientid: 'abc' },
     });
-    assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }), notMatch('FROM does not match: the event $events/client_connected is not among FROM "t/#"'));
   });
 
   it('keeps an undefined example column (mountpoint) as "undefined"', () => {
@@ -106,16 +108,16 @@ describe('rule_test: 200', () => {
 
 describe('rule_test: 412', () => {
   it('answers NOT_MATCH when the topic does not match FROM', () => {
-    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#"', context: { topic: 'x/1' } }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#", "u/+"', context: { topic: 'x/1' } }), notMatch(`FROM does not match: the context's topic 'x/1' matches none of FROM "t/#", "u/+"`));
   });
   it('answers NOT_MATCH when the context has no topic (empty topic)', () => {
-    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#"', context: {} }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#"', context: {} }), notMatch('FROM does not match: the context has no topic (FROM "t/#")'));
   });
   it('answers NOT_MATCH when WHERE is false', () => {
-    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#" WHERE qos = 2', context: { topic: 't/1' } }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#" WHERE qos = 2', context: { topic: 't/1' } }), WHERE_FALSE);
   });
   it('answers NOT_MATCH when a FOREACH WHERE is false', () => {
-    assert.deepEqual(testRule({ sql: 'FOREACH payload.l FROM "t/#" WHERE false', context: { topic: 't/1', payload: '{"l":[1]}' } }), NOT_MATCH);
+    assert.deepEqual(testRule({ sql: 'FOREACH payload.l FROM "t/#" WHERE false', context: { topic: 't/1', payload: '{"l":[1]}' } }), WHERE_FALSE);
   });
 });
 

@@ -4,8 +4,8 @@ import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import { startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
 import { fuzz, handMadeSessions, recordSessions, mutate, rng } from './support/fuzz.js';
 
-const SECONDS = Number(process.env.RULEMQ_FUZZ_SECONDS ?? 4);
-const SEED = Number(process.env.RULEMQ_FUZZ_SEED ?? 20241126);
+const SECONDS = Number(process.env.RULEMQ_TEST_FUZZ_SECONDS ?? 4);
+const SEED = Number(process.env.RULEMQ_TEST_FUZZ_SEED ?? 20241126);
 
 /** A normal client round trip: connect, subscribe, publish QoS 1, receive. */
 async function roundTrip(port: number, id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +90,42 @@ describe('rulemq passwd', () => {
     assert.equal(await verifies(file, 'ours', 'ours-pw'), true);
     assert.equal(run([file, 'theirs', '--password', 'again']).code, 0);
     assert.equal(await verifies(file, 'theirs', 'again'), true);
+  });
+});
+
+/**
+ * Runs `rulemq passwd` on a pseudo-terminal (util-linux `script`), typing each answer only once its prompt
+ * is on screen, as a person would. Returns everything the terminal showed.
+ */
+function onTerminal(args: string[], answers: string[]): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, CLI, 'passwd', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let answered = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString('utf8');
+    const prompts = screen.match(/Password: |Reenter password: /g)?.length ?? 0;
+    while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`);
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, screen })));
+}
+
+describe('rulemq passwd on a terminal', { skip: spawnSync('script', ['--version']).error ? 'util-linux script is not installed' : false }, () => {
+  test('prompts twice without echoing the password, then stores it', async () => {
+    const file = join(dir, 'tty-ok');
+    const r = await onTerminal([file, 'tina'], ['t0p-s3cret', 't0p-s3cret']);
+    assert.equal(r.code, 0, r.screen);
+    assert.match(r.screen, /Password: [\s\S]*Reenter password: /);
+    assert.doesNotMatch(r.screen, /t0p-s3cret/);
+    assert.match(r.screen, /added user 'tina'/);
+    assert.equal(await verifies(file, 'tina', 't0p-s3cret'), true);
+  });
+
+  test('two different answers are refused and nothing is written', async () => {
+    const file = join(dir, 'tty-mismatch');
+    const r = await onTerminal([file, 'tina'], ['one-thing', 'another']);
+    assert.equal(r.code, 1, r.screen);
+    assert.match(r.screen, /passwords do not match/);
+    assert.equal(existsSync(file), false);
   });
 });

@@ -97,7 +97,7 @@ describe('rules on the publish path', () => {
     assert.equal(rb.plugin.current.rule('off')!.stats.matched, before);
   });
 
-  test('GET /api/v5/rules lists rules with EMQX metric names; metrics/reset zeroes them', async () => {
+  test('GET /api/v5/rules lists rules with EMQX metric names; metrics/reset zeroes what the API shows', async () => {
     const res = await httpGet(rb.httpPort, '/api/v5/rules');
     assert.equal(res.status, 200);
     const body = JSON.parse(res.text) as { data: Array<Record<string, unknown>> };
@@ -109,16 +109,23 @@ describe('rules on the publish path', () => {
     assert.deepEqual(Object.keys(alerts.metrics as object), ['matched', 'passed', 'failed', 'failed.exception', 'failed.no_result', 'actions.total', 'actions.success', 'actions.failed']);
     assert.equal((alerts.metrics as Record<string, number>).matched, 2);
     const one = await httpGet(rb.httpPort, '/api/v5/rules/strict');
-    assert.equal((JSON.parse(one.text) as { metrics: Record<string, number> }).metrics['failed.exception'], 2);
+    const strictBefore = (JSON.parse(one.text) as { metrics: Record<string, number> }).metrics;
+    assert.equal(strictBefore['failed.exception'], 2);
     assert.equal((await httpGet(rb.httpPort, '/api/v5/rules/nope')).status, 404);
     const reset = await fetch(`http://127.0.0.1:${rb.httpPort}/api/v5/rules/strict/metrics/reset`, { method: 'PUT' });
     assert.equal(reset.status, 204);
-    assert.equal(rb.plugin.current.rule('strict')!.stats.matched, 0);
+    const after = JSON.parse((await httpGet(rb.httpPort, '/api/v5/rules/strict/metrics')).text) as { metrics: Record<string, number> };
+    assert.equal(after.metrics.matched, 0);
+    assert.equal(after.metrics['failed.exception'], 0);
+    // The counter behind /metrics keeps its value.
+    assert.equal(rb.plugin.current.rule('strict')!.stats.matched, strictBefore.matched);
   });
 
   test('GET /api/v5/actions lists the built-in actions with their counters', async () => {
     const res = await httpGet(rb.httpPort, '/api/v5/actions');
-    const actions = JSON.parse(res.text) as Array<{ name: string; type: string; status: string; metrics: Record<string, number> }>;
+    const body = JSON.parse(res.text) as { data: Array<{ name: string; type: string; status: string; metrics: Record<string, number> }>; meta: { count: number } };
+    const actions = body.data;
+    assert.equal(body.meta.count, actions.length);
     const alerts = actions.find((a) => a.name === 'alerts:republish')!;
     assert.equal(alerts.type, 'republish');
     assert.equal(alerts.status, 'connected');
@@ -144,7 +151,7 @@ describe('rules on the publish path', () => {
     assert.equal(typeof out.up_timestamp, 'number');
     const miss = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql, context: { topic: 'other', payload: '{}' } });
     assert.equal(miss.status, 412);
-    assert.deepEqual(miss.json, { code: 'NOT_MATCH', message: 'SQL Not Match' });
+    assert.deepEqual(miss.json, { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `FROM does not match: the context's topic 'other' matches none of FROM "temp_hum/emqx"` });
     const bad = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT FROM', context: {} });
     assert.equal(bad.status, 400);
     assert.equal((bad.json as { code: string }).code, 'BAD_REQUEST');

@@ -20,12 +20,11 @@ export interface BrokerProcess {
 }
 
 /**
- * Starts `rulemq start` in its own process (an empty working directory, so no rules.sql), every
+ * Starts `rulemq start` in its own process (by default in an empty working directory, so no rules.sql), every
  * listener on 127.0.0.1 with OS-chosen ports, and resolves once it logged 'rulemq ready'. A crash
  * of the broker shows as an exit, not as a failure of the test process.
  */
-export function startBrokerProcess(flags: string[] = []): Promise<BrokerProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), 'rulemq-proc-'));
+export function startBrokerProcess(flags: string[] = [], cwd = mkdtempSync(join(tmpdir(), 'rulemq-proc-'))): Promise<BrokerProcess> {
   const args = [CLI, 'start', '--host', '127.0.0.1', '--mqtt-port', '0', '--ws-port', '0', '--tls-port', 'off', '--wss-port', 'off', '--http-port', '0', '--log-level', 'info', ...flags];
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RULEMQ_CONFIG: '' } });
   const logs: Array<Record<string, unknown>> = [];

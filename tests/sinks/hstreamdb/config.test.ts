@@ -138,3 +138,33 @@ test('action settings: units and values are read as written', () => {
   assert.deepEqual([a.batchSize, a.batchIntervalMs, a.maxBatches, a.compression, a.grpcFlushTimeoutMs, a.queryMode, a.inflightWindow, a.requestTtlMs, a.maxBufferBytes, a.healthCheckIntervalMs],
     [10, 20, 3, 'zstd', 1000, 'sync', 4, 60_000, 1024 * 1024, 2000]);
 });
+
+test('action settings: a record_template that starts like JSON but is not JSON is an error at the place it breaks', () => {
+  const base = { connector: 'c', stream: 's' };
+  const cases: Array<{ template: string; offset: number; message: RegExp }> = [
+    { template: '{"t": ${temp}, "c": ${clientid}', offset: 31, message: /expected ',' or '}' but found the end of the template/ },
+    { template: '  {"t": ${temp},}', offset: 16, message: /expected a quoted key but found '}'/ },
+    { template: '{"t": ${temp} "c": 1}', offset: 14, message: /expected ',' or '}' but found '"'/ },
+    { template: '[1, 2', offset: 5, message: /expected ',' or ']'/ },
+    { template: '{"t": "unterminated}', offset: 20, message: /expected '"' closing the string/ },
+    { template: '{"t": ${temp}} trailing', offset: 15, message: /expected nothing after the JSON value but found 't'/ },
+  ];
+  for (const c of cases) {
+    const found = issues(() => parseActionSettings({ ...base, record_template: c.template }));
+    assert.equal(found.length, 1, c.template);
+    assert.equal(found[0].key, 'record_template');
+    assert.equal((found[0] as { valueOffset?: number }).valueOffset, c.offset, c.template);
+    assert.match(found[0].message, c.message, c.template);
+    assert.match(found[0].message, /record_format = 'raw'/);
+    // Same with record_format = 'json'.
+    assert.equal(issues(() => parseActionSettings({ ...base, record_template: c.template, record_format: 'json' })).length, 1);
+  }
+});
+
+test("action settings: record_format = 'raw' writes any template as text on purpose; text and valid JSON templates pass", () => {
+  const base = { connector: 'c', stream: 's' };
+  assert.equal(parseActionSettings({ ...base, record_template: '{"t": ${temp}', record_format: 'raw' }).recordFormat, 'raw');
+  for (const template of ['${payload}', 'temp=${temp} {not json', '{"t": ${temp}, "c": ${clientid}}', '[${a}, "x-${b}"]', ' {"n": {"deep": [1, 2.5e3, true, null]}} ']) {
+    assert.equal(parseActionSettings({ ...base, record_template: template }).recordTemplate, template);
+  }
+});

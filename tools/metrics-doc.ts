@@ -2,7 +2,7 @@
  * Generates docs/metrics.md from the live Prometheus registry, so the reference can never list a
  * metric that does not exist or miss one that does. Regenerate after adding a metric:
  *
- *   npx tsc -p tsconfig.json && node dist/broker/metrics-doc.js --write docs/metrics.md
+ *   npx tsc -p tsconfig.json && node dist/tools/metrics-doc.js --write docs/metrics.md
  *
  * tests/docs/metrics-doc.test.ts fails while docs/metrics.md differs from what this renders.
  */
@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import client, { type Registry } from 'prom-client';
-import { loadConfig } from './config/load.js';
-import { createLogger } from './logger.js';
-import { startRulemq } from './index.js';
-import { loadPlugins } from './plugins.js';
-import { newClusterCounters, registerClusterMetrics } from './cluster/metrics.js';
-import type { ClusterConnection, RedisRole } from './cluster/connection.js';
+import { loadConfig } from '../broker/config/load.js';
+import { createLogger } from '../broker/logger.js';
+import { startRulemq } from '../broker/index.js';
+import { loadPlugins } from '../broker/plugins.js';
+import { newClusterCounters, registerClusterMetrics } from '../broker/cluster/metrics.js';
+import type { ClusterConnection, RedisRole } from '../broker/cluster/connection.js';
 
 /** The command that rewrites docs/metrics.md (printed in the file's first line). */
-export const REGENERATE_COMMAND = 'npx tsc -p tsconfig.json && node dist/broker/metrics-doc.js --write docs/metrics.md';
+export const REGENERATE_COMMAND = 'npx tsc -p tsconfig.json && node dist/tools/metrics-doc.js --write docs/metrics.md';
 
 /** What prom-client keeps on each metric object (not all of it is in its typings). */
 interface MetricShape {
@@ -43,8 +43,9 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   {
     title: 'Broker',
-    intro: 'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time.',
-    match: (n) => /^rulemq_(connections|messages|received_bytes|sent_bytes|subscriptions|retained)/.test(n),
+    intro: 'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time. ' +
+      '`rulemq_node_info` maps the scraped instance to the node name (`nodeName`) and Aedes broker id.',
+    match: (n) => /^rulemq_(connections|messages|received_bytes|sent_bytes|subscriptions|retained|node_info)/.test(n),
   },
   {
     title: 'Security and limits',
@@ -71,19 +72,18 @@ const SECTIONS: readonly Section[] = [
   },
   {
     title: 'Cluster',
-    intro: 'Registered only when `redisUrl` is set: nodes sharing Redis (see [scaling.md](scaling.md)). Each node serves its own; ' +
-      '`rulemq_node_info` maps the scraped instance to the node name.',
-    match: (n) => n.startsWith('rulemq_cluster_') || n === 'rulemq_node_info',
+    intro: 'Registered only when `redisUrl` is set: nodes sharing Redis (see [scaling.md](scaling.md)). Each node serves its own.',
+    match: (n) => n.startsWith('rulemq_cluster_'),
   },
   {
     title: 'Process',
-    intro: "prom-client's default process metrics, prefixed `rulemq_`.",
-    match: (n) => n.startsWith('rulemq_process_'),
+    intro: "prom-client's default process metrics under their standard names, so stock Node.js dashboards and alerts work unchanged.",
+    match: (n) => n.startsWith('process_'),
   },
   {
     title: 'Node.js runtime',
-    intro: "prom-client's default Node.js metrics (event loop lag, heap, handles, GC), prefixed `rulemq_`.",
-    match: (n) => n.startsWith('rulemq_nodejs_'),
+    intro: "prom-client's default Node.js metrics (event loop lag, heap, handles, GC) under their standard names.",
+    match: (n) => n.startsWith('nodejs_'),
   },
 ];
 
@@ -133,7 +133,7 @@ export function renderMetricsDoc(registry: Registry): string {
     if (!order.includes(s.title)) order.push(s.title);
   }
   const lines: string[] = [];
-  lines.push(`<!-- Generated from the live metrics registry by broker/metrics-doc.ts; do not edit by hand. Regenerate: ${REGENERATE_COMMAND} -->`);
+  lines.push(`<!-- Generated from the live metrics registry by tools/metrics-doc.ts; do not edit by hand. Regenerate: ${REGENERATE_COMMAND} -->`);
   lines.push('# Metrics reference');
   lines.push('');
   lines.push(
@@ -174,7 +174,7 @@ export function renderMetricsDoc(registry: Registry): string {
  */
 function optionalFamilies(): Registry {
   const r = new client.Registry();
-  registerClusterMetrics(r, {} as Record<RedisRole, ClusterConnection>, newClusterCounters(), { name: '', brokerId: '' });
+  registerClusterMetrics(r, {} as Record<RedisRole, ClusterConnection>, newClusterCounters());
   return r;
 }
 
@@ -198,7 +198,7 @@ export async function generateMetricsDoc(): Promise<string> {
     cwd,
   });
   const logger = createLogger(config.logLevel, new Writable({ write: (_c, _e, cb) => cb() }));
-  const running = await startRulemq({ config, logger, plugins: await loadPlugins(config, logger) });
+  const running = await startRulemq({ config, logger, plugins: await loadPlugins(config, logger, cwd) });
   try {
     return renderMetricsDoc(withOptionalFamilies(running.registry));
   } finally {
