@@ -15,16 +15,24 @@
  *     rules.ack-hold        ack_mode = 'sink': runs the message's rules now and answers once the sinks wrote
  *  2. Aedes sends PUBACK (QoS 1) or stores the message (QoS 2), then calls broker.publish:
  *     acl.drop-denied       a PUBLISH marked by acl.publish ends here
+ *     shared.dispatch       once Aedes has published it, one member of each matching shared subscription
+ *                           group gets it (also for messages the broker publishes: rules, wills)
  *  3. Aedes stores retained messages and delivers to subscribers; per subscriber, authorizeForward:
  *     limits.slow-subscriber  drops QoS 0 for a subscriber whose socket is not draining (counted)
  *     limits.queue          refuses what the session's queue bound dropped
  *     acl.deliver           the subscriber must be allowed to read the topic
  *     metrics.sent          counts the delivery
  *     rules.message-delivered  fires $events/message_delivered
+ *     shared.track          a QoS 1/2 shared copy gets its packet id and is followed until acknowledged
  *  4. published, once the message was handed to subscribers:
  *     metrics.received      counts the PUBLISH
  *     rules.run             runs the rules whose FROM matches (skipped when rules.ack-hold already ran them)
  *  5. For QoS 2, Aedes sends PUBREC after step 4.
+ *
+ * A SUBSCRIBE goes through authorizeSubscribe: shared.subscribe (share syntax; hands the filter inside
+ * `$share/<group>/` to the next steps), then acl.subscribe. Outside these hooks, broker/shared also
+ * wraps broker.subscribe/unsubscribe (share filters go to its group table, not the emitter) and
+ * broker.handle (it reads each client's PUBACK/PUBREC and malformed share filters).
  */
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
@@ -33,9 +41,9 @@ export const STEP_ORDER = {
   preConnect: ['cluster.store-ready', 'rules.record-connect', 'connect.empty-persistent-id', 'mqtt5.server-keep-alive'],
   authenticate: ['connect.empty-persistent-id', 'auth.credentials'],
   authorizePublish: ['cluster.store-ready', 'limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
-  publish: ['acl.drop-denied'],
-  authorizeSubscribe: ['acl.subscribe'],
-  authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
+  publish: ['acl.drop-denied', 'shared.dispatch'],
+  authorizeSubscribe: ['shared.subscribe', 'acl.subscribe'],
+  authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered', 'shared.track'],
   published: ['metrics.received', 'rules.run'],
 } as const;
 

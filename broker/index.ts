@@ -24,6 +24,8 @@ import { provideConnectRules } from './connect-rules.js';
 import { Security } from './auth/security.js';
 import { mqtt5AedesOptions } from './mqtt5/options.js';
 import { provideMqtt5 } from './mqtt5/install.js';
+import { SharedSubscriptions } from './shared/index.js';
+import type { Redis } from 'ioredis';
 import { installConnectionLog } from './connection-log.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
@@ -53,6 +55,8 @@ export interface RulemqOptions {
   plugins?: BrokerPlugin[];
   /** Extra Aedes options (persistence, mq) — set by the clustering plugin. */
   aedes?: AedesOptions;
+  /** The cluster's Redis command connection: shared subscription groups then span every node. */
+  sharedRedis?: Redis;
 }
 
 export interface RunningBroker {
@@ -61,6 +65,8 @@ export interface RunningBroker {
   readonly counters: BrokerCounters;
   /** Authentication, ACL and limits: `reload()` re-reads the password and ACL files (as SIGHUP does). */
   readonly security: Security;
+  /** Shared subscription groups ($share/<group>/<filter>, $queue/<filter>). */
+  readonly shared: SharedSubscriptions;
   /** Bound ports by listener name: mqtt-tcp, mqtt-tls, mqtt-ws, mqtt-wss, http. */
   readonly ports: Readonly<Record<string, number>>;
   ready(): boolean;
@@ -90,6 +96,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   provideMqtt5(hooks, config);
   registerNodeInfo(registry, { name: config.nodeName, brokerId: broker.id });
   security.install(broker, hooks);
+  const shared = new SharedSubscriptions(broker, hooks, { strategy: config.sharedSubscriptionStrategy, logger, registry, redis: options.sharedRedis });
 
   const liveConns = new Set<Duplex>();
   registerBrokerMetrics(registry, counters, {
@@ -180,6 +187,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     await Promise.all(listeners.map((l) => l.close().catch(() => undefined)));
   };
   try {
+    await shared.start();
     const tlsFiles = readTlsFiles(config);
     if (config.mqttPort !== null) listeners.push(await startTcpListener(config.host, config.mqttPort, onConnection));
     if (tlsFiles && config.tlsPort !== null) listeners.push(await startTlsListener(config.host, config.tlsPort, tlsFiles, onConnection, onTlsError));
@@ -191,6 +199,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     if (config.httpPort !== null) listeners.push(await startHttpServer(config.httpHost, config.httpPort, router));
   } catch (err) {
     await closeAll();
+    await shared.close();
     security.close();
     await new Promise<void>((r) => broker.close(() => r()));
     throw err;
@@ -210,6 +219,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     registry,
     counters,
     security,
+    shared,
     ports,
     ready: () => ready && readiness.reasons().length === 0,
     close(graceMs = config.shutdownGraceMs) {
@@ -221,6 +231,8 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
         // not wait for it before Aedes has closed the clients (that would wait for keepalive timeouts).
         const listenersClosed = Promise.all(listeners.filter((l) => l !== http).map((l) => l.close().catch(() => undefined)));
         await Promise.all(plugins.map((p) => withTimeout(p.close?.(graceMs) ?? Promise.resolve(), graceMs + 1000)));
+        // Other nodes stop picking this node's members now; their unacknowledged messages move to them as clients close.
+        await withTimeout(shared.close(), 1000);
         await withTimeout(new Promise<void>((r) => broker.close(() => r())), Math.max(graceMs, 1000));
         for (const conn of liveConns) conn.destroy();
         await withTimeout(listenersClosed.then(() => undefined), 1000);

@@ -65,6 +65,12 @@ const SECTIONS: readonly Section[] = [
     match: (n) => n.startsWith('rulemq_action_'),
   },
   {
+    title: 'Shared subscriptions',
+    intro: 'Groups of `$share/<group>/<filter>` and `$queue/<filter>` subscriptions (see the README). A message counts as delivered on the node ' +
+      'that wrote it to the member; in a cluster, the node it was published on counts it as forwarded when the member is elsewhere.',
+    match: (n) => n.startsWith('rulemq_shared_'),
+  },
+  {
     title: 'Cluster',
     intro: 'Registered only when `redisUrl` is set: nodes sharing Redis (see [scaling.md](scaling.md)). Each node serves its own.',
     match: (n) => n.startsWith('rulemq_cluster_'),

@@ -18,6 +18,8 @@ export interface Cluster {
   readonly aedes: AedesOptions;
   /** Pass to startRulemq among the plugins: readiness, metrics, outage behaviour. */
   readonly plugin: ClusterPlugin;
+  /** Pass to startRulemq as `sharedRedis`: shared subscription groups across nodes. */
+  readonly store: ClusterConnection;
 }
 
 export interface ClusterTuning {
@@ -75,7 +77,7 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
   };
 
   logger.info({ redis: redactUrl(url) }, 'cluster mode: sessions, retained messages and pub/sub through Redis');
-  return { aedes: { mq, persistence }, plugin: new ClusterPlugin(conns, counters, logger) };
+  return { aedes: { mq, persistence }, plugin: new ClusterPlugin(conns, counters, logger), store: conns.store };
 }
 
 function checkUrl(url: string): void {

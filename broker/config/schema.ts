@@ -75,7 +75,13 @@ export interface RulemqConfig {
   readonly wsMaxHeaderBytes: number;
   /** Shared Redis of a multi-node deployment; null = single node (in-memory state). */
   readonly redisUrl: string | null;
+  /** How a shared subscription group ($share/<group>/<filter>, $queue/<filter>) picks the member for a message. */
+  readonly sharedSubscriptionStrategy: SharedStrategy;
 }
+
+/** EMQX's names (broker.shared_subscription_strategy); see broker/shared/strategy.ts. */
+export const SHARED_STRATEGIES = ['round_robin', 'random', 'sticky', 'hash_clientid', 'hash_topic'] as const;
+export type SharedStrategy = (typeof SHARED_STRATEGIES)[number];
 
 /** The rules file used when `rules` is not set, relative to the working directory. */
 export const DEFAULT_RULES_FILE = 'rules.sql';
@@ -180,6 +186,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: str,
     default: null,
     doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
+  },
+  {
+    key: 'sharedSubscriptionStrategy',
+    type: { kind: 'enum', values: SHARED_STRATEGIES },
+    default: 'round_robin',
+    doc: 'How a shared subscription group ($share/<group>/<filter>, $queue/<filter>) picks the member for each message: round_robin, random, sticky (one member until it leaves), hash_clientid (by publisher), hash_topic.',
   },
 ];
 

@@ -1,6 +1,6 @@
 import type { PacketInspector } from '../listeners/packet-guard.js';
 import { StringFault, checkString } from './utf8.js';
-import { TopicFault, checkTopic } from './topic.js';
+import { TopicFault, checkTopic, isShareFilter } from './topic.js';
 import type { Violation } from './violations.js';
 import { PropertyContext, checkProperties, propertyInfo } from './properties.js';
 
@@ -260,7 +260,9 @@ export class MqttInspector implements PacketInspector {
       case Step.Filter: {
         const end = s + this.strLen;
         const fault = checkTopic(buf, s, end, true, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
-        if (fault !== TopicFault.None) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
+        // A misplaced wildcard in a shared subscription fails that subscription only: the broker answers SUBACK 0x80 [MQTT-4.8.2-2].
+        const shareRefusal = fault === TopicFault.BadWildcard && this.type === 8 && isShareFilter(buf, s, end);
+        if (fault !== TopicFault.None && !shareRefusal) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
         if (this.type === 8 && this.level === 5) {
           // Subscription Options: QoS 0..2, No Local, Retain As Published, Retain Handling 0..2, bits 6-7 zero [MQTT-3.8.3-5].
           const o = buf[end];

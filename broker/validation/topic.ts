@@ -67,3 +67,18 @@ export function checkTopicString(topic: string, filter: boolean, maxLevels = 100
   const bytes = Buffer.from(topic, 'utf8');
   return checkTopic(bytes, 0, bytes.length, filter, maxLevels, maxBytes);
 }
+
+const SHARE = [0x24, 0x73, 0x68, 0x61, 0x72, 0x65, 0x2f]; // "$share/"
+const QUEUE = [0x24, 0x71, 0x75, 0x65, 0x75, 0x65, 0x2f]; // "$queue/"
+
+/**
+ * Does the filter in buf[start, end) start with `$share/` or `$queue/`? Such a filter is a shared
+ * subscription: a wildcard in its share name, or a bad inner filter, makes just that subscription
+ * fail (SUBACK 0x80; 0x8F in MQTT 5) instead of being a protocol error [MQTT-4.8.2-1] [MQTT-4.8.2-2].
+ */
+export function isShareFilter(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start < SHARE.length) return false;
+  const prefix = buf[start + 1] === 0x73 ? SHARE : QUEUE;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
+}

@@ -78,9 +78,9 @@ test('a running broker composes every hook from the steps its configuration enab
       preConnect: ['rules.record-connect', 'connect.empty-persistent-id', 'mqtt5.server-keep-alive'],
       authenticate: ['connect.empty-persistent-id', 'auth.credentials'],
       authorizePublish: ['limits.publish-rate', 'acl.publish', 'rules.ack-hold'],
-      publish: ['acl.drop-denied'],
-      authorizeSubscribe: ['acl.subscribe'],
-      authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered'],
+      publish: ['acl.drop-denied', 'shared.dispatch'],
+      authorizeSubscribe: ['shared.subscribe', 'acl.subscribe'],
+      authorizeForward: ['limits.slow-subscriber', 'limits.queue', 'acl.deliver', 'metrics.sent', 'rules.message-delivered', 'shared.track'],
       published: ['metrics.received', 'rules.run'],
     });
     // Every step a running broker provides is a documented one.

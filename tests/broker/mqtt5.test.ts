@@ -192,13 +192,33 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     }
   });
 
-  test('SUBACK codes a v5 client accepts: granted QoS per filter', async () => {
+  test('SUBACK codes a v5 client accepts: granted QoS per filter, shared subscriptions included', async () => {
     const { s } = await connectMqtt5(port, { clientId: 'suback-v5' });
     s.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'sa/0', qos: 0 }, { topic: 'sa/1', qos: 1 }, { topic: 'sa/2', qos: 2 }, { topic: '$share/g/sa', qos: 1 }] });
     const suback = await s.next('suback');
-    assert.deepEqual(suback.granted, [0, 1, 2, 0x9e]);
+    assert.deepEqual(suback.granted, [0, 1, 2, 1]);
     assert.equal(s.parseError, null);
     s.destroy();
+  });
+
+  test('MQTT 5 members of a shared subscription get the messages round robin, one copy each', async () => {
+    const a = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-a' });
+    const b = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-b' });
+    const pub = await connectClient(url, { protocolVersion: 5 });
+    try {
+      const got: Record<string, string[]> = { a: [], b: [] };
+      a.on('message', (t, p) => got.a.push(p.toString()));
+      b.on('message', (t, p) => got.b.push(p.toString()));
+      await a.subscribeAsync('$share/g5/sh5/#', { qos: 1 });
+      await b.subscribeAsync('$share/g5/sh5/#', { qos: 1 });
+      for (let i = 0; i < 6; i++) await pub.publishAsync('sh5/t', String(i), { qos: 1 });
+      const deadline = Date.now() + 5000;
+      while (got.a.length + got.b.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual([got.a.length, got.b.length], [3, 3]);
+      assert.deepEqual([...got.a, ...got.b].sort(), ['0', '1', '2', '3', '4', '5']);
+    } finally {
+      await endAll(a, b, pub);
+    }
   });
 
   test('a client that allows topic aliases gets the topic once, then the alias alone', async () => {

@@ -53,7 +53,7 @@ export async function startNode(name: string, redisUrl: string, opts: { rules?: 
   const cluster = await createCluster(config, logger, { startupWaitMs: 5000, maxBackoffMs: opts.maxBackoffMs ?? 500 });
   if (!cluster) throw new Error('createCluster returned null although redisUrl is set');
   plugins.push(cluster.plugin);
-  const running = await startRulemq({ config, logger, plugins, aedes: cluster.aedes });
+  const running = await startRulemq({ config, logger, plugins, aedes: cluster.aedes, sharedRedis: cluster.store });
   return {
     name,
     running,

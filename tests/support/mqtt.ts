@@ -28,3 +28,25 @@ export function nextMessages(client: MqttClient, count = 1, timeoutMs = 5000): P
 export async function endAll(...clients: Array<MqttClient | undefined>): Promise<void> {
   await Promise.all(clients.map((c) => c?.endAsync(true).catch(() => undefined)));
 }
+
+export type Received = Array<{ topic: string; payload: string; qos: number; retain: boolean }>;
+
+/** Collects every message `client` receives from now on, in arrival order. */
+export function recordMessages(client: MqttClient): Received {
+  const got: Received = [];
+  client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+  return got;
+}
+
+/**
+ * Makes `client` keep every QoS 1/2 message unacknowledged: MQTT.js sends the PUBACK only once
+ * `handleMessage` calls back, and also reads nothing more after the first such message. Returns the
+ * payloads received.
+ */
+export function withholdAcks(client: MqttClient): string[] {
+  const payloads: string[] = [];
+  client.handleMessage = (packet, _callback) => {
+    payloads.push(String(packet.payload));
+  };
+  return payloads;
+}
