@@ -5,30 +5,30 @@
  * engine counts that as `failed.exception` and the rule-test API answers 400. We throw a typed error instead, with a
  * stable `code` and the SQL function's name, so the engine and the tester can report it.
  */
+import { CodedError } from '../../common/coded-error.js';
 
 /** Every code a rule function can throw. Each one is documented in docs/functions.md (a test checks that). */
 export const FUNCTION_ERROR_CODES = {
-  /** An argument has the wrong type or value (EMQX: function_clause / badarg / badarith). */
-  FUNC_BAD_ARG: 'FUNC_BAD_ARG',
-  /** The function or one of its features is not available in rulemq (e.g. jq when no engine is installed). */
-  FUNC_UNSUPPORTED: 'FUNC_UNSUPPORTED',
-  /** A jq program failed or timed out. */
-  FUNC_JQ_ERROR: 'FUNC_JQ_ERROR',
-  /** Two category files register the same function name (thrown when the registry module loads). */
-  FUNC_DUPLICATE: 'FUNC_DUPLICATE',
+  FUNC_BAD_ARG:
+    'An argument has the wrong type or value: what EMQX reports as function_clause, badarg, badarith or a throw. ' +
+    'The rule run fails (`failed.exception`); the rule-test API answers 400.',
+  FUNC_UNSUPPORTED:
+    'The feature exists in EMQX but not in rulemq: a regular-expression feature the linear-time engine (RE2) lacks ' +
+    '(back references, lookahead/lookbehind, recursion, conditionals, \\K, \\G, inline option changes), a hash ' +
+    'algorithm missing from the OpenSSL build, or `jq` when the jq-web package is not installed. A literal pattern ' +
+    'that cannot run fails the rule at load (SQL_BAD_ARGUMENT, with its position).',
+  FUNC_JQ_ERROR: 'A jq program failed to compile, raised an error, got invalid JSON input or timed out.',
+  FUNC_DUPLICATE: 'Two category files define the same function name; thrown when the registry module loads.',
 } as const;
 
 export type FunctionErrorCode = keyof typeof FUNCTION_ERROR_CODES;
 
-export class RuleFunctionError extends Error {
-  override readonly name = 'RuleFunctionError';
-  readonly code: FunctionErrorCode;
+export class RuleFunctionError extends CodedError<FunctionErrorCode> {
   /** The SQL function name, e.g. `substr`. */
   readonly functionName: string;
 
   constructor(code: FunctionErrorCode, functionName: string, message: string, options?: { cause?: unknown }) {
-    super(`${functionName}: ${message}`, options);
-    this.code = code;
+    super(code, `${functionName}: ${message}`, options);
     this.functionName = functionName;
   }
 }

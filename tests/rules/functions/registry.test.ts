@@ -91,6 +91,6 @@ test('docs/functions.md lists every function and documents every error code', ()
 });
 
 test('docs/functions.md is up to date with the doc strings', async () => {
-  const { renderFunctionsDoc } = await import('../../../rules/functions/docs.js');
-  assert.equal(readFileSync(docsPath, 'utf8'), renderFunctionsDoc(), 'regenerate with: node dist/rules/functions/docs.js > docs/functions.md');
+  const { renderFunctionsDoc } = await import('../../../tools/functions-doc.js');
+  assert.equal(readFileSync(docsPath, 'utf8'), renderFunctionsDoc(), 'regenerate with: node dist/tools/functions-doc.js > docs/functions.md');
 });

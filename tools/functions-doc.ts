@@ -1,25 +1,12 @@
 /**
  * Renders docs/functions.md from the definitions' doc strings. Run after a build:
- *   node dist/rules/functions/docs.js > docs/functions.md
+ *   node dist/tools/functions-doc.js > docs/functions.md
  * A test fails when the checked-in file differs from this output.
  */
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_ERROR_CODES } from './errors.js';
-import { CATEGORIES } from './index.js';
-import type { FunctionDef } from './types.js';
-
-const ERROR_DOCS: Record<keyof typeof FUNCTION_ERROR_CODES, string> = {
-  FUNC_BAD_ARG:
-    'An argument has the wrong type or value: what EMQX reports as function_clause, badarg, badarith or a throw. ' +
-    'The rule run fails (`failed.exception`); the rule-test API answers 400.',
-  FUNC_UNSUPPORTED:
-    'The feature exists in EMQX but not in rulemq: a regular-expression feature the linear-time engine (RE2) lacks ' +
-    '(back references, lookahead/lookbehind, recursion, conditionals, \\K, \\G, inline option changes), a hash ' +
-    'algorithm missing from the OpenSSL build, or `jq` when the jq-web package is not installed. A literal pattern ' +
-    'that cannot run fails the rule at load (SQL_BAD_ARGUMENT, with its position).',
-  FUNC_JQ_ERROR: 'A jq program failed to compile, raised an error, got invalid JSON input or timed out.',
-  FUNC_DUPLICATE: 'Two category files define the same function name; thrown when the registry module loads.',
-};
+import { FUNCTION_ERROR_CODES } from '../rules/functions/errors.js';
+import { CATEGORIES } from '../rules/functions/index.js';
+import type { FunctionDef } from '../rules/functions/types.js';
 
 /** Deliberate or unavoidable differences from EMQX 5.8.9, each with its reason. */
 export const DIFFERENCES: readonly string[] = [
@@ -80,7 +67,7 @@ function cell(text: string): string {
 
 export function renderFunctionsDoc(): string {
   const lines: string[] = [];
-  lines.push('<!-- Generated from rules/functions/*.ts by rules/functions/docs.ts; do not edit by hand. -->');
+  lines.push('<!-- Generated from rules/functions/*.ts by tools/functions-doc.ts; do not edit by hand. -->');
   lines.push('# Rule SQL built-in functions');
   lines.push('');
   lines.push(
@@ -102,7 +89,7 @@ export function renderFunctionsDoc(): string {
   lines.push('| code | meaning |');
   lines.push('| --- | --- |');
   for (const code of Object.keys(FUNCTION_ERROR_CODES) as Array<keyof typeof FUNCTION_ERROR_CODES>) {
-    lines.push(`| \`${code}\` | ${cell(ERROR_DOCS[code])} |`);
+    lines.push(`| \`${code}\` | ${cell(FUNCTION_ERROR_CODES[code])} |`);
   }
   lines.push('');
   lines.push('## Differences from EMQX');
