@@ -34,6 +34,7 @@
  * wraps broker.subscribe/unsubscribe (share filters go to its group table, not the emitter) and
  * broker.handle (it reads each client's PUBACK/PUBREC and malformed share filters).
  */
+import { CodedError } from '../common/coded-error.js';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
 /** Every hook's steps, in the order they run. The single source of ordering. */
@@ -89,8 +90,11 @@ const TERMINAL: { preConnect: PreConnectFn; authenticate: AuthenticateFn; author
   authorizeSubscribe: (_client, sub, callback) => callback(null, sub),
 };
 
-export class HookError extends Error {
-  readonly code = 'HOOK_STEP_INVALID';
+/** A step provided twice or after `seal`: a programming error in rulemq itself, caught by its tests. */
+export class HookError extends CodedError<'HOOK_STEP_INVALID'> {
+  constructor(message: string) {
+    super('HOOK_STEP_INVALID', message);
+  }
 }
 
 /** The steps of every hook, filled in by the broker's parts and composed once by `seal`. */

@@ -54,6 +54,24 @@ export interface BacklogDeps {
   readonly rl: RateLimitedLog;
 }
 
+/** A row as the action hands it to the disk buffer. */
+export interface NewRow {
+  /** What is stored on disk: the partition key and the encoded record, framed. */
+  readonly body: Buffer;
+  /** The encoded record inside `body`. */
+  readonly record: Buffer;
+  readonly key: string;
+  /** Bytes counted against max_buffer_bytes. */
+  readonly size: number;
+  /** request_ttl, as epoch milliseconds. */
+  readonly deadline: number;
+  readonly done: RowDone | undefined;
+  /** A PUBACK waits on it: send without waiting for the batch interval. */
+  readonly urgent: boolean;
+  /** Its caller waits for the outcome (held PUBACK, sync query mode) and is told by request_ttl. */
+  readonly waiting: boolean;
+}
+
 export class DiskBacklog {
   /** Why the buffer could not be opened (rows then fail at once). */
   error: Error | undefined;
@@ -112,11 +130,9 @@ export class DiskBacklog {
     return { unread: q.unread, segments: u.segments, diskBytes: u.bytes };
   }
 
-  /**
-   * Takes a new row (already counted as matched and checked against max_buffer_bytes). `waiting`:
-   * its caller waits for the outcome (held PUBACK, sync query mode) and is told by request_ttl.
-   */
-  push(body: Buffer, record: Buffer, key: string, size: number, deadline: number, done: RowDone | undefined, urgent: boolean, waiting: boolean): void {
+  /** Takes a new row (already counted as matched and checked against max_buffer_bytes). */
+  push(row: NewRow): void {
+    const { body, record, key, size, deadline, done, urgent, waiting } = row;
     const q = this.queue;
     const { ledger } = this.d;
     if (!q) return ledger.failNew(this.error ?? new Error('disk buffer not open'), done);

@@ -156,7 +156,7 @@ export class HStreamAction implements Action {
     }
     const held = env.ackHeld === true;
     const waiting = done !== undefined && (held || this.config.queryMode === 'sync');
-    this.backlog!.push(body, body.subarray(body.length - bytes.length), key, size, Date.now() + this.config.requestTtlMs, done, held, waiting);
+    this.backlog!.push({ body, record: body.subarray(body.length - bytes.length), key, size, deadline: Date.now() + this.config.requestTtlMs, done, urgent: held, waiting });
   }
 
   stats(): ActionStats {

@@ -3,6 +3,7 @@
  * `http://` and `https://` are accepted too because EMQX users write them (EMQX's default is
  * `http://127.0.0.1:6570`). A host without a port gets 6570; extra hosts inherit the first scheme.
  */
+import { CodedError } from '../../common/coded-error.js';
 
 export const DEFAULT_PORT = 6570;
 
@@ -20,8 +21,10 @@ export interface ParsedUrl {
   readonly hosts: readonly HostPort[];
 }
 
-export class UrlError extends Error {
-  readonly code = 'URL_INVALID' as const;
+export class UrlError extends CodedError<'URL_INVALID'> {
+  constructor(message: string) {
+    super('URL_INVALID', message);
+  }
 }
 
 const SCHEMES: readonly UrlScheme[] = ['hstream', 'hstreams', 'http', 'https'];
