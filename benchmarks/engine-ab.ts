@@ -30,7 +30,7 @@ async function engineFrom(dist: string): Promise<{ engine: Engine; rows: () => n
   const action = {
     name: 'count', type: 'count', async start() {}, send() {
       rows++;
-    }, stats: () => emptyStats(), resetStats() {}, status: () => 'connected', async close() {},
+    }, stats: () => emptyStats(), status: () => 'connected', async close() {},
   };
   const plan = planRules(`CREATE RULE seed AS ${SEED} INTO console;\n`, { fileName: 'ab.sql', sinks: createSinkRegistry() });
   const deps = { publisher: { publish() {} }, logger: silent, sinks: createSinkRegistry(), metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) };

@@ -28,7 +28,6 @@ class CountingAction implements Action {
   stats() {
     return emptyStats();
   }
-  resetStats() {}
   status() {
     return 'connected' as const;
   }

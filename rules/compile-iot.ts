@@ -78,7 +78,6 @@ export function compileIot(e: CallExpr, sc: Scope, args: Ev[]): Ev {
       if (!sc.iot) return UNDEFINED;
       const root = mergedPayload(sc);
       if (args.length === 0) return root;
-      sc.env.readsPayloadFields = true;
       const arg = args[0];
       return (st) => {
         const path = arg(st);

@@ -48,7 +48,6 @@ export interface CompileEnv {
   /** When set, the `metadata` column is `{...ctx.metadata, rule_id}` as EMQX adds it per rule. */
   readonly ruleId: string | undefined;
   readonly warnings: SqlWarning[];
-  readsPayloadFields: boolean;
 }
 
 /** 'atom': payload written by `*` or an un-aliased payload path; 'binary': by `payload` / `AS payload...`. */
@@ -221,7 +220,6 @@ export function compilePath(sc: Scope, root: string, steps: readonly CStep[]): E
 }
 
 function compilePayloadPath(sc: Scope, steps: readonly CStep[]): Ev {
-  sc.env.readsPayloadFields = true;
   // Common case first: the seed rule's `payload.temp` reads the context's cached JSON and one key.
   const fromContext: Ev =
     steps.length === 1 && steps[0].k === 0 && steps[0].safe

@@ -55,7 +55,6 @@ export interface CompiledRule {
    */
   evaluate(ctx: EvalContext): Record<string, unknown> | Record<string, unknown>[] | null;
   /** True if any path goes into payload.x (so the runtime knows it needs JSON). */
-  readonly readsPayloadFields: boolean;
   /** Constructs that load but always raise (or are always undefined) in EMQX 5.8 when evaluated. */
   readonly warnings: readonly SqlWarning[];
   /** The parsed statement. */
@@ -127,7 +126,7 @@ export function compileRule(sql: string, opts: CompileOptions = {}): CompiledRul
   const ast = parseSql(sql, opts);
   const pos = new PositionMapper(sql, opts);
   const eventTypes = checkFrom(ast, pos);
-  const env: CompileEnv = { pos, ruleId: opts.ruleId, warnings: [], readsPayloadFields: false };
+  const env: CompileEnv = { pos, ruleId: opts.ruleId, warnings: [] };
   let evaluate: CompiledRule['evaluate'];
   try {
     evaluate = ast.kind === 'Select' ? compileSelect(ast, env) : compileForeach(ast, env);
@@ -141,7 +140,6 @@ export function compileRule(sql: string, opts: CompileOptions = {}): CompiledRul
     eventTypes: Object.freeze(eventTypes),
     isForeach: ast.kind === 'Foreach',
     evaluate,
-    readsPayloadFields: env.readsPayloadFields,
     warnings: Object.freeze(env.warnings.slice()),
     ast,
   });

@@ -60,7 +60,6 @@ export interface Action {
    */
   send(row: Record<string, unknown>, env: ActionEnv, done?: RowDone): void;
   stats(): ActionStats;
-  resetStats(): void;
   status(): ConnectorStatus;
   /** Stops accepting rows, flushes what it can within `graceMs`, closes connections. */
   close(graceMs?: number): Promise<void>;

@@ -40,12 +40,6 @@ export abstract class ImmediateAction implements Action {
     return { ...this.counters, droppedByReason: { ...this.counters.droppedByReason } };
   }
 
-  resetStats(): void {
-    const inflight = this.counters.inflight;
-    this.counters = emptyStats();
-    this.counters.inflight = inflight;
-  }
-
   status(): ConnectorStatus {
     return 'connected';
   }

@@ -157,13 +157,6 @@ export class RowLedger {
     return { ...this.c, droppedByReason: { ...this.c.droppedByReason } };
   }
 
-  /** Zeroes the cumulative counters; the gauges (queuing, inflight) describe rows still held. */
-  reset(): void {
-    const c = this.c;
-    c.matched = c.success = c.failed = c.dropped = c.retried = c.lateReply = 0;
-    c.droppedByReason = {};
-  }
-
   get idle(): boolean {
     return this.c.queuing === 0 && this.c.inflight === 0;
   }

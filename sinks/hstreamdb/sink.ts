@@ -163,10 +163,6 @@ export class HStreamAction implements Action {
     return this.ledger.snapshot();
   }
 
-  resetStats(): void {
-    this.ledger.reset();
-  }
-
   status(): ConnectorStatus {
     if (this.state === 'closed' || this.dispatcher.blocked || this.backlog?.error) return 'disconnected';
     const cs = this.connector.status();

@@ -75,11 +75,6 @@ describe('compiled rule metadata', () => {
     assert.equal(compileRule('FOREACH payload.l FROM "t"').isForeach, true);
   });
 
-  it('flags rules that read payload fields', () => {
-    assert.equal(compileRule('SELECT payload, clientid FROM "t"').readsPayloadFields, false);
-    assert.equal(compileRule('SELECT clientid FROM "t" WHERE payload.x = 1').readsPayloadFields, true);
-    assert.equal(compileRule('FOREACH payload.l FROM "t"').readsPayloadFields, true);
-  });
 
   it('warns at load time about constructs EMQX always rejects at run time, with positions', () => {
     const r = compileRule('SELECT topic() AS t FROM "t/#"\nWHERE clientid NOT IN (\'a\') OR payload.flag');
