@@ -1,5 +1,5 @@
 /** `$events/client_connack`: the broker answered a CONNECT (reason_code success, not_authorized...). */
-import { EXAMPLE_NODE, exampleProps, liveClient, now } from './common.js';
+import { EXAMPLE_NODE, exampleProps, liveClient, now, exampleConnection, liveConnection } from './common.js';
 import { emqxProps } from '../mqtt-props.js';
 import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
@@ -21,10 +21,7 @@ export const clientConnack: EventDescriptor = {
     reason_code: atom('success'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
-    peername: '192.168.0.10:56431',
-    sockname: '0.0.0.0:1883',
-    proto_name: 'MQTT',
-    proto_ver: 5,
+    ...exampleConnection(),
     keepalive: 60,
     clean_start: true,
     expiry_interval: 3600,
@@ -37,10 +34,7 @@ export const clientConnack: EventDescriptor = {
     ...liveClient(e, 'client.connack'),
     reason_code: e.reasonCode,
     clean_start: e.info.cleanStart,
-    peername: e.info.peername,
-    sockname: e.info.sockname,
-    proto_name: e.info.protoName,
-    proto_ver: e.info.protoVer,
+    ...liveConnection(e),
     keepalive: e.info.keepalive,
     expiry_interval: e.info.expiryInterval,
     conn_props: emqxProps(e.info.connProps),

@@ -1,5 +1,5 @@
 /** `$events/client_connected`: a client finished connecting. */
-import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now, exampleConnection, liveConnection } from './common.js';
 import { emqxProps } from '../mqtt-props.js';
 import type { EventDescriptor } from './types.js';
 
@@ -21,10 +21,7 @@ export const clientConnected: EventDescriptor = {
     clientid: 'c_emqx',
     username: 'u_emqx',
     mountpoint: undefined,
-    peername: '192.168.0.10:56431',
-    sockname: '0.0.0.0:1883',
-    proto_name: 'MQTT',
-    proto_ver: 5,
+    ...exampleConnection(),
     keepalive: 60,
     clean_start: true,
     expiry_interval: 3600,
@@ -38,10 +35,7 @@ export const clientConnected: EventDescriptor = {
   live: (e) => ({
     ...liveClient(e, 'client.connected'),
     mountpoint: undefined,
-    peername: e.info.peername,
-    sockname: e.info.sockname,
-    proto_name: e.info.protoName,
-    proto_ver: e.info.protoVer,
+    ...liveConnection(e),
     keepalive: e.info.keepalive,
     clean_start: e.info.cleanStart,
     receive_maximum: e.info.receiveMaximum,

@@ -1,5 +1,5 @@
 /** `$events/client_disconnected`: a client connection ended (normal, kicked, keepalive_timeout, takenover...). */
-import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleProps, liveClient, now, exampleConnection, liveConnection } from './common.js';
 import { emqxProps } from '../mqtt-props.js';
 import { atom } from '../functions/atom.js';
 import type { EventDescriptor } from './types.js';
@@ -18,10 +18,7 @@ export const clientDisconnected: EventDescriptor = {
     reason: atom('normal'), // an atom in EMQX's example columns (emqx_rule_events:columns_with_exam/1)
     clientid: 'c_emqx',
     username: 'u_emqx',
-    peername: '192.168.0.10:56431',
-    sockname: '0.0.0.0:1883',
-    proto_name: 'MQTT',
-    proto_ver: 5,
+    ...exampleConnection(),
     disconn_props: exampleProps('disconn_props'),
     connected_at: now(),
     disconnected_at: now(),
@@ -32,10 +29,7 @@ export const clientDisconnected: EventDescriptor = {
   live: (e) => ({
     ...liveClient(e, 'client.disconnected'),
     reason: e.reason,
-    peername: e.info.peername,
-    sockname: e.info.sockname,
-    proto_name: e.info.protoName,
-    proto_ver: e.info.protoVer,
+    ...liveConnection(e),
     disconn_props: emqxProps(e.info.disconnect?.props),
     connected_at: e.info.connectedAt,
     disconnected_at: e.now,

@@ -131,3 +131,13 @@ export function liveMessage(e: LiveEvent): Record<string, unknown> {
     publish_received_at: e.now,
   };
 }
+
+/** The connection columns of client events' examples: peername, sockname, proto_name, proto_ver. */
+export function exampleConnection(): Record<string, unknown> {
+  return { peername: '192.168.0.10:56431', sockname: '0.0.0.0:1883', proto_name: 'MQTT', proto_ver: 5 };
+}
+
+/** The same columns of a live client event. */
+export function liveConnection(e: LiveEvent): Record<string, unknown> {
+  return { peername: e.info.peername, sockname: e.info.sockname, proto_name: e.info.protoName, proto_ver: e.info.protoVer };
+}
