@@ -67,7 +67,7 @@ function timePuback(port: number, timeoutMs: number): Promise<number | null> {
 
 export async function probeAckModeSink(): Promise<AckProbe> {
   const hs = await startHStream({ stream: SEED_STREAM, shards: 1, decode: 'count' });
-  let broker;
+  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
   try {
     await hs.child.call('faults', { faults: { appendDelayMs: PROBE_DELAY_MS } });
     try {
@@ -81,7 +81,11 @@ export async function probeAckModeSink(): Promise<AckProbe> {
     if (ms === null) return { available: false, reason: 'no PUBACK within 10 s with ack_mode = sink' };
     const pubackMs = Math.round(ms);
     if (ms < PROBE_DELAY_MS * 0.8) {
-      return { available: false, reason: `PUBACK after ${pubackMs} ms while every Append takes ${PROBE_DELAY_MS} ms: the broker does not wait for the sink`, pubackMs };
+      return {
+        available: false,
+        reason: `PUBACK after ${pubackMs} ms while every Append takes ${PROBE_DELAY_MS} ms: the broker does not wait for the sink`,
+        pubackMs,
+      };
     }
     return { available: true, reason: `PUBACK after ${pubackMs} ms with Appends delayed ${PROBE_DELAY_MS} ms`, pubackMs };
   } finally {
@@ -93,7 +97,17 @@ export async function probeAckModeSink(): Promise<AckProbe> {
 export async function runAckMode(o: AckModeOptions): Promise<AckModeResult> {
   const probe = await probeAckModeSink();
   if (!probe.available) return { probe };
-  const base = { broker: 'rulemq' as const, qos: 1 as const, publishers: o.publishers, window: o.window, rate: 0, warmupSec: o.warmupSec, seconds: o.seconds, storedLatency: true, shards: o.shards };
+  const base = {
+    broker: 'rulemq' as const,
+    qos: 1 as const,
+    publishers: o.publishers,
+    window: o.window,
+    rate: 0,
+    warmupSec: o.warmupSec,
+    seconds: o.seconds,
+    storedLatency: true,
+    shards: o.shards,
+  };
   const broker = await runIngest({ ...base, ackMode: 'broker' });
   const sink = await runIngest({ ...base, ackMode: 'sink' });
   const rate = Math.max(100, Math.round(sink.load.msgPerSec / 2));

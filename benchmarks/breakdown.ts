@@ -21,8 +21,7 @@ interface Variant {
 }
 
 /** The seed rule with a WHERE that is never true: payload decode + evaluation, no row for the sink. */
-const seedNoOutput = (port: number) =>
-  seedRules(port).replace('  FROM "temp_hum/emqx"', '  FROM "temp_hum/emqx"\n  WHERE payload.temp = \'never\'');
+const seedNoOutput = (port: number) => seedRules(port).replace('  FROM "temp_hum/emqx"', '  FROM "temp_hum/emqx"\n  WHERE payload.temp = \'never\'');
 
 export function variants(): Variant[] {
   const list: Variant[] = [
@@ -37,7 +36,11 @@ export function variants(): Variant[] {
     {
       // Appends (compression, framing, grpc-js) in the broker's event loop instead of a worker thread.
       name: 'rulemq, seed rule + HStreamDB, append_threads 0',
-      make: (b) => ({ ...b, broker: 'rulemq', rules: (port) => seedRules(port).replace("grpc_timeout = '30s'", "grpc_timeout = '30s',\n  append_threads = 0") }),
+      make: (b) => ({
+        ...b,
+        broker: 'rulemq',
+        rules: (port) => seedRules(port).replace("grpc_timeout = '30s'", "grpc_timeout = '30s',\n  append_threads = 0"),
+      }),
     },
     {
       // A larger V8 young generation: fewer scavenges for the short-lived objects of every message (a node flag, no code change).
@@ -47,7 +50,10 @@ export function variants(): Variant[] {
   ];
   const other = process.env.BENCH_VARIANT_DIST;
   if (other) {
-    list.push({ name: 'rulemq, seed rule + HStreamDB (variant build)', make: (b) => ({ ...b, broker: 'rulemq', brokerScript: join(other, 'benchmarks', 'broker-child.js') }) });
+    list.push({
+      name: 'rulemq, seed rule + HStreamDB (variant build)',
+      make: (b) => ({ ...b, broker: 'rulemq', brokerScript: join(other, 'benchmarks', 'broker-child.js') }),
+    });
   }
   const only = process.env.BENCH_VARIANTS?.split(';').map((s) => s.trim());
   return only ? list.filter((v) => only.includes(v.name) || v.name === 'bare Aedes') : list;
@@ -57,8 +63,14 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 6);
   const repeats = Number(process.env.BENCH_REPEATS ?? 2);
   const base: Omit<IngestCase, 'broker'> = {
-    qos: Number(process.env.BENCH_QOS ?? 1) as 0 | 1, publishers: Number(process.env.BENCH_PUBLISHERS ?? 1), window: 100, rate: Number(process.env.BENCH_RATE ?? 0),
-    warmupSec: 2, seconds, storedLatency: false, shards: 4,
+    qos: Number(process.env.BENCH_QOS ?? 1) as 0 | 1,
+    publishers: Number(process.env.BENCH_PUBLISHERS ?? 1),
+    window: 100,
+    rate: Number(process.env.BENCH_RATE ?? 0),
+    warmupSec: 2,
+    seconds,
+    storedLatency: false,
+    shards: 4,
   };
   const vs = variants();
   const runs = new Map<string, IngestResult[]>(vs.map((v) => [v.name, []]));
@@ -67,12 +79,16 @@ async function main(): Promise<void> {
     for (const v of order) {
       const res = await runIngest(v.make(base));
       runs.get(v.name)!.push(res);
-      process.stderr.write(`${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}\n`);
+      process.stderr.write(
+        `${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}\n`,
+      );
     }
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const aedes = runs.get('bare Aedes')!;
-  console.log(`\nQoS ${base.qos}, ${base.publishers} publisher(s) → 1 subscriber, ${base.rate ? `paced at ${base.rate} msg/s` : 'closed loop'}, ${seconds} s windows, ${repeats} interleaved repeats (median shown)\n`);
+  console.log(
+    `\nQoS ${base.qos}, ${base.publishers} publisher(s) → 1 subscriber, ${base.rate ? `paced at ${base.rate} msg/s` : 'closed loop'}, ${seconds} s windows, ${repeats} interleaved repeats (median shown)\n`,
+  );
   console.log('| variant | msg/s | vs bare Aedes (per repeat) | broker µs CPU/msg | + µs vs previous | syscalls/msg | loop run / wait |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   let prev = NaN;
@@ -80,7 +96,9 @@ async function main(): Promise<void> {
     const rs = runs.get(v.name)!;
     const ratios = rs.map((x, i) => x.load.msgPerSec / aedes[i].load.msgPerSec);
     const us = med(rs.map((x) => x.broker.cpuMicrosPerMsg));
-    console.log(`| ${v.name} | ${Math.round(med(rs.map((x) => x.load.msgPerSec)))} | ${med(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${us} | ${Number.isNaN(prev) ? '' : (us - prev).toFixed(1)} | ${med(rs.map((x) => x.broker.syscallsPerMsg))} | ${med(rs.map((x) => x.broker.loopRun))} / ${med(rs.map((x) => x.broker.loopWait))} |`);
+    console.log(
+      `| ${v.name} | ${Math.round(med(rs.map((x) => x.load.msgPerSec)))} | ${med(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${us} | ${Number.isNaN(prev) ? '' : (us - prev).toFixed(1)} | ${med(rs.map((x) => x.broker.syscallsPerMsg))} | ${med(rs.map((x) => x.broker.loopRun))} / ${med(rs.map((x) => x.broker.loopWait))} |`,
+    );
     prev = us;
   }
 }

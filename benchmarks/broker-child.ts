@@ -50,7 +50,16 @@ async function main(): Promise<void> {
   } else {
     // A fresh directory as cwd, so a rules.sql lying around is never picked up by default.
     const dir = mkdtempSync(join(tmpdir(), 'rulemq-bench-'));
-    const flags: Record<string, unknown> = { host: '127.0.0.1', mqttPort: 0, tlsPort: 'off', wsPort: 'off', wssPort: 'off', httpPort: 0, logLevel: 'warn', ...arg.flags };
+    const flags: Record<string, unknown> = {
+      host: '127.0.0.1',
+      mqttPort: 0,
+      tlsPort: 'off',
+      wsPort: 'off',
+      wssPort: 'off',
+      httpPort: 0,
+      logLevel: 'warn',
+      ...arg.flags,
+    };
     if (arg.rulesText !== undefined) {
       flags.rules = join(dir, 'rules.sql');
       writeFileSync(flags.rules as string, arg.rulesText);

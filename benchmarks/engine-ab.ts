@@ -24,16 +24,31 @@ interface Engine {
 async function engineFrom(dist: string): Promise<{ engine: Engine; rows: () => number }> {
   const mod = (p: string) => import(pathToFileURL(join(dist, p)).href);
   const [{ RuleEngine }, { planRules }, { buildRuleSet, RuleSet }, { createSinkRegistry }, { emptyStats }] = await Promise.all([
-    mod('rules/engine.js'), mod('rules/load.js'), mod('rules/rule-set.js'), mod('sinks/index.js'), mod('sinks/contract.js'),
+    mod('rules/engine.js'),
+    mod('rules/load.js'),
+    mod('rules/rule-set.js'),
+    mod('sinks/index.js'),
+    mod('sinks/contract.js'),
   ]);
   let rows = 0;
   const action = {
-    name: 'count', type: 'count', async start() {}, send() {
+    name: 'count',
+    type: 'count',
+    async start() {},
+    send() {
       rows++;
-    }, stats: () => emptyStats(), status: () => 'connected', async close() {},
+    },
+    stats: () => emptyStats(),
+    status: () => 'connected',
+    async close() {},
   };
   const plan = planRules(`CREATE RULE seed AS ${SEED} INTO console;\n`, { fileName: 'ab.sql', sinks: createSinkRegistry() });
-  const deps = { publisher: { publish() {} }, logger: silent, sinks: createSinkRegistry(), metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) };
+  const deps = {
+    publisher: { publish() {} },
+    logger: silent,
+    sinks: createSinkRegistry(),
+    metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }),
+  };
   const { set } = buildRuleSet(plan, RuleSet.empty(), deps);
   (set.rule('seed') as { actions: unknown[] }).actions = [action];
   const engine = new RuleEngine('bench@node');
@@ -58,7 +73,8 @@ async function main(): Promise<void> {
   const client = { id: 'dev-1' } as unknown as Client;
   const payload = Buffer.from('{"temp": "27.5", "hum": "41.8", "seq": "0000000001", "ts": "000000000000", "pub": "000", "ok": true}');
   let counter = 0;
-  const packet = () => ({ cmd: 'publish', topic: 'temp_hum/emqx', payload, qos: 1, retain: false, dup: false, brokerCounter: ++counter }) as unknown as AedesPublishPacket;
+  const packet = () =>
+    ({ cmd: 'publish', topic: 'temp_hum/emqx', payload, qos: 1, retain: false, dup: false, brokerCounter: ++counter }) as unknown as AedesPublishPacket;
   const p = packet();
   for (let i = 0; i < 3; i++) {
     round(a.engine, n / 2, client, p);

@@ -8,7 +8,21 @@
  */
 import net from 'node:net';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
-import { CONNACK, PUBACK, PacketReader, benchPayload, connectPacket, publishTemplate, writeDigits, PAYLOAD_PUB_AT, PAYLOAD_SEQ_AT, PAYLOAD_TS_AT, PUB_WIDTH, SEQ_WIDTH, TS_WIDTH } from './lib/mqtt-wire.js';
+import {
+  CONNACK,
+  PUBACK,
+  PacketReader,
+  benchPayload,
+  connectPacket,
+  publishTemplate,
+  writeDigits,
+  PAYLOAD_PUB_AT,
+  PAYLOAD_SEQ_AT,
+  PAYLOAD_TS_AT,
+  PUB_WIDTH,
+  SEQ_WIDTH,
+  TS_WIDTH,
+} from './lib/mqtt-wire.js';
 import { childArg, emit, serveIpc } from './lib/procs.js';
 
 export interface FaninLoadArg {
@@ -157,7 +171,16 @@ async function main(): Promise<void> {
         while (arg.qos > 0 && acked - acked0 < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         measuring = false;
         const s = (performance.now() - t0) / 1000;
-        return { seconds: s, sent, acked: acked - acked0, msgPerSec: sent / seconds, ack: ackHist.summaryMs(), closed, tickLateMaxMs: Math.round(tickLateMaxMs), burstMax };
+        return {
+          seconds: s,
+          sent,
+          acked: acked - acked0,
+          msgPerSec: sent / seconds,
+          ack: ackHist.summaryMs(),
+          closed,
+          tickLateMaxMs: Math.round(tickLateMaxMs),
+          burstMax,
+        };
       },
     },
     () => {

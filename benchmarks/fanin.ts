@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FaninLoadArg, FaninPublishResult } from './fanin-load.js';
 import { SEED_STREAM, SEED_TOPIC, seedRules, startBroker, startHStream, type BrokerUnderTest } from './ingest.js';
-import { Child, cpuShare, forkChild, machineBusySec, openFilesLimit, sampleProc, sleep } from './lib/procs.js';
+import { type Child, cpuShare, forkChild, machineBusySec, openFilesLimit, sampleProc, sleep } from './lib/procs.js';
 
 export interface FaninOptions {
   clients: number;
@@ -69,7 +69,8 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
   try {
     if (kind === 'rulemq') hs = await startHStream({ stream: SEED_STREAM, shards: 4, decode: 'count' });
     broker = await startBroker(kind, {
-      rulesText: hs ? seedRules(hs.port) : undefined, execArgv: o.brokerExecArgv,
+      rulesText: hs ? seedRules(hs.port) : undefined,
+      execArgv: o.brokerExecArgv,
       ...(kind === 'rulemq' && o.rulemqDist ? { script: pathToFileURL(join(o.rulemqDist, 'benchmarks', 'broker-child.js')) } : {}),
     });
     const b = broker.child!;

@@ -88,15 +88,31 @@ function record(scenario: string, mode: string, server: HStreamTestServer, load:
     acked += d.acked.size;
   }
   results.push({
-    scenario, mode, acked, stored, lost, duplicates, resent: load.devices.reduce((n, d) => n + d.resent, 0),
-    retried: s.retried, lateReply: s.lateReply,
-    dropped: s.dropped === 0 ? '0' : Object.entries(s.droppedByReason).map(([k, v]) => `${k}:${v}`).join(' '),
-    failed: s.failed, ackedPerSec: Math.round(acked / seconds), perDevice: Math.round(acked / seconds / load.devices.length),
+    scenario,
+    mode,
+    acked,
+    stored,
+    lost,
+    duplicates,
+    resent: load.devices.reduce((n, d) => n + d.resent, 0),
+    retried: s.retried,
+    lateReply: s.lateReply,
+    dropped:
+      s.dropped === 0
+        ? '0'
+        : Object.entries(s.droppedByReason)
+            .map(([k, v]) => `${k}:${v}`)
+            .join(' '),
+    failed: s.failed,
+    ackedPerSec: Math.round(acked / seconds),
+    perDevice: Math.round(acked / seconds / load.devices.length),
     invariant: s.matched === s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply,
     note,
   });
   const r = results[results.length - 1];
-  console.error(`  ${scenario} [${mode}]: acked ${r.acked}, lost ${r.lost}, duplicates ${r.duplicates}, retried ${r.retried}, late_reply ${r.lateReply}, dropped ${r.dropped}, ${r.ackedPerSec} msg/s ${note}`);
+  console.error(
+    `  ${scenario} [${mode}]: acked ${r.acked}, lost ${r.lost}, duplicates ${r.duplicates}, retried ${r.retried}, late_reply ${r.lateReply}, dropped ${r.dropped}, ${r.ackedPerSec} msg/s ${note}`,
+  );
 }
 
 type Mode = 'broker' | 'sink';
@@ -107,7 +123,9 @@ const modeSettings = (mode: Mode): Record<string, string | number> => (mode === 
  * `fault` running meanwhile (it gets the server and resolves when its fault is over).
  */
 async function inProcess(
-  scenario: string, mode: Mode,
+  scenario: string,
+  mode: Mode,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a fault returns a note to print, or nothing at all.
   opts: { action?: Record<string, string | number>; downAtStart?: boolean; fault?: (server: HStreamTestServer) => Promise<string | void> },
 ): Promise<void> {
   const server = new HStreamTestServer({ decode: 'full' });
@@ -171,52 +189,57 @@ const scenarios: Record<string, () => Promise<void>> = {
       });
     }
   },
-  '4': () => inProcess('4 UNAVAILABLE first 20', 'sink', {
-    fault: async (server) => {
-      server.faults.failAppendsCode = grpcStatus.UNAVAILABLE;
-      server.faults.failAppends = 20;
-    },
-  }),
-  '5': () => inProcess('5 commit, no reply', 'sink', {
-    action: { grpc_flush_timeout: "'1s'" },
-    fault: async (server) => {
-      for (let i = 0; i < 3; i++) {
-        await sleep((SECONDS * 1000) / 4);
-        server.faults.commitNoReply = 1;
-      }
-      return '(3 Appends stored but unanswered)';
-    },
-  }),
-  '6': () => inProcess('6 stream deleted', 'broker', {
-    fault: async (server) => {
-      await sleep((SECONDS * 1000) / 3);
-      server.deleteStream(STREAM);
-      const before = server.calls.Append ?? 0;
-      await sleep((SECONDS * 1000) / 3);
-      const appends = (server.calls.Append ?? 0) - before;
-      server.createStream(STREAM, 2);
-      return `(${appends} Appends while the stream was missing; its records went with it, so 'lost' counts them too)`;
-    },
-  }),
-  '7': () => inProcess('7 new shard map', 'sink', {
-    fault: async (server) => {
-      await sleep((SECONDS * 1000) / 3);
-      await server.stop();
-      server.reshard(STREAM, 4);
-      await sleep(1000);
-      await server.start();
-      return `(2 → 4 shards; key/shard violations ${server.keyShardViolations})`;
-    },
-  }),
-  '8': () => inProcess('8 small buffer, down', 'broker', {
-    downAtStart: true,
-    action: { batch_size: 100, max_batches: 2 },
-    fault: async (server) => {
-      await sleep(OUTAGE_MS);
-      await server.start();
-      return '(queue bound 200 rows)';
-    },
-  }),
+  '4': () =>
+    inProcess('4 UNAVAILABLE first 20', 'sink', {
+      fault: async (server) => {
+        server.faults.failAppendsCode = grpcStatus.UNAVAILABLE;
+        server.faults.failAppends = 20;
+      },
+    }),
+  '5': () =>
+    inProcess('5 commit, no reply', 'sink', {
+      action: { grpc_flush_timeout: "'1s'" },
+      fault: async (server) => {
+        for (let i = 0; i < 3; i++) {
+          await sleep((SECONDS * 1000) / 4);
+          server.faults.commitNoReply = 1;
+        }
+        return '(3 Appends stored but unanswered)';
+      },
+    }),
+  '6': () =>
+    inProcess('6 stream deleted', 'broker', {
+      fault: async (server) => {
+        await sleep((SECONDS * 1000) / 3);
+        server.deleteStream(STREAM);
+        const before = server.calls.Append ?? 0;
+        await sleep((SECONDS * 1000) / 3);
+        const appends = (server.calls.Append ?? 0) - before;
+        server.createStream(STREAM, 2);
+        return `(${appends} Appends while the stream was missing; its records went with it, so 'lost' counts them too)`;
+      },
+    }),
+  '7': () =>
+    inProcess('7 new shard map', 'sink', {
+      fault: async (server) => {
+        await sleep((SECONDS * 1000) / 3);
+        await server.stop();
+        server.reshard(STREAM, 4);
+        await sleep(1000);
+        await server.start();
+        return `(2 → 4 shards; key/shard violations ${server.keyShardViolations})`;
+      },
+    }),
+  '8': () =>
+    inProcess('8 small buffer, down', 'broker', {
+      downAtStart: true,
+      action: { batch_size: 100, max_batches: 2 },
+      fault: async (server) => {
+        await sleep(OUTAGE_MS);
+        await server.start();
+        return '(queue bound 200 rows)';
+      },
+    }),
   '9': async () => {
     const server = new HStreamTestServer();
     await server.start();
@@ -242,8 +265,16 @@ const scenarios: Record<string, () => Promise<void>> = {
       }
       const m = (await getJson<{ metrics: Record<string, number> }>(broker.httpPort, '/api/v5/actions/to_hs')).metrics;
       const s: ActionStats = {
-        matched: m.matched, success: m.success, failed: m.failed, dropped: m.dropped, droppedByReason: {}, queuing: m.queuing,
-        queuingBytes: m.queuing_bytes, inflight: m.inflight, retried: m.retried, lateReply: m.late_reply,
+        matched: m.matched,
+        success: m.success,
+        failed: m.failed,
+        dropped: m.dropped,
+        droppedByReason: {},
+        queuing: m.queuing,
+        queuingBytes: m.queuing_bytes,
+        inflight: m.inflight,
+        retried: m.retried,
+        lateReply: m.late_reply,
       };
       record('9 kill -9 (x3)', 'sink+disk', server, load, seconds, s, '(counters of the last process only)');
     } finally {
@@ -266,7 +297,15 @@ const scenarios: Record<string, () => Promise<void>> = {
       await sleep(Math.min(SECONDS, 5) * 1000);
       const seconds = await endLoad(load);
       await rb.action.whenIdle(30_000);
-      record('10 wrong TLS cert', 'broker', server, load, seconds, rb.action.stats(), `(status ${rb.action.status()}: ${rb.action.health().reason.slice(0, 60)}…)`);
+      record(
+        '10 wrong TLS cert',
+        'broker',
+        server,
+        load,
+        seconds,
+        rb.action.stats(),
+        `(status ${rb.action.status()}: ${rb.action.health().reason.slice(0, 60)}…)`,
+      );
     } finally {
       await rb.close();
       await server.stop();
@@ -281,7 +320,23 @@ async function main(): Promise<void> {
     console.error(`scenario ${id} …`);
     await run();
   }
-  const cols: (keyof Figures)[] = ['scenario', 'mode', 'acked', 'stored', 'lost', 'duplicates', 'resent', 'retried', 'lateReply', 'dropped', 'failed', 'ackedPerSec', 'perDevice', 'invariant', 'note'];
+  const cols: (keyof Figures)[] = [
+    'scenario',
+    'mode',
+    'acked',
+    'stored',
+    'lost',
+    'duplicates',
+    'resent',
+    'retried',
+    'lateReply',
+    'dropped',
+    'failed',
+    'ackedPerSec',
+    'perDevice',
+    'invariant',
+    'note',
+  ];
   const widths = cols.map((c) => Math.max(c.length, ...results.map((r) => String(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
   console.log(line(cols));

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
 
   serveIpc(
     {
-      stats: () => ({ count: server.recordCount, appends: server.calls.Append ?? 0, invalid: server.invalidRecords, keyShardViolations: server.keyShardViolations }),
+      stats: () => ({
+        count: server.recordCount,
+        appends: server.calls.Append ?? 0,
+        invalid: server.invalidRecords,
+        keyShardViolations: server.keyShardViolations,
+      }),
       faults: (m) => {
         Object.assign(server.faults, m.faults as object);
         return {};

@@ -12,8 +12,25 @@
 import net from 'node:net';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
 import {
-  CONNACK, PUBACK, PUBLISH, SUBACK, PacketReader, benchPayload, connectPacket, publishTemplate, pubackPacket, readDigits,
-  subscribePacket, writeDigits, PAYLOAD_PUB_AT, PAYLOAD_SEQ_AT, PAYLOAD_TS_AT, PUB_WIDTH, SEQ_WIDTH, TS_WIDTH, type PublishTemplate,
+  CONNACK,
+  PUBACK,
+  PUBLISH,
+  SUBACK,
+  PacketReader,
+  benchPayload,
+  connectPacket,
+  publishTemplate,
+  pubackPacket,
+  readDigits,
+  subscribePacket,
+  writeDigits,
+  PAYLOAD_PUB_AT,
+  PAYLOAD_SEQ_AT,
+  PAYLOAD_TS_AT,
+  PUB_WIDTH,
+  SEQ_WIDTH,
+  TS_WIDTH,
+  type PublishTemplate,
 } from './lib/mqtt-wire.js';
 import { childArg, emit, serveIpc } from './lib/procs.js';
 
@@ -98,7 +115,11 @@ class Publisher {
   readonly samples: [number, number][] = [];
   sock!: net.Socket;
 
-  constructor(readonly index: number, readonly clientId: string, private readonly tpl: PublishTemplate) {}
+  constructor(
+    readonly index: number,
+    readonly clientId: string,
+    private readonly tpl: PublishTemplate,
+  ) {}
 
   /** Writes `n` publishes in one buffer. */
   send(n: number, sample: number): void {
@@ -155,7 +176,7 @@ async function main(): Promise<void> {
       const pub = pubs[readDigits(buf, p + PAYLOAD_PUB_AT, PUB_WIDTH)];
       if (!pub) return;
       const seq = readDigits(buf, p + PAYLOAD_SEQ_AT, SEQ_WIDTH);
-      if (measuring) e2eHist.recordMicros(perfMicros() % 1e12 - readDigits(buf, p + PAYLOAD_TS_AT, TS_WIDTH));
+      if (measuring) e2eHist.recordMicros((perfMicros() % 1e12) - readDigits(buf, p + PAYLOAD_TS_AT, TS_WIDTH));
       pub.delivered++;
       if (seq === pub.expected) {
         pub.expected++;

@@ -13,7 +13,7 @@ import type { BrokerChildArg } from './broker-child.js';
 import type { HStreamChildArg, StoredSamples } from './hstream-child.js';
 import type { IngestLoadArg, IngestLoadResult } from './ingest-load.js';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
-import { Child, cpuShare, forkChild, freePort, loopBusy, machineBusySec, sampleProc, sleep, waitForPort } from './lib/procs.js';
+import { type Child, cpuShare, forkChild, freePort, loopBusy, machineBusySec, sampleProc, sleep, waitForPort } from './lib/procs.js';
 
 export type BrokerKind = 'rulemq' | 'aedes' | 'mosquitto';
 
@@ -60,19 +60,32 @@ export async function startBroker(kind: BrokerKind, opts: { rulesText?: string; 
     const port = await freePort();
     const conf = join(mkdtempSync(join(tmpdir(), 'rulemq-bench-mosq-')), 'mosquitto.conf');
     // Limits lifted so mosquitto is not held back by defaults Aedes does not have (20 in flight, 1000 queued).
-    writeFileSync(conf, [
-      `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none',
-      'max_inflight_messages 0', 'max_queued_messages 0', 'set_tcp_nodelay true', ...(process.getuid?.() === 0 ? ['user root'] : []), '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest none',
+        'max_inflight_messages 0',
+        'max_queued_messages 0',
+        'set_tcp_nodelay true',
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
+        '',
+      ].join('\n'),
+    );
     const proc = spawn(bin, ['-c', conf], { stdio: 'ignore' });
     await waitForPort(port);
     return {
-      kind, port, pid: proc.pid!,
-      stop: () => new Promise<void>((r) => {
-        if (proc.exitCode !== null) return r();
-        proc.once('exit', () => r());
-        proc.kill('SIGTERM');
-      }),
+      kind,
+      port,
+      pid: proc.pid!,
+      stop: () =>
+        new Promise<void>((r) => {
+          if (proc.exitCode !== null) return r();
+          proc.once('exit', () => r());
+          proc.kill('SIGTERM');
+        }),
     };
   }
   const arg: BrokerChildArg = kind === 'rulemq' ? { kind, rulesText: opts.rulesText } : { kind };
@@ -156,8 +169,17 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     const script = c.brokerScript ? pathToFileURL(join(c.brokerScript)) : undefined;
     broker = await startBroker(c.broker, { rulesText, execArgv: c.brokerExecArgv, script });
     const loadArg: IngestLoadArg = {
-      port: broker.port, publishers: c.publishers, qos: c.qos, window: c.window, rate: c.rate, warmupSec: c.warmupSec,
-      seconds: c.seconds, topic: SEED_TOPIC, subscriber: true, sample: hs && c.storedLatency ? 16 : 0, drainTimeoutMs: 15_000,
+      port: broker.port,
+      publishers: c.publishers,
+      qos: c.qos,
+      window: c.window,
+      rate: c.rate,
+      warmupSec: c.warmupSec,
+      seconds: c.seconds,
+      topic: SEED_TOPIC,
+      subscriber: true,
+      sample: hs && c.storedLatency ? 16 : 0,
+      drainTimeoutMs: 15_000,
     };
     load = forkChild(new URL('./ingest-load.js', import.meta.url), 'ingest-load', loadArg);
     await load.next('ready', 60_000);
@@ -179,7 +201,7 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     const m1 = machineBusySec();
     const me = process.cpuUsage(me0);
     const wall = (b1.at - b0.at) / 1000;
-    const ours = (b1.cpuSec - b0.cpuSec) + (g1.cpuSec - g0.cpuSec) + (h0 && h1 ? h1.cpuSec - h0.cpuSec : 0) + (me.user + me.system) / 1e6;
+    const ours = b1.cpuSec - b0.cpuSec + (g1.cpuSec - g0.cpuSec) + (h0 && h1 ? h1.cpuSec - h0.cpuSec : 0) + (me.user + me.system) / 1e6;
     const othersCpu = round2(Math.max(0, (m1 - m0 - ours) / wall));
     const r1 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
     const bstats = broker.child ? await broker.child.call<{ eld: { p99: number } }>('stats') : undefined;
@@ -191,11 +213,14 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
       load: loadOut,
       broker: {
         cpu: round2(cpuShare(b0, b1)),
-        cpuMicrosPerMsg: Math.round(((b1.cpuSec - b0.cpuSec) * 1e6) / Math.max(1, res.msgPerSec * res.windowSec) * 10) / 10,
+        cpuMicrosPerMsg: Math.round((((b1.cpuSec - b0.cpuSec) * 1e6) / Math.max(1, res.msgPerSec * res.windowSec)) * 10) / 10,
         loopRun: loopBusy(b0, b1).run,
         loopWait: loopBusy(b0, b1).wait,
         syscallsPerMsg: Math.round(((b1.syscalls - b0.syscalls) / Math.max(1, res.msgPerSec * res.windowSec)) * 100) / 100,
-        rssMB: mb(b1.rssBytes), peakRssMB: mb(b1.hwmBytes), eldP99Ms: bstats ? bstats.eld.p99 : null },
+        rssMB: mb(b1.rssBytes),
+        peakRssMB: mb(b1.hwmBytes),
+        eldP99Ms: bstats ? bstats.eld.p99 : null,
+      },
       generatorCpu: round2(cpuShare(g0, g1)),
       othersCpu,
     };

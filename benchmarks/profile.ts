@@ -38,7 +38,10 @@ interface CpuProfile {
 const AREAS: [string, RegExp][] = [
   ['mqtt-packet (parse/generate)', /node_modules\/mqtt-packet\//],
   ['aedes', /node_modules\/aedes[^/]*\//],
-  ['mqemitter / fastfall / other aedes deps', /node_modules\/(mqemitter|fastfall|fastparallel|fastseries|reusify|hyperid|retimer|qlobber|end-of-stream|uuid|aedes-packet|aedes-persistence)/],
+  [
+    'mqemitter / fastfall / other aedes deps',
+    /node_modules\/(mqemitter|fastfall|fastparallel|fastseries|reusify|hyperid|retimer|qlobber|end-of-stream|uuid|aedes-packet|aedes-persistence)/,
+  ],
   ['rules (dist/rules)', /\/dist\/rules\//],
   ['sinks (dist/sinks)', /\/dist\/sinks\//],
   ['broker (dist/broker)', /\/dist\/broker\//],
@@ -104,10 +107,16 @@ export function summarize(p: CpuProfile, top = 25): ProfileSummary {
     }
   }
   const sorted = (m: Map<string, number>, n: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: Math.round((ms / busy) * 1000) / 10 }));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: Math.round((ms / busy) * 1000) / 10 }));
   return {
     busyMs: Math.round(busy),
-    areas: [...areas.entries()].filter(([a]) => a !== 'idle').sort((a, b) => b[1] - a[1]).map(([area, ms]) => ({ area, ms: Math.round(ms), share: Math.round((ms / busy) * 1000) / 10 })),
+    areas: [...areas.entries()]
+      .filter(([a]) => a !== 'idle')
+      .sort((a, b) => b[1] - a[1])
+      .map(([area, ms]) => ({ area, ms: Math.round(ms), share: Math.round((ms / busy) * 1000) / 10 })),
     topSelf: sorted(selfByFn, top),
     topTotal: sorted(totalByFn, top),
   };
@@ -116,7 +125,9 @@ export function summarize(p: CpuProfile, top = 25): ProfileSummary {
 /** `messages`: how many messages the profiled process handled, to print µs per message. */
 export function printSummary(s: ProfileSummary, messages = 0): void {
   const per = (ms: number) => (messages > 0 ? `${((ms * 1000) / messages).toFixed(2).padStart(7)} µs/msg  ` : '');
-  console.log(`busy (non-idle) time in the profile: ${s.busyMs} ms${messages ? ` for ${messages} messages = ${((s.busyMs * 1000) / messages).toFixed(1)} µs/msg (start-up included)` : ''}\n\nby area (self time):`);
+  console.log(
+    `busy (non-idle) time in the profile: ${s.busyMs} ms${messages ? ` for ${messages} messages = ${((s.busyMs * 1000) / messages).toFixed(1)} µs/msg (start-up included)` : ''}\n\nby area (self time):`,
+  );
   for (const a of s.areas) console.log(`  ${String(a.share).padStart(5)} %  ${String(a.ms).padStart(6)} ms  ${per(a.ms)}${a.area}`);
   console.log('\ntop functions by self time:');
   for (const f of s.topSelf) console.log(`  ${String(f.share).padStart(5)} %  ${String(f.ms).padStart(6)} ms  ${f.fn}`);
@@ -166,12 +177,25 @@ async function main(): Promise<void> {
   const before = new Set(readdirSync(dir));
   const name = process.env.BENCH_VARIANT ?? 'rulemq, seed rule + HStreamDB';
   const variant = variants().find((v) => v.name === name);
-  if (!variant) throw new Error(`unknown BENCH_VARIANT '${name}'; one of: ${variants().map((v) => v.name).join(' | ')}`);
-  const r = await runIngest(variant.make({
-    qos: Number(process.env.BENCH_QOS ?? 1) as 0 | 1, publishers: Number(process.env.BENCH_PUBLISHERS ?? 1), window: 100, rate: 0,
-    warmupSec: 2, seconds: Number(process.env.BENCH_SECONDS ?? 8), storedLatency: false, shards: 4,
-    brokerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-  }));
+  if (!variant)
+    throw new Error(
+      `unknown BENCH_VARIANT '${name}'; one of: ${variants()
+        .map((v) => v.name)
+        .join(' | ')}`,
+    );
+  const r = await runIngest(
+    variant.make({
+      qos: Number(process.env.BENCH_QOS ?? 1) as 0 | 1,
+      publishers: Number(process.env.BENCH_PUBLISHERS ?? 1),
+      window: 100,
+      rate: 0,
+      warmupSec: 2,
+      seconds: Number(process.env.BENCH_SECONDS ?? 8),
+      storedLatency: false,
+      shards: 4,
+      brokerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    }),
+  );
   console.log(`${name}, QoS ${r.case.qos} under --cpu-prof: ${Math.round(r.load.msgPerSec)} msg/s, broker CPU ${r.broker.cpu}, others ${r.othersCpu} cores`);
   const fresh = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
   const file = fresh.map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];

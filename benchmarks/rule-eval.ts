@@ -15,8 +15,7 @@ import { createMessageContext } from '../rules/context.js';
 let ROUND_SECONDS = 0.6;
 const ROUNDS = 5;
 
-export const SEED_SQL =
-  'SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"';
+export const SEED_SQL = 'SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"';
 const SEED_PAYLOAD = '{"temp": "27.5", "hum": "41.8", "device": "sensor-0001", "site": "plant-a", "seq": 12345, "ok": true}';
 
 export const RICH_SQL = `SELECT upper(payload.device.site) AS site, round(payload.reading.temp) AS temp,
@@ -93,7 +92,9 @@ function fmt(r: Rate): string {
 function fiftyLineRule(): string {
   const lines = ['SELECT'];
   for (let i = 0; i < 45; i++) {
-    lines.push(`  ${i % 3 === 0 ? `upper(payload.f${i}.name)` : i % 3 === 1 ? `payload.list[${(i % 5) + 1}] * 2` : `coalesce(payload.x${i}, 'd')`} AS out_${i},`);
+    lines.push(
+      `  ${i % 3 === 0 ? `upper(payload.f${i}.name)` : i % 3 === 1 ? `payload.list[${(i % 5) + 1}] * 2` : `coalesce(payload.x${i}, 'd')`} AS out_${i},`,
+    );
   }
   lines.push('  clientid AS cid', 'FROM "bench/#", "$events/client_connected"', "WHERE payload.a > 1 AND (clientid = 'x' OR topic =~ 'bench/+')");
   lines.push("  AND payload.kind IN ('a', 'b', 'c')");
@@ -145,7 +146,12 @@ export function runRuleEval(roundSeconds = 0.6, log: (line: string) => void = ()
 }
 
 function main(): void {
-  console.log(`CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} cores), Node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const round = Number(process.argv[2] ?? '0.6');
   console.log(`payloads: seed ${SEED_PAYLOAD.length} bytes, rich ${RICH_PAYLOAD.length} bytes; ${ROUNDS} rounds of ${round}s`);
   runRuleEval(round, (l) => console.log(l));

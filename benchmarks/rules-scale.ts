@@ -36,11 +36,17 @@ class CountingAction implements Action {
 
 function engineWith(ruleCount: number): { engine: RuleEngine; sink: CountingAction } {
   let text = `CREATE RULE seed AS ${SEED} INTO console;\n`;
-  for (let i = 1; i < ruleCount; i++) text += `CREATE RULE r${i} AS SELECT payload.temp as t FROM "site/${i}/+/temp", "other/${i}/#" WHERE payload.temp > 30 INTO console;\n`;
+  for (let i = 1; i < ruleCount; i++)
+    text += `CREATE RULE r${i} AS SELECT payload.temp as t FROM "site/${i}/+/temp", "other/${i}/#" WHERE payload.temp > 30 INTO console;\n`;
   const sinks = createSinkRegistry();
   const plan = planRules(text, { fileName: 'bench.sql', sinks });
   if (plan.diagnostics.some((d) => d.severity === 'error')) throw new Error(JSON.stringify(plan.diagnostics[0]));
-  const { set } = buildRuleSet(plan, RuleSet.empty(), { publisher: { publish() {} }, logger: silent, sinks, metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) });
+  const { set } = buildRuleSet(plan, RuleSet.empty(), {
+    publisher: { publish() {} },
+    logger: silent,
+    sinks,
+    metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }),
+  });
   const sink = new CountingAction('count');
   // Route the seed rule's output to the counting sink instead of the console.
   (set.rule('seed') as unknown as { actions: Action[] }).actions = [sink];
@@ -70,5 +76,9 @@ const base = measure(1, N);
 console.log(`  rules loaded   CPU ns/message   msg/s (1 core)   vs 1 rule`);
 for (const count of [1, 100, 1000]) {
   const ns = count === 1 ? base : measure(count, N);
-  console.log(`  ${String(count).padStart(12)}  ${ns.toFixed(0).padStart(11)}  ${Math.round(1e9 / ns).toLocaleString('en-US').padStart(15)}   ${(ns / base).toFixed(2)}x`);
+  console.log(
+    `  ${String(count).padStart(12)}  ${ns.toFixed(0).padStart(11)}  ${Math.round(1e9 / ns)
+      .toLocaleString('en-US')
+      .padStart(15)}   ${(ns / base).toFixed(2)}x`,
+  );
 }

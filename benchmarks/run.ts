@@ -56,12 +56,23 @@ const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString
 
 function short(r: IngestResult): string {
   const l = r.load;
-  return `${Math.round(l.msgPerSec)} msg/s, ack p99 ${l.ack?.p99 ?? '–'} ms, sub p99 ${l.e2e?.p99 ?? '–'} ms, broker CPU ${r.broker.cpu}, gen ${r.generatorCpu}, others ${r.othersCpu}` +
-    (r.sink ? `, records ${r.sink.recordsTotal}/${l.sent}${r.sink.stored ? `, stored p99 ${r.sink.stored.p99} ms` : ''}` : '') + `, lost ${l.lost}`;
+  return (
+    `${Math.round(l.msgPerSec)} msg/s, ack p99 ${l.ack?.p99 ?? '–'} ms, sub p99 ${l.e2e?.p99 ?? '–'} ms, broker CPU ${r.broker.cpu}, gen ${r.generatorCpu}, others ${r.othersCpu}` +
+    (r.sink ? `, records ${r.sink.recordsTotal}/${l.sent}${r.sink.stored ? `, stored p99 ${r.sink.stored.p99} ms` : ''}` : '') +
+    `, lost ${l.lost}`
+  );
 }
 
 async function ingestPart(notes: string[]): Promise<IngestSection> {
-  const base: Omit<IngestCase, 'broker' | 'qos'> = { publishers: PUBLISHERS, window: WINDOW, rate: 0, warmupSec: WARMUP, seconds: SECONDS, storedLatency: false, shards: SHARDS };
+  const base: Omit<IngestCase, 'broker' | 'qos'> = {
+    publishers: PUBLISHERS,
+    window: WINDOW,
+    rate: 0,
+    warmupSec: WARMUP,
+    seconds: SECONDS,
+    storedLatency: false,
+    shards: SHARDS,
+  };
   const run = async (c: IngestCase) => {
     log(`ingest ${c.broker} QoS ${c.qos}${c.rate ? ` at ${c.rate} msg/s` : ''} …`);
     const r = await runIngest(c);
@@ -111,14 +122,28 @@ async function main(): Promise<void> {
       openFilesLimit: openFilesLimit(),
     },
     settings: {
-      parts: [...PARTS].join(','), seconds: SECONDS, warmup: WARMUP, repeats: REPEATS, publishers: PUBLISHERS, window: WINDOW, shards: SHARDS,
-      clients: CLIENTS, sinkRows: SINK_ROWS, ruleRound: RULE_ROUND, ackPublishers: ACK_PUBLISHERS,
+      parts: [...PARTS].join(','),
+      seconds: SECONDS,
+      warmup: WARMUP,
+      repeats: REPEATS,
+      publishers: PUBLISHERS,
+      window: WINDOW,
+      shards: SHARDS,
+      clients: CLIENTS,
+      sinkRows: SINK_ROWS,
+      ruleRound: RULE_ROUND,
+      ackPublishers: ACK_PUBLISHERS,
       ...(process.env.BENCH_RULEMQ_DIST ? { rulemqDist: process.env.BENCH_RULEMQ_DIST } : {}),
     },
     notes: [],
     durationSec: 0,
   };
-  log(`${results.machine.cpu} × ${results.machine.cores}, Node ${results.machine.node}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `${results.machine.cpu} × ${results.machine.cores}, Node ${results.machine.node}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   if (PARTS.has('ingest')) results.ingest = await ingestPart(results.notes);
   if (PARTS.has('rule')) {
@@ -127,20 +152,28 @@ async function main(): Promise<void> {
   }
   if (PARTS.has('sink')) {
     log('sink …');
-    results.sink = await runSinkBench({ rows: SINK_ROWS, shards: 8 }, (c) => log(`  batch ${c.batchSize} ${c.compression}: ${c.rowsPerCpuSec} rows/CPU-s, ${c.wallRowsPerSec} rows/s wall`));
+    results.sink = await runSinkBench({ rows: SINK_ROWS, shards: 8 }, (c) =>
+      log(`  batch ${c.batchSize} ${c.compression}: ${c.rowsPerCpuSec} rows/CPU-s, ${c.wallRowsPerSec} rows/s wall`),
+    );
   }
   if (PARTS.has('fanin')) {
     const budget = faninClientBudget(CLIENTS);
     if (budget.note) results.notes.push(budget.note);
     const o = {
-      clients: budget.clients, idleSec: Math.max(3, Math.round(SECONDS * 0.6)), activeSec: SECONDS, qos: 1 as const, ratePerClient: FANIN_RATE,
+      clients: budget.clients,
+      idleSec: Math.max(3, Math.round(SECONDS * 0.6)),
+      activeSec: SECONDS,
+      qos: 1 as const,
+      ratePerClient: FANIN_RATE,
       ...(process.env.BENCH_RULEMQ_DIST ? { rulemqDist: process.env.BENCH_RULEMQ_DIST } : {}),
     };
     results.fanin = { note: budget.note };
     for (const kind of ['aedes', 'rulemq'] as const) {
       log(`fan-in ${kind}, ${o.clients} clients …`);
       const r = await runFanin(kind, o);
-      log(`  connected ${r.clients} in ${r.connectSec} s; idle RSS ${r.rssIdleMB} MB (${r.kbPerConnection} KB/conn), lag p99 ${r.idleEldP99Ms} ms; 1 msg/s: ${Math.round(r.active.msgPerSec)} msg/s, lag p99 ${r.activeEldP99Ms} ms, CPU ${r.activeCpu}`);
+      log(
+        `  connected ${r.clients} in ${r.connectSec} s; idle RSS ${r.rssIdleMB} MB (${r.kbPerConnection} KB/conn), lag p99 ${r.idleEldP99Ms} ms; 1 msg/s: ${Math.round(r.active.msgPerSec)} msg/s, lag p99 ${r.activeEldP99Ms} ms, CPU ${r.activeCpu}`,
+      );
       results.fanin[kind] = r;
     }
   }
@@ -155,14 +188,21 @@ async function main(): Promise<void> {
   const table = buildTable(results);
   const header = buildHeader(results);
   const targets = buildTargets(results);
-  const text = [header, '', table, '', 'Targets (reported, not asserted):', ...targets.map((t) => `- ${t}`),
-    ...(results.notes.length ? ['', 'Notes:', ...results.notes.map((n) => `- ${n}`)] : [])].join('\n');
+  const text = [
+    header,
+    '',
+    table,
+    '',
+    'Targets (reported, not asserted):',
+    ...targets.map((t) => `- ${t}`),
+    ...(results.notes.length ? ['', 'Notes:', ...results.notes.map((n) => `- ${n}`)] : []),
+  ].join('\n');
   console.log(`\n${text}\n`);
 
   const dir = process.env.BENCH_OUT ?? join(repoRoot, 'benchmarks', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${results.machine.date.replace(/:/g, '-').replace(/\..*$/, '')}.json`);
-  writeFileSync(file, JSON.stringify({ ...results, table: text }, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify({ ...results, table: text }, null, 2)}\n`);
   log(`wrote ${file}`);
 }
 

@@ -53,10 +53,21 @@ function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
 
 async function runCase(port: number, batchSize: number, compression: Compression, rows: number) {
   const connector = createHStreamConnector(parseConnectorSettings({ url: `hstream://127.0.0.1:${port}` }));
-  const action = createHStreamAction('bench', parseActionSettings({
-    connector: 'c', stream: 'bench', partition_key: '${client_id}', record_template: SEED_TEMPLATE,
-    batch_size: batchSize, batch_interval: '5ms', compression, max_batches: Math.ceil(100_000 / batchSize), request_ttl: '60s',
-  }), connector);
+  const action = createHStreamAction(
+    'bench',
+    parseActionSettings({
+      connector: 'c',
+      stream: 'bench',
+      partition_key: '${client_id}',
+      record_template: SEED_TEMPLATE,
+      batch_size: batchSize,
+      batch_interval: '5ms',
+      compression,
+      max_batches: Math.ceil(100_000 / batchSize),
+      request_ttl: '60s',
+    }),
+    connector,
+  );
   await action.start();
   await action.whenReady(5000);
   // warm-up (JIT, channel)
@@ -142,11 +153,14 @@ export async function runSinkBench(o: SinkBenchOptions, onCase: (r: SinkCaseResu
         const after = await ask<{ count: number; cpuSec: number }>(child, 'count');
         const enc = await encodeOnly(batchSize, compression, Math.min(o.rows, 100_000));
         const res: SinkCaseResult = {
-          batchSize, compression,
+          batchSize,
+          compression,
           wallRowsPerSec: Math.round(o.rows / r.wall),
           rowsPerCpuSec: Math.round(o.rows / r.cpuSec),
           encodeOnlyRowsPerSec: Math.round(enc),
-          success: r.success, dropped: r.dropped, failed: r.failed,
+          success: r.success,
+          dropped: r.dropped,
+          failed: r.failed,
           stored: after.count - before.count - 5000, // minus warm-up rows
           serverCpu: Math.round(((after.cpuSec - before.cpuSec) / r.wall) * 100) / 100,
         };
@@ -171,12 +185,19 @@ async function main(): Promise<void> {
   console.log('batch  compression  wall rows/s  rows/cpu-s (sink)  encode-only rows/s  success  dropped  server CPU');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined; // e.g. 100:gzip
   await runSinkBench({ rows, shards, only }, (r) => {
-    console.log([
-      String(r.batchSize).padStart(5), r.compression.padEnd(11), fmt(r.wallRowsPerSec).padStart(11), fmt(r.rowsPerCpuSec).padStart(18),
-      fmt(r.encodeOnlyRowsPerSec).padStart(19), String(r.success).padStart(8), String(r.dropped).padStart(8),
-      `${Math.round(r.serverCpu * 100)}%`.padStart(11),
-      r.stored === r.success ? '' : ` (server stored ${r.stored})`,
-    ].join('  '));
+    console.log(
+      [
+        String(r.batchSize).padStart(5),
+        r.compression.padEnd(11),
+        fmt(r.wallRowsPerSec).padStart(11),
+        fmt(r.rowsPerCpuSec).padStart(18),
+        fmt(r.encodeOnlyRowsPerSec).padStart(19),
+        String(r.success).padStart(8),
+        String(r.dropped).padStart(8),
+        `${Math.round(r.serverCpu * 100)}%`.padStart(11),
+        r.stored === r.success ? '' : ` (server stored ${r.stored})`,
+      ].join('  '),
+    );
   });
 }
 

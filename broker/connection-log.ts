@@ -34,7 +34,10 @@ export function installConnectionLog(broker: Aedes, logger: Logger): void {
   broker.on('subscribe', (subs: Subscription[], c: Client) => {
     if (!c) return;
     const subscriptions = subs.map((s) => ({ topic: s.topic, qos: s.qos }));
-    logger.debug({ clientid: c.id, remote: info(c).remote, subscriptions }, `client subscribed: ${c.id} to ${subscriptions.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ')}`);
+    logger.debug(
+      { clientid: c.id, remote: info(c).remote, subscriptions },
+      `client subscribed: ${c.id} to ${subscriptions.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ')}`,
+    );
   });
   broker.on('unsubscribe', (topics: string[], c: Client) => {
     if (!c) return;

@@ -27,10 +27,7 @@ export interface ConfigIssue {
 export class ConfigError extends BrokerError {
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
-    super(
-      'CONFIG_INVALID',
-      `invalid configuration:\n${issues.map((i) => `  - ${i.message} (from ${i.source})`).join('\n')}`,
-    );
+    super('CONFIG_INVALID', `invalid configuration:\n${issues.map((i) => `  - ${i.message} (from ${i.source})`).join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
   }

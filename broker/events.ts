@@ -12,7 +12,13 @@ export const AUTHN_COMPLETE = 'rulemq:authnComplete';
 export const AUTHZ_COMPLETE = 'rulemq:authzComplete';
 
 export type AuthnCompleteListener = (client: Client, reasonCode: string, isAnonymous: boolean) => void;
-export type AuthzCompleteListener = (client: Client, topic: string, action: 'publish' | 'subscribe', source: 'file' | 'default', result: 'allow' | 'deny') => void;
+export type AuthzCompleteListener = (
+  client: Client,
+  topic: string,
+  action: 'publish' | 'subscribe',
+  source: 'file' | 'default',
+  result: 'allow' | 'deny',
+) => void;
 
 /** `(client, packet, reason: string)` — a message not delivered to `client`; reason as EMQX names it (queue_full...). */
 export const DELIVERY_DROPPED = 'rulemq:deliveryDropped';

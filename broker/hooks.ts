@@ -138,7 +138,11 @@ export class BrokerHooks {
     const aedesPublish = broker.publish.bind(broker) as unknown as PublishFn;
     const publish = chain3(this.stepsOf('publish'), aedesPublish);
     // Aedes' publish is called as (packet, done) by the broker's own code and as (packet, client, done) by its handlers.
-    (broker as unknown as { publish: unknown }).publish = function publishSteps(packet: PublishPacket, client: Client | null | ((err?: Error | null) => void), done?: (err?: Error | null) => void) {
+    (broker as unknown as { publish: unknown }).publish = function publishSteps(
+      packet: PublishPacket,
+      client: Client | null | ((err?: Error | null) => void),
+      done?: (err?: Error | null) => void,
+    ) {
       if (typeof client === 'function') publish(packet, null, client);
       else publish(packet, client, done ?? noop);
     };
@@ -153,7 +157,10 @@ function noop(): void {}
  * Folds steps right to left onto `last`, so each step's `next` is the rest of the chain. One
  * function per arity: a rest-parameter version would allocate an array per call on the hot path.
  */
-function chain3<A, B, C>(steps: Array<{ step: (a: A, b: B, c: C, next: (a: A, b: B, c: C) => void) => void }>, last: (a: A, b: B, c: C) => void): (a: A, b: B, c: C) => void {
+function chain3<A, B, C>(
+  steps: Array<{ step: (a: A, b: B, c: C, next: (a: A, b: B, c: C) => void) => void }>,
+  last: (a: A, b: B, c: C) => void,
+): (a: A, b: B, c: C) => void {
   let next = last;
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i].step;
@@ -163,7 +170,10 @@ function chain3<A, B, C>(steps: Array<{ step: (a: A, b: B, c: C, next: (a: A, b:
   return next;
 }
 
-function chain4<A, B, C, D>(steps: Array<{ step: (a: A, b: B, c: C, d: D, next: (a: A, b: B, c: C, d: D) => void) => void }>, last: (a: A, b: B, c: C, d: D) => void): (a: A, b: B, c: C, d: D) => void {
+function chain4<A, B, C, D>(
+  steps: Array<{ step: (a: A, b: B, c: C, d: D, next: (a: A, b: B, c: C, d: D) => void) => void }>,
+  last: (a: A, b: B, c: C, d: D) => void,
+): (a: A, b: B, c: C, d: D) => void {
   let next = last;
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i].step;

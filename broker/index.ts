@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
-import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import client from 'prom-client';
@@ -132,7 +132,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   });
   // MQTT 5 deliveries the broker did not send (patches/aedes+2.0.0-beta.1.patch, lib/write.js).
   (broker as EventEmitter).on('publishDiscarded', (_packet: unknown, _client: unknown, reason: string) => counters.discard(reason));
-  broker.on('connectionError', (c: Client, err: Error) => {
+  broker.on('connectionError', (_c: Client, err: Error) => {
     if (err.message === 'connect did not arrive in time') counters.reject('connect_timeout'); // Aedes' connectTimeout
   });
   installConnectionLog(broker, logger);
@@ -194,8 +194,12 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     // A WebSocket message may carry one packet plus a little framing slack.
     const maxPayloadBytes = config.maxPacketBytes + 1024;
     const wsLimits = { maxHeaderBytes: config.wsMaxHeaderBytes, onHeaderOverflow: () => security.wsHeaderOverflow() };
-    if (config.wsPort !== null) listeners.push(await startWsListener(config.host, config.wsPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits }, onConnection));
-    if (tlsFiles && config.wssPort !== null) listeners.push(await startWsListener(config.host, config.wssPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits, tls: tlsFiles }, onConnection, onTlsError));
+    if (config.wsPort !== null)
+      listeners.push(await startWsListener(config.host, config.wsPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits }, onConnection));
+    if (tlsFiles && config.wssPort !== null)
+      listeners.push(
+        await startWsListener(config.host, config.wssPort, { path: config.wsPath, maxPayloadBytes, ...wsLimits, tls: tlsFiles }, onConnection, onTlsError),
+      );
     if (config.httpPort !== null) listeners.push(await startHttpServer(config.httpHost, config.httpPort, router));
   } catch (err) {
     await closeAll();
@@ -235,7 +239,10 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
         await withTimeout(shared.close(), 1000);
         await withTimeout(new Promise<void>((r) => broker.close(() => r())), Math.max(graceMs, 1000));
         for (const conn of liveConns) conn.destroy();
-        await withTimeout(listenersClosed.then(() => undefined), 1000);
+        await withTimeout(
+          listenersClosed.then(() => undefined),
+          1000,
+        );
         if (http) await http.close();
       })();
       return closing;

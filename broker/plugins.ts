@@ -18,7 +18,7 @@ export async function loadPlugins(config: RulemqConfig, logger: Logger, cwd = pr
   const file = config.rules ?? resolve(cwd, DEFAULT_RULES_FILE);
   let initial = null;
   if (existsSync(file)) {
-    let loaded;
+    let loaded: ReturnType<typeof readPlan>;
     try {
       loaded = readPlan(file, sinks, process.env);
     } catch (err) {

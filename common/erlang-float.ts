@@ -154,7 +154,7 @@ export function erlangFloatF(x: number, p: number): string {
   const { digits, carry } = roundDigits(ds, e + p);
   const all = carry ? `1${digits}` : digits;
   const intLen = carry ? e + 1 : e;
-  return signOf(x) + `${all.slice(0, intLen)}.${all.slice(intLen)}`;
+  return `${signOf(x)}${all.slice(0, intLen)}.${all.slice(intLen)}`;
 }
 
 /** `~.Pe` body (sign included), P >= 2: P significant digits and an explicit exponent sign. */
@@ -163,7 +163,7 @@ export function erlangFloatE(x: number, p: number): string {
   const { digits, carry } = roundDigits(ds, p);
   const mant = carry ? `1${'0'.repeat(p - 1)}` : digits;
   const exp = x === 0 ? 0 : carry ? e : e - 1;
-  return signOf(x) + `${mant[0]}.${mant.slice(1)}e${exp >= 0 ? '+' : ''}${exp}`;
+  return `${signOf(x)}${mant[0]}.${mant.slice(1)}e${exp >= 0 ? '+' : ''}${exp}`;
 }
 
 function signOf(x: number): string {

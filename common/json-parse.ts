@@ -56,44 +56,46 @@ class TypedJsonReader {
   private value(): unknown {
     const c = this.ws();
     switch (c) {
-      case 0x7b /* { */: {
-        this.pos++;
-        const out: Record<string, unknown> = {};
-        if (this.ws() === 0x7d) {
+      case 0x7b /* { */:
+        {
           this.pos++;
-          return out;
-        }
-        for (;;) {
-          this.ws();
-          const key = this.string();
-          this.ws();
-          this.pos++; // ':'
-          const v = this.value();
-          if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-          else out[key] = v;
-          if (this.ws() === 0x2c) this.pos++;
-          else {
-            this.pos++; // '}'
+          const out: Record<string, unknown> = {};
+          if (this.ws() === 0x7d) {
+            this.pos++;
             return out;
           }
-        }
-      }
-      case 0x5b /* [ */: {
-        this.pos++;
-        const out: unknown[] = [];
-        if (this.ws() === 0x5d) {
-          this.pos++;
-          return out;
-        }
-        for (;;) {
-          out.push(this.value());
-          if (this.ws() === 0x2c) this.pos++;
-          else {
-            this.pos++; // ']'
-            return out;
+          for (;;) {
+            this.ws();
+            const key = this.string();
+            this.ws();
+            this.pos++; // ':'
+            const v = this.value();
+            if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+            else out[key] = v;
+            if (this.ws() === 0x2c) this.pos++;
+            else {
+              this.pos++; // '}'
+              return out;
+            }
           }
         }
-      }
+      case 0x5b /* [ */:
+        {
+          this.pos++;
+          const out: unknown[] = [];
+          if (this.ws() === 0x5d) {
+            this.pos++;
+            return out;
+          }
+          for (;;) {
+            out.push(this.value());
+            if (this.ws() === 0x2c) this.pos++;
+            else {
+              this.pos++; // ']'
+              return out;
+            }
+          }
+        }
       case 0x22 /* " */:
         return this.string();
       case 0x74 /* t */:

@@ -20,7 +20,10 @@ export const silentLogger: Logger = { info: noop, warn: noop, error: noop, debug
  */
 export class RateLimitedLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
-  constructor(private readonly logger: Logger, private readonly intervalMs = 10_000) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs = 10_000,
+  ) {}
 
   log(level: 'warn' | 'error', key: string, obj: Record<string, unknown>, msg: string): void {
     const now = Date.now();

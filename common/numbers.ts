@@ -15,7 +15,8 @@
  */
 
 /** A float with an integral value, boxed so it stays a float. */
-export type BoxedFloat = Number; // eslint-disable-line @typescript-eslint/ban-types
+// biome-ignore lint/complexity/noBannedTypes: a float with an integral value is a Number wrapper object, so it stays distinct from an integer.
+export type BoxedFloat = Number;
 
 /** Any rule number: integer (number or bigint) or float (number or boxed). */
 export type RuleNumber = number | bigint | BoxedFloat;
@@ -107,15 +108,15 @@ export function ruleJson(v: unknown, undefinedText = '"undefined"'): string {
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + ruleJson(v[i], undefinedText);
-        return out + ']';
+        return `${out}]`;
       }
       let out = '{';
       let first = true;
       for (const k of Object.keys(v)) {
-        out += (first ? '' : ',') + JSON.stringify(k) + ':' + ruleJson((v as Record<string, unknown>)[k], undefinedText);
+        out += `${(first ? '' : ',') + JSON.stringify(k)}:${ruleJson((v as Record<string, unknown>)[k], undefinedText)}`;
         first = false;
       }
-      return out + '}';
+      return `${out}}`;
     }
     default:
       return undefinedText;

@@ -38,8 +38,12 @@ function card(a) {
     template: h('pre.code'),
     result: h('p.notice', { role: 'status', hidden: true }),
   };
-  const button = a.hstreamdb ? h('button', { type: 'button', dataset: { test: a.name }, onclick: (e) => testConnection(a.name, e.currentTarget, c.result) }, 'Test connection') : null;
-  c.node = h('article.action', { id: `action-${a.name}` },
+  const button = a.hstreamdb
+    ? h('button', { type: 'button', dataset: { test: a.name }, onclick: (e) => testConnection(a.name, e.currentTarget, c.result) }, 'Test connection')
+    : null;
+  c.node = h(
+    'article.action',
+    { id: `action-${a.name}` },
     h('header', h('h2', a.name), h('span.muted', a.type), c.health, button),
     c.result,
     c.settings,
@@ -50,7 +54,10 @@ function card(a) {
 }
 
 function pairs(dl, entries) {
-  fill(dl, entries.map(([k, v]) => h('div', h('dt', k), h('dd', v))));
+  fill(
+    dl,
+    entries.map(([k, v]) => h('div', h('dt', k), h('dd', v))),
+  );
 }
 
 function update(c, a) {
@@ -66,13 +73,24 @@ function update(c, a) {
       ['Query mode', s.query_mode],
       ['Ack mode', s.ack_mode],
       ['Batch', `${s.batch_size} rows / ${s.batch_interval_ms} ms`],
-      ['Buffer', s.buffer ? `disk: ${bytes(s.buffer.diskBytes)} of ${bytes(s.max_buffer_bytes)}, ${num(s.buffer.unread)} rows unread` : `memory: ${bytes(a.metrics.queuing_bytes)} of ${bytes(s.max_buffer_bytes)}`],
-      ['Append latency', `mean ${ms(a.latency.mean_ms)} · p50 ≤ ${ms(a.latency.p50_le_ms)} · p99 ≤ ${ms(a.latency.p99_le_ms)} (${num(a.latency.count)} requests)`],
+      [
+        'Buffer',
+        s.buffer
+          ? `disk: ${bytes(s.buffer.diskBytes)} of ${bytes(s.max_buffer_bytes)}, ${num(s.buffer.unread)} rows unread`
+          : `memory: ${bytes(a.metrics.queuing_bytes)} of ${bytes(s.max_buffer_bytes)}`,
+      ],
+      [
+        'Append latency',
+        `mean ${ms(a.latency.mean_ms)} · p50 ≤ ${ms(a.latency.p50_le_ms)} · p99 ≤ ${ms(a.latency.p99_le_ms)} (${num(a.latency.count)} requests)`,
+      ],
     ]);
     if (c.template.textContent !== s.record_template) c.template.textContent = s.record_template;
   }
   const m = a.metrics;
-  pairs(c.counters, ['matched', 'success', 'failed', 'dropped', 'queuing', 'inflight', 'retried'].map((k) => [k, h('span', { dataset: { metric: k } }, num(m[k]))]));
+  pairs(
+    c.counters,
+    ['matched', 'success', 'failed', 'dropped', 'queuing', 'inflight', 'retried'].map((k) => [k, h('span', { dataset: { metric: k } }, num(m[k]))]),
+  );
 }
 
 async function refresh() {

@@ -54,13 +54,13 @@ export async function api(method, path, body, accept = []) {
     json = undefined;
   }
   if (res.status === 401) {
-    const message = (json && json.message) || 'The API token is required.';
+    const message = json?.message || 'The API token is required.';
     unauthorizedHandler(message);
     throw new ApiError(401, 'UNAUTHORIZED', message);
   }
   if (res.ok || accept.includes(res.status)) return { status: res.status, json };
-  const code = (json && json.code) || `HTTP_${res.status}`;
-  const message = (json && json.message) || text || res.statusText || `HTTP ${res.status}`;
+  const code = json?.code || `HTTP_${res.status}`;
+  const message = json?.message || text || res.statusText || `HTTP ${res.status}`;
   throw new ApiError(res.status, code, message);
 }
 

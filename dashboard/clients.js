@@ -9,21 +9,26 @@ let searchTimer = null;
 function mount(main) {
   shown = '';
   el = {
-    search: h('input', { id: 'c-search', type: 'search', placeholder: 'type part of it', oninput: () => {
-      clearTimeout(searchTimer);
-      searchTimer = setTimeout(() => void refresh().catch(() => {}), 200);
-    } }),
-    by: h('select', { id: 'c-by', onchange: () => void refresh().catch(() => {}) }, h('option', { value: 'like_clientid' }, 'client id'), h('option', { value: 'like_username' }, 'user name')),
+    search: h('input', {
+      id: 'c-search',
+      type: 'search',
+      placeholder: 'type part of it',
+      oninput: () => {
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(() => void refresh().catch(() => {}), 200);
+      },
+    }),
+    by: h(
+      'select',
+      { id: 'c-by', onchange: () => void refresh().catch(() => {}) },
+      h('option', { value: 'like_clientid' }, 'client id'),
+      h('option', { value: 'like_username' }, 'user name'),
+    ),
     count: h('span.muted', { id: 'c-count' }),
     message: h('p.notice', { id: 'c-message', role: 'status', hidden: true }),
     list: h('div', { id: 'c-list' }),
   };
-  main.append(
-    h('h1', 'Clients'),
-    h('div.toolbar', h('label', 'Search ', el.by, ' ', el.search), el.count),
-    el.message,
-    el.list,
-  );
+  main.append(h('h1', 'Clients'), h('div.toolbar', h('label', 'Search ', el.by, ' ', el.search), el.count), el.message, el.list);
 }
 
 async function disconnect(clientid, button) {
@@ -55,16 +60,32 @@ async function refresh() {
     return;
   }
   shown = key;
-  const rows = res.data.map((c) => h('tr', { dataset: { client: c.clientid } },
-    h('td', h('code', c.clientid)),
-    h('td', c.username ?? h('span.muted', '—')),
-    h('td', `${c.ip_address}:${c.port}`),
-    h('td', protocol(c)),
-    h('td', { title: c.connected_at }, new Date(c.connected_at).toLocaleString(), h('div.muted', h('span', { dataset: { since: c.connected_at } }, `for ${since(c.connected_at)}`))),
-    h('td', c.subscriptions.length ? c.subscriptions.map((s) => h('code.tag', { title: `QoS ${s.qos}` }, s.topic)) : h('span.muted', 'none')),
-    h('td', h('button.danger', { type: 'button', onclick: (e) => disconnect(c.clientid, e.currentTarget) }, 'Disconnect')),
-  ));
-  fill(el.list, table(['Client id', 'User name', 'Address', 'Protocol', 'Connected since', 'Subscriptions', ''], rows, q ? 'No connected client matches.' : 'No client is connected.'));
+  const rows = res.data.map((c) =>
+    h(
+      'tr',
+      { dataset: { client: c.clientid } },
+      h('td', h('code', c.clientid)),
+      h('td', c.username ?? h('span.muted', '—')),
+      h('td', `${c.ip_address}:${c.port}`),
+      h('td', protocol(c)),
+      h(
+        'td',
+        { title: c.connected_at },
+        new Date(c.connected_at).toLocaleString(),
+        h('div.muted', h('span', { dataset: { since: c.connected_at } }, `for ${since(c.connected_at)}`)),
+      ),
+      h('td', c.subscriptions.length ? c.subscriptions.map((s) => h('code.tag', { title: `QoS ${s.qos}` }, s.topic)) : h('span.muted', 'none')),
+      h('td', h('button.danger', { type: 'button', onclick: (e) => disconnect(c.clientid, e.currentTarget) }, 'Disconnect')),
+    ),
+  );
+  fill(
+    el.list,
+    table(
+      ['Client id', 'User name', 'Address', 'Protocol', 'Connected since', 'Subscriptions', ''],
+      rows,
+      q ? 'No connected client matches.' : 'No client is connected.',
+    ),
+  );
 }
 
 export default { title: 'Clients', mount, refresh };

@@ -38,8 +38,15 @@ function mount(main) {
   };
   main.append(
     h('h1', 'Overview'),
-    h('div.cards', Object.values(cards).map((c) => c.node)),
-    h('div.sparks', h('figure', el.sparkIn, h('figcaption', 'messages in per second, last minute')), h('figure', el.sparkOut, h('figcaption', 'messages out per second, last minute'))),
+    h(
+      'div.cards',
+      Object.values(cards).map((c) => c.node),
+    ),
+    h(
+      'div.sparks',
+      h('figure', el.sparkIn, h('figcaption', 'messages in per second, last minute')),
+      h('figure', el.sparkOut, h('figcaption', 'messages out per second, last minute')),
+    ),
     h('h2', 'Rules'),
     el.rules,
     h('h2', 'Actions'),
@@ -75,7 +82,9 @@ async function refresh() {
   const ruleRows = rules.data.map((r) => {
     const m = r.metrics;
     const p = prev?.rules.get(r.id);
-    return h('tr', { dataset: { rule: r.id } },
+    return h(
+      'tr',
+      { dataset: { rule: r.id } },
       h('td', h('a', { href: '#rules' }, r.id)),
       h('td', statusPill(r.status)),
       h('td.num', { dataset: { col: 'matched' } }, num(m.matched)),
@@ -91,7 +100,9 @@ async function refresh() {
   const actionRows = actions.map((a) => {
     const m = a.metrics;
     const buffer = a.hstreamdb?.buffer;
-    return h('tr', { dataset: { action: a.name } },
+    return h(
+      'tr',
+      { dataset: { action: a.name } },
       h('td', h('a', { href: '#actions' }, a.name)),
       h('td', a.type),
       h('td', statusPill(a.status, a.reason), a.reason ? h('div.reason', a.reason) : null),

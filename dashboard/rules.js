@@ -16,13 +16,7 @@ function mount(main) {
     last: h('div', { id: 'last-reload' }),
     list: h('div', { id: 'rule-list' }),
   };
-  main.append(
-    h('h1', 'Rules'),
-    h('div.toolbar', h('span', 'File: ', el.file), el.button),
-    el.result,
-    el.last,
-    el.list,
-  );
+  main.append(h('h1', 'Rules'), h('div.toolbar', h('span', 'File: ', el.file), el.button), el.result, el.last, el.list);
 }
 
 async function reload() {
@@ -33,7 +27,11 @@ async function reload() {
     notice(el.result, 'ok', 'Reloaded: the new rules are running.');
   } catch (err) {
     // A file with errors answers 400 with the diagnostics; the last-reload box below shows them with positions.
-    notice(el.result, 'error', err instanceof ApiError && err.status === 400 ? 'Reload failed; the old rules keep running. See the errors below.' : `Reload failed: ${err.message}`);
+    notice(
+      el.result,
+      'error',
+      err instanceof ApiError && err.status === 400 ? 'Reload failed; the old rules keep running. See the errors below.' : `Reload failed: ${err.message}`,
+    );
   } finally {
     el.button.disabled = false;
     await refresh().catch(() => {});
@@ -45,13 +43,15 @@ function renderReload(file, last) {
   if (!last) return fill(el.last);
   const when = `${new Date(last.at).toLocaleString()} (${last.reason})`;
   if (last.ok) return fill(el.last, h('p.notice.ok', `Last load ${when}: OK, ${last.rules} rule(s) running.`));
-  fill(el.last,
-    h('div.errors', { role: 'alert' },
+  fill(
+    el.last,
+    h(
+      'div.errors',
+      { role: 'alert' },
       h('h2', `Last load ${when} failed: ${last.errors.length} error(s). The previous rules keep running.`),
-      last.errors.map((e) => h('div.diag',
-        h('div.diag-head', e.line !== undefined ? `line ${e.line}, column ${e.column}` : 'file', ' · ', h('code', e.code)),
-        h('pre', e.text),
-      )),
+      last.errors.map((e) =>
+        h('div.diag', h('div.diag-head', e.line !== undefined ? `line ${e.line}, column ${e.column}` : 'file', ' · ', h('code', e.code)), h('pre', e.text)),
+      ),
     ),
   );
 }
@@ -59,10 +59,17 @@ function renderReload(file, last) {
 function ruleCard(r) {
   const counters = h('dl.counters', { dataset: { rule: r.id } });
   fillCounters(counters, r.metrics);
-  return h('article.rule', { id: `rule-${r.id}` },
+  return h(
+    'article.rule',
+    { id: `rule-${r.id}` },
     h('header', h('h2', r.id), statusPill(r.status), r.description ? h('span.desc', r.description) : null),
-    h('div.meta',
-      h('div', h('span.k', 'FROM '), r.from.map((f) => h('code.tag', f))),
+    h(
+      'div.meta',
+      h(
+        'div',
+        h('span.k', 'FROM '),
+        r.from.map((f) => h('code.tag', f)),
+      ),
       h('div', h('span.k', 'Actions '), r.actions.length ? r.actions.map((a) => h('code.tag', a)) : h('span.muted', 'none')),
     ),
     numbered(r.sql),
@@ -71,7 +78,12 @@ function ruleCard(r) {
 }
 
 function fillCounters(dl, m) {
-  fill(dl, ['matched', 'passed', 'failed', 'failed.exception', 'failed.no_result', 'actions.success', 'actions.failed'].map((k) => h('div', h('dt', k), h('dd', { dataset: { metric: k } }, num(m[k])))));
+  fill(
+    dl,
+    ['matched', 'passed', 'failed', 'failed.exception', 'failed.no_result', 'actions.success', 'actions.failed'].map((k) =>
+      h('div', h('dt', k), h('dd', { dataset: { metric: k } }, num(m[k]))),
+    ),
+  );
 }
 
 async function refresh() {

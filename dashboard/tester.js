@@ -21,7 +21,11 @@ function mount(main) {
     clientid: h('input', { id: 't-clientid' }),
     username: h('input', { id: 't-username' }),
     topic: h('input', { id: 't-topic' }),
-    qos: h('select', { id: 't-qos' }, ['0', '1', '2'].map((q) => h('option', { value: q }, q))),
+    qos: h(
+      'select',
+      { id: 't-qos' },
+      ['0', '1', '2'].map((q) => h('option', { value: q }, q)),
+    ),
     payload: h('textarea', { id: 't-payload', rows: 4, spellcheck: false }),
     other: h('textarea.json', { id: 't-other', rows: 8, spellcheck: false }),
     run: h('button', { id: 't-run', type: 'submit' }, 'Run test'),
@@ -30,16 +34,17 @@ function mount(main) {
   };
   el.fields = {};
   for (const name of NAMED) el.fields[name] = field(name, el[name]);
-  const form = h('form.tester', { onsubmit: run },
+  const form = h(
+    'form.tester',
+    { onsubmit: run },
     h('label.field', h('span', 'Event'), el.event),
     h('label.field.wide', h('span', 'SQL'), el.sql),
-    h('fieldset',
+    h(
+      'fieldset',
       h('legend', 'Context'),
       h('div.grid', el.fields.clientid, el.fields.username, el.fields.topic, el.fields.qos),
       h('div.wide', el.fields.payload),
-      h('label.field.wide',
-        h('span', 'Other columns (JSON object): MQTT 5 properties such as pub_props, flags, peerhost…'),
-        el.other),
+      h('label.field.wide', h('span', 'Other columns (JSON object): MQTT 5 properties such as pub_props, flags, peerhost…'), el.other),
     ),
     h('div.toolbar', el.run, h('span.hint', 'Runs the same code as POST /api/v5/rule_test; nothing is published.')),
   );
@@ -54,7 +59,16 @@ async function loadEvents() {
     notice(el.message, 'error', `Could not load the event examples: ${err.message}`);
     return;
   }
-  fill(el.event, events.map((e) => h('option', { value: e.event_type }, e.event_type === 'message_publish' ? 'message_publish (FROM a topic filter)' : `${e.event_type} (FROM "${e.event}")`)));
+  fill(
+    el.event,
+    events.map((e) =>
+      h(
+        'option',
+        { value: e.event_type },
+        e.event_type === 'message_publish' ? 'message_publish (FROM a topic filter)' : `${e.event_type} (FROM "${e.event}")`,
+      ),
+    ),
+  );
   prefill();
 }
 
@@ -91,7 +105,8 @@ function context() {
     } catch (err) {
       return `Other columns is not valid JSON: ${err.message}`;
     }
-    if (other === null || typeof other !== 'object' || Array.isArray(other)) return 'Other columns must be a JSON object, like {"pub_props": {"User-Property": {"k": "v"}}}.';
+    if (other === null || typeof other !== 'object' || Array.isArray(other))
+      return 'Other columns must be a JSON object, like {"pub_props": {"User-Property": {"k": "v"}}}.';
     Object.assign(ctx, other);
   }
   return ctx;

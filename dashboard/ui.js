@@ -14,7 +14,8 @@ export function h(spec, attrs, ...children) {
     if (v === undefined || v === null) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k in el && typeof v !== 'string') el[k] = v; // properties: hidden, disabled, rows, spellcheck
+    else if (k in el && typeof v !== 'string')
+      el[k] = v; // properties: hidden, disabled, rows, spellcheck
     else if (v !== false) el.setAttribute(k, v === true ? '' : String(v));
   }
   append(el, children);
@@ -45,7 +46,17 @@ export function notice(el, kind, text) {
 
 export function table(headers, rows, empty = 'Nothing here yet.') {
   if (rows.length === 0) return h('p.empty', empty);
-  return h('table', h('thead', h('tr', headers.map((x) => h('th', x)))), h('tbody', rows));
+  return h(
+    'table',
+    h(
+      'thead',
+      h(
+        'tr',
+        headers.map((x) => h('th', x)),
+      ),
+    ),
+    h('tbody', rows),
+  );
 }
 
 const nf = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
@@ -85,7 +96,10 @@ export function statusPill(status, reason) {
 /** Source text with line numbers (a gutter the reader can rely on when an error names a line). */
 export function numbered(text, startLine = 1) {
   const lines = text.replace(/\n+$/, '').split('\n');
-  return h('pre.code', lines.map((line, i) => h('span.line', h('span.ln', String(startLine + i)), line, '\n')));
+  return h(
+    'pre.code',
+    lines.map((line, i) => h('span.line', h('span.ln', String(startLine + i)), line, '\n')),
+  );
 }
 
 /** Renders the samples as an SVG polyline, right-aligned in `slots` slots (so a new chart fills in from the right). */

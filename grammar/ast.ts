@@ -7,7 +7,6 @@
  */
 import type { SourceRange } from './errors.js';
 
-
 /** `.key` — a map key (`payload.a`, `payload."a b"`, `payload.'x'`, `payload.1` is the key "1"). */
 export interface KeyStep {
   readonly kind: 'Key';

@@ -33,7 +33,11 @@ class MessageProvider implements IParserErrorMessageProvider {
 
   /** Where any expression may start, say "an expression" instead of listing a dozen token kinds. */
   private static summarize(labels: string[]): string[] {
-    const starters = new Set([T.Identifier, T.QuotedName, T.Integer, T.Decimal, T.StringLiteral, T.Range, T.LParen, T.LBracket, T.Case, T.Plus, T.Minus, T.Div, T.Mod].map((t) => MessageProvider.label(t)));
+    const starters = new Set(
+      [T.Identifier, T.QuotedName, T.Integer, T.Decimal, T.StringLiteral, T.Range, T.LParen, T.LBracket, T.Case, T.Plus, T.Minus, T.Div, T.Mod].map((t) =>
+        MessageProvider.label(t),
+      ),
+    );
     const hits = labels.filter((l) => starters.has(l));
     if (hits.length < 6) return labels;
     return [...labels.filter((l) => !starters.has(l)), 'an expression'];
@@ -75,10 +79,7 @@ export class SqlParser extends CstParser {
 
   // SELECT fields FROM topics [WHERE cond]  |  FOREACH fields [DO fields] [INCASE cond] FROM topics [WHERE cond]
   statement = this.RULE('statement', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.selectStatement) },
-      { ALT: () => this.SUBRULE(this.foreachStatement) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.selectStatement) }, { ALT: () => this.SUBRULE(this.foreachStatement) }]);
   });
 
   selectStatement = this.RULE('selectStatement', () => {
@@ -137,11 +138,7 @@ export class SqlParser extends CstParser {
   });
 
   fromTopic = this.RULE('fromTopic', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.QuotedName) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(T.QuotedName) }, { ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
   // rulesql also accepts `WHERE cond AS name` (its grammar shares the field rule); the alias means nothing.

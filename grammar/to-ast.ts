@@ -260,8 +260,7 @@ export class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<Param, 
   parenthesized(c: C.ParenthesizedCstChildren, p: Param): A.Expr {
     // Parentheses keep conditions and function arguments as they are; around a whole field they still allow
     // CASE; anywhere else they hold a plain scalar.
-    const inner: Place =
-      p.place === 'cond' || p.place === 'funArg' ? p.place : p.place === 'field' || p.place === 'fieldParen' ? 'fieldParen' : 'scalar';
+    const inner: Place = p.place === 'cond' || p.place === 'funArg' ? p.place : p.place === 'field' || p.place === 'fieldParen' ? 'fieldParen' : 'scalar';
     const e = this.v<A.Expr>(c.condition[0], inner);
     return this.check(e, inner, true);
   }

@@ -97,7 +97,10 @@ export class AckGate implements AckHoldObserver {
     if (packet.qos === 2 && packet.dup && this.store) {
       // A resent QoS 2 PUBLISH that Aedes already stored only gets its PUBREC again and is not
       // published again: its rules ran the first time and must not run twice.
-      this.store.incomingGetPacket(client, packet).then(() => callback(null), () => this.run(rules, client, packet, callback));
+      this.store.incomingGetPacket(client, packet).then(
+        () => callback(null),
+        () => this.run(rules, client, packet, callback),
+      );
       return;
     }
     this.run(rules, client, packet, callback);

@@ -118,7 +118,8 @@ export function registerDetailsApi(router: Router, deps: DetailsApiDeps): void {
   router.add('POST', '/api/v5/rulemq/actions/:name/test', async (_req, params) => {
     const a = allActions(deps.current()).find((x) => x.name === params.name);
     if (!a) return { status: 404, body: { code: 'NOT_FOUND', message: `action '${params.name}' not found` } };
-    if (!(a instanceof HStreamAction)) return { status: 400, body: { code: 'BAD_REQUEST', message: `action '${a.name}' (${a.type}) has no connection to test` } };
+    if (!(a instanceof HStreamAction))
+      return { status: 400, body: { code: 'BAD_REQUEST', message: `action '${a.name}' (${a.type}) has no connection to test` } };
     const result = await a.testConnection();
     return { status: result.ok ? 200 : 400, body: result.ok ? result : { code: 'TEST_FAILED', ...result } };
   });

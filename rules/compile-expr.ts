@@ -14,21 +14,7 @@ import { compileIot, IOT_FUNCTIONS } from './compile-iot.js';
 import { compilePath, type Ev, type Scope } from './compile-scope.js';
 import { raise, SqlRuntimeError } from './errors.js';
 import { compileSteps } from './paths.js';
-import {
-  add,
-  compareValues,
-  describe,
-  fdiv,
-  idiv,
-  mul,
-  neg,
-  rangeGet,
-  rangeList,
-  rem,
-  sub,
-  termEqual,
-  type CompareOp,
-} from './values.js';
+import { add, compareValues, describe, fdiv, idiv, mul, neg, rangeGet, rangeList, rem, sub, termEqual, type CompareOp } from './values.js';
 
 /** Function-provider modules EMQX accepts in `module.func(...)` (emqx_rule_funcs*; only this one exists). */
 const FUNC_MODULES = new Set(['emqx_rule_funcs']);
@@ -269,17 +255,17 @@ function checkLiteralPattern(e: CallExpr, sc: Scope): void {
 
 function compileCall(e: CallExpr, sc: Scope): Ev {
   if (e.module !== null && !FUNC_MODULES.has(e.module)) {
-    throw sc.env.pos.error(
-      'SQL_UNKNOWN_FUNCTION',
-      e.nameRange,
-      `unknown function module '${e.module}' (only emqx_rule_funcs.name(...) is allowed)`,
-    );
+    throw sc.env.pos.error('SQL_UNKNOWN_FUNCTION', e.nameRange, `unknown function module '${e.module}' (only emqx_rule_funcs.name(...) is allowed)`);
   }
   const name = e.name;
   const iot = IOT_FUNCTIONS[name];
-  if (iot !== undefined && Object.prototype.hasOwnProperty.call(IOT_FUNCTIONS, name)) {
+  if (iot !== undefined && Object.hasOwn(IOT_FUNCTIONS, name)) {
     checkArity(e, sc, iot[0], iot[1]);
-    return compileIot(e, sc, e.args.map((a) => compileValue(a, sc)));
+    return compileIot(
+      e,
+      sc,
+      e.args.map((a) => compileValue(a, sc)),
+    );
   }
   if (name === 'div' || name === 'mod') {
     checkArity(e, sc, 2, 2);

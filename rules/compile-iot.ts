@@ -42,7 +42,7 @@ const UNDEFINED: Ev = () => undefined;
 /** The atom-keyed payload of the merged map: selected via `*`/un-aliased paths, else the column. */
 function mergedPayload(sc: Scope): Ev {
   if (!sc.selKeys.has('payload') || !sc.selPayloadAtom) return (st) => payloadColumn(st.ctx);
-  return (st) => (Object.prototype.hasOwnProperty.call(st.sel, 'payload') ? st.sel.payload : payloadColumn(st.ctx));
+  return (st) => (Object.hasOwn(st.sel, 'payload') ? st.sel.payload : payloadColumn(st.ctx));
 }
 
 /** Compiles an IoT shortcut call; arity was checked by the caller. */
@@ -63,13 +63,13 @@ export function compileIot(e: CallExpr, sc: Scope, args: Ev[]): Ev {
       return UNDEFINED;
     case 'flags':
       if (!sc.iot) return () => ({});
-      return (st) => (Object.prototype.hasOwnProperty.call(st.ctx, 'flags') ? st.ctx.flags : {});
+      return (st) => (Object.hasOwn(st.ctx, 'flags') ? st.ctx.flags : {});
     case 'flag': {
       if (!sc.iot) return UNDEFINED;
       const arg = args[0];
       return (st) => {
         const n = arg(st);
-        if (!Object.prototype.hasOwnProperty.call(st.ctx, 'flags')) return undefined;
+        if (!Object.hasOwn(st.ctx, 'flags')) return undefined;
         if (!isBinary(n)) return undefined;
         return getKey(st.ctx.flags, binaryText(n), false, st.ctx);
       };
@@ -109,7 +109,7 @@ export function compileIot(e: CallExpr, sc: Scope, args: Ev[]): Ev {
         if (typeof n !== 'number' || !Number.isInteger(n)) {
           return raise('function_clause', `topic(n) needs an integer level, got ${describe(n)}`);
         }
-        if (!iot || !Object.prototype.hasOwnProperty.call(st.ctx, 'topic')) return undefined;
+        if (!iot || !Object.hasOwn(st.ctx, 'topic')) return undefined;
         const t = st.ctx.topic;
         if (!isBinary(t)) return raise('function_clause', `topic(n) on a non-string topic ${describe(t)}`);
         const levels = binaryText(t).split('/');

@@ -136,7 +136,7 @@ export function compileColumn(env: CompileEnv, name: string): Ev {
 /** The merged view (Columns ∪ Selected ∪ item), dynamic by name. */
 export function mergedValue(sc: Scope, st: EvalState, name: string): unknown {
   if (sc.itemKey !== null && name === sc.itemKey) return st.item;
-  if (Object.prototype.hasOwnProperty.call(st.sel, name)) return st.sel[name];
+  if (Object.hasOwn(st.sel, name)) return st.sel[name];
   return columnValue(sc.env, st.ctx, name);
 }
 
@@ -144,7 +144,7 @@ function compileMerged(sc: Scope, name: string): Ev {
   if (sc.itemKey !== null && name === sc.itemKey) return (st) => st.item;
   const col = compileColumn(sc.env, name);
   if (!sc.selKeys.has(name)) return col;
-  return (st) => (Object.prototype.hasOwnProperty.call(st.sel, name) ? st.sel[name] : col(st));
+  return (st) => (Object.hasOwn(st.sel, name) ? st.sel[name] : col(st));
 }
 
 /** What stands behind the action map: the columns (FOREACH: shadowed), or the merged view for DO. */
@@ -152,7 +152,7 @@ function compileFallback(sc: Scope, name: string): Ev {
   if (sc.fallback === 'merged') return compileMerged(sc, name);
   const col = compileColumn(sc.env, name);
   if (sc.fallback === 'shadow' && sc.shadowKeys.has(name)) {
-    return (st) => (st.shadow !== null && Object.prototype.hasOwnProperty.call(st.shadow, name) ? st.shadow[name] : col(st));
+    return (st) => (st.shadow !== null && Object.hasOwn(st.shadow, name) ? st.shadow[name] : col(st));
   }
   return col;
 }
@@ -179,8 +179,7 @@ function orgGetters(sc: Scope): { act: OrgGetter<EvalState>; base: OrgGetter<Eva
   if (sc.mode === 'merged' || sc.fallback === 'merged') {
     base = (st, name) => mergedValue(sc, st, name);
   } else {
-    base = (st, name) =>
-      st.shadow !== null && Object.prototype.hasOwnProperty.call(st.shadow, name) ? st.shadow[name] : columnValue(env, st.ctx, name);
+    base = (st, name) => (st.shadow !== null && Object.hasOwn(st.shadow, name) ? st.shadow[name] : columnValue(env, st.ctx, name));
   }
   return { act, base };
 }
@@ -223,10 +222,15 @@ function compilePayloadPath(sc: Scope, steps: readonly CStep[]): Ev {
   // Common case first: the seed rule's `payload.temp` reads the context's cached JSON and one key.
   const fromContext: Ev =
     steps.length === 1 && steps[0].k === 0 && steps[0].safe
-      ? ((key: string): Ev => (st) => {
-          const root = payloadJson(st.ctx);
-          return typeof root === 'object' && root !== null && !Array.isArray(root) ? (root as Record<string, unknown>)[key] : walk(root, steps, st, null, root);
-        })(steps[0].key)
+      ? (
+          (key: string): Ev =>
+          (st) => {
+            const root = payloadJson(st.ctx);
+            return typeof root === 'object' && root !== null && !Array.isArray(root)
+              ? (root as Record<string, unknown>)[key]
+              : walk(root, steps, st, null, root);
+          }
+        )(steps[0].key)
       : (st) => {
           const root = payloadJson(st.ctx);
           return walk(root, steps, st, null, root);
@@ -238,7 +242,7 @@ function compilePayloadPath(sc: Scope, steps: readonly CStep[]): Ev {
     if (sc.selKeys.has('payload')) {
       const atom = sc.selPayloadAtom;
       base = (st) => {
-        const hasSel = Object.prototype.hasOwnProperty.call(st.sel, 'payload');
+        const hasSel = Object.hasOwn(st.sel, 'payload');
         if (hasSel && (atom || st.ctx.payload === undefined)) {
           const root = decodePayloadValue(st, st.sel.payload);
           return walk(root, steps, st, null, root);
@@ -250,7 +254,7 @@ function compilePayloadPath(sc: Scope, steps: readonly CStep[]): Ev {
     }
   } else if (sc.fallback === 'shadow' && sc.shadowKeys.has('payload')) {
     base = (st) => {
-      if (st.shadow !== null && Object.prototype.hasOwnProperty.call(st.shadow, 'payload')) {
+      if (st.shadow !== null && Object.hasOwn(st.shadow, 'payload')) {
         const root = decodePayloadValue(st, st.shadow.payload);
         return walk(root, steps, st, null, root);
       }

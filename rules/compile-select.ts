@@ -104,15 +104,14 @@ function writer(top: string, steps: readonly CStep[], decodeFirst: boolean): Wri
 
 /** FOREACH: `expr AS name` items before the last also update the columns later items see. */
 function shadowOp(env: CompileEnv, top: string, steps: readonly CStep[]): (st: EvalState, v: unknown) => void {
-  const colsOrg: OrgGetter<EvalState> = (st, name) =>
-    st.shadow !== null && Object.prototype.hasOwnProperty.call(st.shadow, name) ? st.shadow[name] : columnValue(env, st.ctx, name);
+  const colsOrg: OrgGetter<EvalState> = (st, name) => (st.shadow !== null && Object.hasOwn(st.shadow, name) ? st.shadow[name] : columnValue(env, st.ctx, name));
   return (st, v) => {
     if (st.shadow === null) st.shadow = {};
     if (steps.length === 0) {
       setOwn(st.shadow, top, v);
       return;
     }
-    const base = Object.prototype.hasOwnProperty.call(st.shadow, top) ? st.shadow[top] : columnValue(env, st.ctx, top);
+    const base = Object.hasOwn(st.shadow, top) ? st.shadow[top] : columnValue(env, st.ctx, top);
     setOwn(st.shadow, top, putIn(base, steps, 0, v, st, colsOrg, undefined));
   };
 }
@@ -133,12 +132,7 @@ function starOp(sc: Scope): Op {
 }
 
 /** Compiles one `expr [AS alias]` item: its value, how to write it, and the op doing both. */
-function fieldOp(
-  item: Exclude<SelectItem, { kind: 'Star' }>,
-  n: number,
-  sc: Scope,
-  shadow: boolean,
-): { op: Op; value: Ev; write: Write } {
+function fieldOp(item: Exclude<SelectItem, { kind: 'Star' }>, n: number, sc: Scope, shadow: boolean): { op: Op; value: Ev; write: Write } {
   const ev = compileValue(item.expr, sc);
   let top: string;
   let steps: CStep[];

@@ -22,7 +22,7 @@
  *   message's decoded payload, which it cached per process);
  * - event columns hold strings where EMQX has atoms (`reason`, `reason_code`): `reason IN ('normal')` is true here.
  */
-import { parseSql, PositionMapper, tooDeep, type ParseOptions, type SourceRange, type Statement } from '../grammar/index.js';
+import { parseSql, PositionMapper, tooDeep, type ParseOptions, type Statement } from '../grammar/index.js';
 import { compileCond } from './compile-expr.js';
 import { Scope, type CompileEnv, type EvalState, type Ev, type SqlWarning } from './compile-scope.js';
 import { compileForeachFields, compileSelectFields, mergedObject } from './compile-select.js';
@@ -236,10 +236,7 @@ function compileForeach(ast: Extract<Statement, { kind: 'Foreach' }>, env: Compi
   const doFields =
     ast.doFields === null
       ? null
-      : compileSelectFields(
-          ast.doFields,
-          new Scope({ clause: 'DO', env, mode: 'action', fallback: 'merged', selKeys, selPayloadAtom, itemKey }),
-        );
+      : compileSelectFields(ast.doFields, new Scope({ clause: 'DO', env, mode: 'action', fallback: 'merged', selKeys, selPayloadAtom, itemKey }));
 
   return withState((st) => {
     const selected: Record<string, unknown> = {};
@@ -265,4 +262,3 @@ function compileForeach(ast: Extract<Statement, { kind: 'Foreach' }>, env: Compi
     return outputs;
   });
 }
-

@@ -3,7 +3,14 @@ import type { Aedes, AedesPublishPacket, Client, ConnackPacket, Subscription } f
 import type { BrokerHooks } from '../broker/hooks.js';
 import { AckGate, type AckCounters } from './ack-gate.js';
 import type { Logger } from '../common/logger.js';
-import { AUTHN_COMPLETE, AUTHZ_COMPLETE, DELIVERY_DROPPED, type AuthnCompleteListener, type AuthzCompleteListener, type DeliveryDroppedListener } from '../broker/events.js';
+import {
+  AUTHN_COMPLETE,
+  AUTHZ_COMPLETE,
+  DELIVERY_DROPPED,
+  type AuthnCompleteListener,
+  type AuthzCompleteListener,
+  type DeliveryDroppedListener,
+} from '../broker/events.js';
 import { createEventContext, type EvalContext } from './context.js';
 import { clientInfo, recordConnect } from './client-info.js';
 import {
@@ -41,7 +48,14 @@ const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toSt
 function hex48(n: number): string {
   const hi = Math.floor(n / 0x1000000);
   const lo = n % 0x1000000;
-  return HEX_BYTE[(hi >>> 16) & 255] + HEX_BYTE[(hi >>> 8) & 255] + HEX_BYTE[hi & 255] + HEX_BYTE[(lo >>> 16) & 255] + HEX_BYTE[(lo >>> 8) & 255] + HEX_BYTE[lo & 255];
+  return (
+    HEX_BYTE[(hi >>> 16) & 255] +
+    HEX_BYTE[(hi >>> 8) & 255] +
+    HEX_BYTE[hi & 255] +
+    HEX_BYTE[(lo >>> 16) & 255] +
+    HEX_BYTE[(lo >>> 8) & 255] +
+    HEX_BYTE[lo & 255]
+  );
 }
 
 /**
@@ -102,7 +116,8 @@ export class RuleEngine {
     [
       'client_check_authz_complete',
       AUTHZ_COMPLETE,
-      ((client, topic, action, source, result) => this.emit(clientCheckAuthzComplete, client, { authz: { topic, action, source, result } })) satisfies AuthzCompleteListener,
+      ((client, topic, action, source, result) =>
+        this.emit(clientCheckAuthzComplete, client, { authz: { topic, action, source, result } })) satisfies AuthzCompleteListener,
     ],
     [
       'delivery_dropped',

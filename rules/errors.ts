@@ -8,7 +8,7 @@ import { CodedError } from '../common/coded-error.js';
 /** Every code used by the rule runtime's errors. A test checks that each code used in rules/ is listed here. */
 export const RULE_ERROR_CODES = {
   RULE_EVAL_ERROR: 'A clause of a rule raised while evaluating one message (see RuleEvalError.clause and .cause).',
-  RULE_SQL_RUNTIME: 'The underlying failure inside an expression (bad JSON payload, bad arithmetic, a function\'s bad argument...).',
+  RULE_SQL_RUNTIME: "The underlying failure inside an expression (bad JSON payload, bad arithmetic, a function's bad argument...).",
 } as const;
 
 export type RuleErrorCode = keyof typeof RULE_ERROR_CODES;

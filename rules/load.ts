@@ -85,7 +85,12 @@ function rawSettings(settings: Settings, skip?: string): RawSettings {
 }
 
 function fingerprintOf(type: string, raw: RawSettings): string {
-  return JSON.stringify([type, Object.keys(raw).sort().map((k) => [k, raw[k]])]);
+  return JSON.stringify([
+    type,
+    Object.keys(raw)
+      .sort()
+      .map((k) => [k, raw[k]]),
+  ]);
 }
 
 /** Where settings problems go, and how a problem inside a string value finds its file position. */
@@ -156,14 +161,28 @@ function planAction(decl: ActionDecl, sinks: SinkRegistry, connectors: Map<strin
   let usable = true;
   if (type.needsConnector) {
     if (!connectorSetting) {
-      diagnostics.push(diagnosticAt('SETTINGS_INVALID', `action '${decl.name}' of type ${decl.type} needs a \`connector\` setting naming a CREATE CONNECTOR`, decl.namePos, decl.name.length));
+      diagnostics.push(
+        diagnosticAt(
+          'SETTINGS_INVALID',
+          `action '${decl.name}' of type ${decl.type} needs a \`connector\` setting naming a CREATE CONNECTOR`,
+          decl.namePos,
+          decl.name.length,
+        ),
+      );
       usable = false;
     } else {
       connector = connectors.get(String(connectorSetting.value));
       // An undeclared connector is already reported by the rules.sql checks; a declared one that failed its own checks was reported there.
       if (!connector) usable = false;
       else if (connector.type !== type) {
-        diagnostics.push(diagnosticAt('SINK_TYPE_MISMATCH', `action '${decl.name}' is of type ${decl.type} but connector '${connector.name}' is of type ${connector.type.type}`, connectorSetting.valuePos, String(connectorSetting.value).length + 2));
+        diagnostics.push(
+          diagnosticAt(
+            'SINK_TYPE_MISMATCH',
+            `action '${decl.name}' is of type ${decl.type} but connector '${connector.name}' is of type ${connector.type.type}`,
+            connectorSetting.valuePos,
+            String(connectorSetting.value).length + 2,
+          ),
+        );
         usable = false;
       }
     }

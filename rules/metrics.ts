@@ -45,12 +45,17 @@ export function registerRuleMetrics(registry: client.Registry, current: () => Ru
   counter('rulemq_rule_passed_total', 'Events for which the rule produced output (EMQX: passed).', ['rule'], (m, set) => {
     for (const r of set.rules) m.inc({ rule: r.name }, r.stats.passed);
   });
-  counter('rulemq_rule_failed_total', 'Events for which the rule failed, by reason: exception (EMQX failed.exception) or no_result (WHERE false, EMQX failed.no_result).', ['rule', 'reason'], (m, set) => {
-    for (const r of set.rules) {
-      m.inc({ rule: r.name, reason: 'exception' }, r.stats.failedException);
-      m.inc({ rule: r.name, reason: 'no_result' }, r.stats.failedNoResult);
-    }
-  });
+  counter(
+    'rulemq_rule_failed_total',
+    'Events for which the rule failed, by reason: exception (EMQX failed.exception) or no_result (WHERE false, EMQX failed.no_result).',
+    ['rule', 'reason'],
+    (m, set) => {
+      for (const r of set.rules) {
+        m.inc({ rule: r.name, reason: 'exception' }, r.stats.failedException);
+        m.inc({ rule: r.name, reason: 'no_result' }, r.stats.failedNoResult);
+      }
+    },
+  );
   counter('rulemq_rule_actions_total', 'Rows handed to actions (EMQX: actions.total).', ['rule'], (m, set) => {
     for (const r of set.rules) m.inc({ rule: r.name }, r.stats.actionsTotal);
   });

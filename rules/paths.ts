@@ -48,13 +48,17 @@ export function compileSteps(steps: readonly PathStep[]): CStep[] {
         return { k: TAIL };
       case 'IndexVar':
         return { k: INDEX_VAR, root: s.path.root, steps: compileSteps(s.path.steps) };
+      default: {
+        const never: never = s;
+        return never;
+      }
     }
   });
 }
 
 /** An own property, or undefined (never an inherited member). */
 export function own(o: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
 /** Sets an own property, also for the key `__proto__`. */
@@ -117,13 +121,7 @@ export function getIndex(v: unknown, i: unknown, ctx: EvalContext): unknown {
 export type OrgGetter<S> = ((st: S, name: string) => unknown) | null;
 
 /** Follows `steps` from `v`. `st` is passed through to `org` for index variables. */
-export function walk<S extends { ctx: EvalContext }>(
-  v: unknown,
-  steps: readonly CStep[],
-  st: S,
-  org: OrgGetter<S>,
-  orgValue: unknown,
-): unknown {
+export function walk<S extends { ctx: EvalContext }>(v: unknown, steps: readonly CStep[], st: S, org: OrgGetter<S>, orgValue: unknown): unknown {
   const ctx = st.ctx;
   for (let n = 0; n < steps.length; n++) {
     if (v === undefined) return undefined;

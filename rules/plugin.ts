@@ -90,7 +90,13 @@ export class RulesPlugin implements BrokerPlugin {
     });
     const view = new MetricsView();
     registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api'), view });
-    registerDetailsApi(ctx.router, { current: () => this.engine.current, registry: ctx.registry, file: this.options.file, lastReload: () => this.lastReport, view });
+    registerDetailsApi(ctx.router, {
+      current: () => this.engine.current,
+      registry: ctx.registry,
+      file: this.options.file,
+      lastReload: () => this.lastReport,
+      view,
+    });
 
     const file = this.options.file;
     if (file) {
@@ -118,7 +124,10 @@ export class RulesPlugin implements BrokerPlugin {
         // Not an error for the default ./rules.sql: it was removed, or the change seen was an editor's rename.
         if (!this.options.optional) this.reloads.error++;
         const rules = this.engine.current.rules.length;
-        log.warn({ file, reason, rules }, `rules file ${file} does not exist; ${rules > 0 ? `the ${rules} loaded rule(s) keep running` : 'running without rules'} until it is created`);
+        log.warn(
+          { file, reason, rules },
+          `rules file ${file} does not exist; ${rules > 0 ? `the ${rules} loaded rule(s) keep running` : 'running without rules'} until it is created`,
+        );
         const missing = new Error(`ENOENT: no such file or directory, open '${file}'`);
         this.lastReport = reloadReport(reason, false, rules, [unreadableError(file, missing)]);
         return { ok: false, errors: `rules file ${file} does not exist` };
@@ -164,12 +173,20 @@ export class RulesPlugin implements BrokerPlugin {
     // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.
     const claimed = new Set(started.map((a) => a.exclusiveResource).filter((r) => r !== undefined));
     const handOver = retired.actions.filter((a) => a.exclusiveResource !== undefined && claimed.has(a.exclusiveResource));
-    await Promise.all(handOver.map((a) => a.close(Math.min(this.ctx.config.shutdownGraceMs, 2000)).catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action'))));
+    await Promise.all(
+      handOver.map((a) =>
+        a
+          .close(Math.min(this.ctx.config.shutdownGraceMs, 2000))
+          .catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action')),
+      ),
+    );
     await Promise.all(started.map((a) => a.start()));
     this.engine.swap(set);
     // Replaced actions finish what they hold in the background; the new ones already take rows.
-    for (const a of retired.actions) void a.close(this.ctx.config.shutdownGraceMs).catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action'));
-    for (const c of retired.connectors) void c.close().catch((err: unknown) => log.warn({ connector: c.name, err: String(err) }, 'error closing a replaced connector'));
+    for (const a of retired.actions)
+      void a.close(this.ctx.config.shutdownGraceMs).catch((err: unknown) => log.warn({ action: a.name, err: String(err) }, 'error closing a replaced action'));
+    for (const c of retired.connectors)
+      void c.close().catch((err: unknown) => log.warn({ connector: c.name, err: String(err) }, 'error closing a replaced connector'));
   }
 
   private watchFile(file: string): void {

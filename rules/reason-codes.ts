@@ -4,7 +4,14 @@
  */
 
 /** MQTT 3.1.1 CONNACK return codes (0–5). */
-const CONNACK_V3 = ['success', 'unsupported_protocol_version', 'client_identifier_not_valid', 'server_unavailable', 'bad_username_or_password', 'not_authorized'];
+const CONNACK_V3 = [
+  'success',
+  'unsupported_protocol_version',
+  'client_identifier_not_valid',
+  'server_unavailable',
+  'bad_username_or_password',
+  'not_authorized',
+];
 
 /** MQTT 5 reason codes (spec 2.4), snake_case as EMQX prints them. */
 const V5: Readonly<Record<number, string>> = {

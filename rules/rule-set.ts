@@ -70,7 +70,11 @@ export interface BuildDeps extends SinkDeps {
  * kept (with their queues and connections); rule counters carry over for rules whose SQL did not change.
  * Returns the new set and what the caller must start (new) and close (replaced) after the swap.
  */
-export function buildRuleSet(plan: RulesPlan, previous: RuleSet, deps: BuildDeps): { set: RuleSet; started: Action[]; retired: { actions: Action[]; connectors: ConnectorInstance[] } } {
+export function buildRuleSet(
+  plan: RulesPlan,
+  previous: RuleSet,
+  deps: BuildDeps,
+): { set: RuleSet; started: Action[]; retired: { actions: Action[]; connectors: ConnectorInstance[] } } {
   const connectors = new Map<string, LiveConnector>();
   for (const c of plan.connectors) {
     const old = previous.connectors.get(c.name);

@@ -64,10 +64,7 @@ export class RuntimeRule {
   /** Evaluation failures can repeat once per message: logged at most once per 10 s per rule, with a count. */
   private readonly log: RateLimitedLog;
 
-  constructor(
-    spec: RuntimeRuleSpec,
-    logger: Logger,
-  ) {
+  constructor(spec: RuntimeRuleSpec, logger: Logger) {
     this.log = new RateLimitedLog(logger);
     this.name = spec.name;
     this.description = spec.description;

@@ -153,9 +153,7 @@ function runTest(body: unknown): RuleTestResponse {
   const eventType = rawCtx.event_type ?? 'message_publish';
   const ev = typeof eventType === 'string' ? eventByType(eventType) : undefined;
   if (ev === undefined) {
-    return badRequest(
-      `context.event_type: unknown event type ${JSON.stringify(eventType)} (known: ${EVENTS.map((e) => e.eventType).join(', ')})`,
-    );
+    return badRequest(`context.event_type: unknown event type ${JSON.stringify(eventType)} (known: ${EVENTS.map((e) => e.eventType).join(', ')})`);
   }
   const checked = checkContext(ev, rawCtx);
   if (typeof checked === 'string') return badRequest(checked);

@@ -52,11 +52,5 @@ export function isValidTopicFilter(filter: string): boolean {
 
 /** True when `topic` is a valid topic name to publish to: non-empty, no NUL, no wildcards. */
 export function isValidTopicName(topic: string): boolean {
-  return (
-    topic.length > 0 &&
-    !topic.includes('\u0000') &&
-    !topic.includes('+') &&
-    !topic.includes('#') &&
-    Buffer.byteLength(topic, 'utf8') <= 65535
-  );
+  return topic.length > 0 && !topic.includes('\u0000') && !topic.includes('+') && !topic.includes('#') && Buffer.byteLength(topic, 'utf8') <= 65535;
 }

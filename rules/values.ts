@@ -181,7 +181,7 @@ function exactCompare(a: unknown, b: unknown): boolean {
   if (isMap(a) && isMap(b)) {
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || !termEqual(a[k], b[k])) return false;
+    for (const k of ka) if (!Object.hasOwn(b, k) || !termEqual(a[k], b[k])) return false;
     return true;
   }
   return termCompare(a, b) === 0;

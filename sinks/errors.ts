@@ -38,7 +38,7 @@ export interface SettingsIssue {
 export class SettingsError extends SinkError {
   readonly issues: readonly SettingsIssue[];
   constructor(issues: SettingsIssue[], subject = 'settings') {
-    super('SETTINGS_INVALID', `invalid ${subject}:\n` + issues.map((i) => `  - ${i.message}`).join('\n'));
+    super('SETTINGS_INVALID', `invalid ${subject}:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`);
     this.issues = Object.freeze(issues.slice());
   }
 }

@@ -35,9 +35,7 @@ export function classifyAppendError(code: number, details = ''): Verdict {
     case status.DEADLINE_EXCEEDED:
       return v('retry', true, true, 'deadline_exceeded');
     case status.RESOURCE_EXHAUSTED:
-      return /larger than max/i.test(details)
-        ? v('fail', false, false, 'message_too_large')
-        : v('retry', false, false, 'resource_exhausted');
+      return /larger than max/i.test(details) ? v('fail', false, false, 'message_too_large') : v('retry', false, false, 'resource_exhausted');
     case status.ABORTED:
       return v('retry', false, false, 'aborted');
     case status.INTERNAL:

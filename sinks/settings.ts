@@ -25,7 +25,13 @@ export function parseDuration(value: RawValue): number | undefined {
 
 // KB/MB/GB are binary multiples, as in EMQX's byte sizes ('256MB' = 256 × 2^20).
 const BYTE_UNITS: Record<string, number> = {
-  b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
 };
 const BYTES_RE = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i;
 
@@ -61,7 +67,7 @@ export class SettingsReader {
   }
 
   has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.raw, key) && this.raw[key] !== undefined;
+    return Object.hasOwn(this.raw, key) && this.raw[key] !== undefined;
   }
 
   issue(key: string, message: string, valueOffset?: number): void {

@@ -37,7 +37,8 @@ for (const [part, allowed] of Object.entries(ALLOWED)) {
       for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)) {
         const target = relative(REPO, resolve(REPO, dirname(file), m[1])).replace(/\.js$/, '.ts');
         if (!allowed(target)) bad.push(`${file} → ${target}`);
-        else if (BROKER_SURFACE.has(target) && !/^\s*(?:import|export) type\b/.test(m[0]) && target !== 'broker/events.ts') bad.push(`${file} → ${target} (types only)`);
+        else if (BROKER_SURFACE.has(target) && !/^\s*(?:import|export) type\b/.test(m[0]) && target !== 'broker/events.ts')
+          bad.push(`${file} → ${target} (types only)`);
       }
     }
     assert.deepEqual(bad, []);

@@ -28,9 +28,5 @@ if (files.length === 0) {
   console.error('no test files found under dist/tests (did tsc run?)');
   process.exit(1);
 }
-const child = spawn(
-  process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit' },
-);
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

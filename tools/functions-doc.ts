@@ -20,14 +20,14 @@ export const DIFFERENCES: readonly string[] = [
   'Binaries produced by functions (gzip, zip, hexstr2bin, base64_decode, str_utf16_le, term_encode, subbits ' +
     "'bits') are Buffers; everywhere a string is accepted a Buffer is too, read as UTF-8 unless the function is " +
     'byte-oriented. term_decode returns strings for UTF-8 binaries.',
-  'Regular expressions run on UTF-8 bytes as Erlang\'s re does unless the pattern starts with (*UTF8) or (*UCP): ' +
+  "Regular expressions run on UTF-8 bytes as Erlang's re does unless the pattern starts with (*UTF8) or (*UCP): " +
     "`regex_match('é', '^.$')` is false, `'^..$'` true, and a match that splits a character returns a binary. " +
     'Where EMQX fails instead, rulemq keeps a character answer: a pattern with a code point past 0xFF (`\\x{20AC}`) ' +
     'without (*UTF8) runs on characters (EMQX refuses it), and `\\w`, `\\d`, `\\b` stay ASCII even with (*UCP).',
   'String functions work on characters (grapheme clusters where Erlang does, e.g. CRLF is one character). EMQX works ' +
     'on UTF-8 bytes in a few places where it then fails or splits a character (tokens with non-ASCII separators, ' +
     '~s field widths); rulemq keeps the character answer there. ascii(S) returns the first byte as EMQX does.',
-  'The rule tester fills EMQX\'s default columns, with EMQX\'s atoms as atoms (a default `reason` of message_dropped ' +
+  "The rule tester fills EMQX's default columns, with EMQX's atoms as atoms (a default `reason` of message_dropped " +
     "is the atom no_subscribers: `is_str(reason)` is false, `reason = 'no_subscribers'` true). The `event` column and " +
     'the columns of live events are strings in rulemq (atoms in EMQX), so `is_str(event)` is true here.',
   'Regular expressions are PCRE patterns run by RE2 (re2js), whose matching time is linear in the subject, so a ' +
@@ -38,20 +38,18 @@ export const DIFFERENCES: readonly string[] = [
     'final newline) include that final newline in the match.',
   'Maps of more than 32 keys keep insertion order in json_encode, str, map_keys, map_values, map_to_entries, ' +
     'map_to_redis_hset_args and term_encode; EMQX uses the hash order of large Erlang maps, which cannot be reproduced.',
-  'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' +
-    '(EMQX raises).',
-  'V8\'s Math library can differ from glibc\'s in the last bit for trigonometric and hyperbolic functions.',
-  'rtrim(S, Chars) trims the listed characters; EMQX\'s rtrim/2 always raises.',
+  'sprintf `~p` never breaks lines (EMQX wraps terms wider than 80 columns), `~ts` with non-Latin-1 text works ' + '(EMQX raises).',
+  "V8's Math library can differ from glibc's in the last bit for trigonometric and hyperbolic functions.",
+  "rtrim(S, Chars) trims the listed characters; EMQX's rtrim/2 always raises.",
   'mput with a non-string key raises (EMQX builds a map that cannot be JSON-encoded); mget with a list key returns ' +
     'the default, as EMQX 5.8 does (the documented list form does not work there either).',
   'contains_topic and contains_topic_match work on lists of {"topic", "qos"} maps or plain topic strings; EMQX 5.8 ' +
     'expects atom-keyed maps and so always returns false on JSON data.',
   'proc_dict_* is one dictionary per broker process (EMQX: per Erlang process, i.e. per client connection); ' +
     'kv_store_* is one store per broker process, not persisted (EMQX: one ETS table per node).',
-  'mongo_date returns the string "ISODate(...Z)" everywhere (EMQX returns it only in the rule tester and a MongoDB ' +
-    'date term otherwise).',
+  'mongo_date returns the string "ISODate(...Z)" everywhere (EMQX returns it only in the rule tester and a MongoDB ' + 'date term otherwise).',
   'jq runs the real jq (jq-web, WebAssembly) in a worker thread while the rule waits: each call costs about 2 ms ' +
-    'of event-loop time (EMQX\'s NIF is faster), and the default timeout is 1000 ms instead of EMQX\'s 10 s because a ' +
+    "of event-loop time (EMQX's NIF is faster), and the default timeout is 1000 ms instead of EMQX's 10 s because a " +
     'stuck program stalls the whole broker until it expires.',
   'format_date with a negative timestamp uses floor division (EMQX truncates and prints odd sub-second fields).',
 ];

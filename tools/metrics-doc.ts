@@ -43,7 +43,8 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   {
     title: 'Broker',
-    intro: 'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time. ' +
+    intro:
+      'MQTT connections, messages and bytes. Counted as plain integers on the hot path and read at scrape time. ' +
       '`rulemq_node_info` maps the scraped instance to the node name (`nodeName`) and Aedes broker id.',
     match: (n) => /^rulemq_(connections|messages|received_bytes|sent_bytes|subscriptions|retained|node_info)/.test(n),
   },
@@ -66,7 +67,8 @@ const SECTIONS: readonly Section[] = [
   },
   {
     title: 'Shared subscriptions',
-    intro: 'Groups of `$share/<group>/<filter>` and `$queue/<filter>` subscriptions (see the README). A message counts as delivered on the node ' +
+    intro:
+      'Groups of `$share/<group>/<filter>` and `$queue/<filter>` subscriptions (see the README). A message counts as delivered on the node ' +
       'that wrote it to the member; in a cluster, the node it was published on counts it as forwarded when the member is elsewhere.',
     match: (n) => n.startsWith('rulemq_shared_'),
   },
@@ -142,8 +144,10 @@ export function renderMetricsDoc(registry: Registry): string {
       'never client ids or topics, so the number of series is bounded by the rules file (and the cluster size).',
   );
   lines.push('');
-  lines.push(`This file is generated from the registry of a broker started with the default configuration; after adding a metric, run \`${REGENERATE_COMMAND}\`. ` +
-    'A test fails while this file is stale. The Grafana dashboard in [compose/grafana/rulemq.json](../compose/grafana/rulemq.json) is built on these names.');
+  lines.push(
+    `This file is generated from the registry of a broker started with the default configuration; after adding a metric, run \`${REGENERATE_COMMAND}\`. ` +
+      'A test fails while this file is stale. The Grafana dashboard in [compose/grafana/rulemq.json](../compose/grafana/rulemq.json) is built on these names.',
+  );
   lines.push('');
   lines.push(`${metrics.length} metric families.`);
   lines.push('');

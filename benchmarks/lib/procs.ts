@@ -82,7 +82,10 @@ export class Child {
   private readonly events: Msg[] = [];
   exited = false;
 
-  constructor(readonly proc: ChildProcess, readonly name: string) {
+  constructor(
+    readonly proc: ChildProcess,
+    readonly name: string,
+  ) {
     proc.on('message', (m: Msg) => {
       if (typeof m.id === 'number' && this.pending.has(m.id)) {
         const p = this.pending.get(m.id)!;

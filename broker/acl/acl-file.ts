@@ -92,7 +92,8 @@ export function parseAclFile(text: string): { acl: AclFile; errors: AclProblem[]
       continue;
     }
     if (keyword === 'pattern') {
-      if (!topic.includes('%c') && !topic.includes('%u')) warnings.push({ line, message: `pattern '${topic}' holds neither %c nor %u: it applies to every client alike` });
+      if (!topic.includes('%c') && !topic.includes('%u'))
+        warnings.push({ line, message: `pattern '${topic}' holds neither %c nor %u: it applies to every client alike` });
       patterns.push({ topic, access, line });
     } else {
       current.push({ topic, access, line });

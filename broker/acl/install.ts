@@ -23,7 +23,6 @@ export interface AuthorizationDeps {
   events: EventEmitter;
 }
 
-
 /**
  * Provides the ACL and $SYS steps of the broker's hooks:
  *  - a denied PUBLISH is dropped and counted, the connection stays up, and QoS 1/2 are still

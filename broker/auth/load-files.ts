@@ -15,7 +15,10 @@ export function readPasswordFile(file: string, logger?: Logger): PasswordDb {
   const { db, errors, warnings } = parsePasswordFile(text);
   for (const w of warnings) logger?.warn({ file, line: w.line }, `password file ${file}:${w.line}: ${w.message}`);
   if (errors.length > 0) {
-    throw new BrokerError('PASSWORD_FILE_INVALID', `${errors.length} error(s) in password file ${file}:\n${errors.map((e) => `  ${file}:${e.line}: ${e.message}`).join('\n')}`);
+    throw new BrokerError(
+      'PASSWORD_FILE_INVALID',
+      `${errors.length} error(s) in password file ${file}:\n${errors.map((e) => `  ${file}:${e.line}: ${e.message}`).join('\n')}`,
+    );
   }
   return db;
 }
@@ -31,7 +34,10 @@ export function readAclFile(file: string, logger?: Logger): AclFile {
   const { acl, errors, warnings } = parseAclFile(text);
   for (const w of warnings) logger?.warn({ file, line: w.line }, `ACL file ${file}:${w.line}: ${w.message}`);
   if (errors.length > 0) {
-    throw new BrokerError('ACL_FILE_INVALID', `${errors.length} error(s) in ACL file ${file}:\n${errors.map((e) => `  ${file}:${e.line}: ${e.message}`).join('\n')}`);
+    throw new BrokerError(
+      'ACL_FILE_INVALID',
+      `${errors.length} error(s) in ACL file ${file}:\n${errors.map((e) => `  ${file}:${e.line}: ${e.message}`).join('\n')}`,
+    );
   }
   return acl;
 }

@@ -73,7 +73,10 @@ export class Security {
     const passwords = config.passwordFile ? readPasswordFile(config.passwordFile, logger) : null;
     if (config.aclFile) this.acl = new Acl(readAclFile(config.aclFile, logger), ++this.aclGeneration);
     this.authenticator = new Authenticator({ allowAnonymous: config.allowAnonymous, useIdentityAsUsername: config.useIdentityAsUsername }, passwords);
-    this.retained = new RetainedLimit({ maxMessages: config.maxRetainedMessages, maxBytes: config.maxRetainedBytes, maxPayloadBytes: config.maxRetainedPayloadBytes }, this.counters);
+    this.retained = new RetainedLimit(
+      { maxMessages: config.maxRetainedMessages, maxBytes: config.maxRetainedBytes, maxPayloadBytes: config.maxRetainedPayloadBytes },
+      this.counters,
+    );
     this.gate = new ConnectionGate(config.maxConnections, config.maxConnectRate, this.counters);
     this.inspectorLimits = {
       maxClientIdBytes: config.maxClientIdBytes,
@@ -102,9 +105,15 @@ export class Security {
       this.authenticator.authenticate(c, username, password).then(
         (outcome) => {
           this.counters.authResult(outcome.result);
-          events.emit(AUTHN_COMPLETE, c, outcome.ok ? 'success' : outcome.returnCode === 4 ? 'bad_username_or_password' : 'not_authorized', outcome.ok && outcome.method === 'none');
+          events.emit(
+            AUTHN_COMPLETE,
+            c,
+            outcome.ok ? 'success' : outcome.returnCode === 4 ? 'bad_username_or_password' : 'not_authorized',
+            outcome.ok && outcome.method === 'none',
+          );
           if (outcome.ok) {
-            const entry = outcome.method === 'password' && outcome.username !== undefined ? this.authenticator.passwords?.users.get(outcome.username) : undefined;
+            const entry =
+              outcome.method === 'password' && outcome.username !== undefined ? this.authenticator.passwords?.users.get(outcome.username) : undefined;
             const identity: Identity = { username: outcome.username, hashText: entry?.text };
             (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
             done(null, true);
@@ -123,7 +132,11 @@ export class Security {
         },
       );
     });
-    provideAuthorization(hooks, { acl: () => this.acl, usernameOf, counters: this.counters, events: broker as unknown as EventEmitter }, this.config.aclFile !== null);
+    provideAuthorization(
+      hooks,
+      { acl: () => this.acl, usernameOf, counters: this.counters, events: broker as unknown as EventEmitter },
+      this.config.aclFile !== null,
+    );
     if (this.config.maxPublishRate > 0) providePublishRate(hooks, this.config.maxPublishRate, this.counters);
     this.retained.install(broker);
     if (this.config.maxClientOutgoingBytes > 0) provideSlowSubscriber(hooks, events, this.config.maxClientOutgoingBytes, this.counters);
@@ -191,7 +204,11 @@ export class Security {
   warnOnOpenAccess(listeners: ReadonlyArray<{ name: string; host: string; port: number }>): void {
     const { config } = this;
     const anonymousOn = listeners.filter(
-      (l) => l.name.startsWith('mqtt-') && !isLoopback(l.host) && config.allowAnonymous && !(config.useIdentityAsUsername && (l.name === 'mqtt-tls' || l.name === 'mqtt-wss')),
+      (l) =>
+        l.name.startsWith('mqtt-') &&
+        !isLoopback(l.host) &&
+        config.allowAnonymous &&
+        !(config.useIdentityAsUsername && (l.name === 'mqtt-tls' || l.name === 'mqtt-wss')),
     );
     if (anonymousOn.length > 0) {
       const where = anonymousOn.map((l) => `${l.name} ${l.host}:${l.port}`).join(', ');
@@ -202,7 +219,10 @@ export class Security {
     }
     const http = listeners.find((l) => l.name === 'http');
     if (http && !isLoopback(http.host) && !config.httpApiToken) {
-      this.logger.warn({ listener: 'http' }, `SECURITY WARNING: the HTTP API on ${http.host}:${http.port} is reachable from other hosts without a token: set httpApiToken.`);
+      this.logger.warn(
+        { listener: 'http' },
+        `SECURITY WARNING: the HTTP API on ${http.host}:${http.port} is reachable from other hosts without a token: set httpApiToken.`,
+      );
     }
     if (!config.allowAnonymous && !config.passwordFile && !config.useIdentityAsUsername) {
       this.logger.warn('allowAnonymous is false and no passwordFile is set: every MQTT client will be refused');

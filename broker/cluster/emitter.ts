@@ -32,12 +32,7 @@ export interface EmitterCounters {
  * for the other nodes). Local clients keep getting messages during a Redis outage; the other
  * nodes miss what is published meanwhile, as Redis pub/sub keeps nothing.
  */
-export function createRedisEmitter(
-  pub: ClusterConnection,
-  sub: ClusterConnection,
-  counters: EmitterCounters,
-  logger: Logger,
-): RedisEmitter {
+export function createRedisEmitter(pub: ClusterConnection, sub: ClusterConnection, counters: EmitterCounters, logger: Logger): RedisEmitter {
   // Aedes' own emitter uses the same settings: concurrency 100, and `a/#` matches `a` [MQTT-4.7.1-3].
   const mq = MQEmitterRedis({ pubConn: pub, subConn: sub, concurrency: 100, matchEmptyLevels: true }) as unknown as RedisEmitter;
   // mqemitter-redis re-emits connection errors on `state`; an EventEmitter 'error' with no listener throws.

@@ -50,7 +50,9 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
     await Promise.all(REDIS_ROLES.map((role) => conns[role].waitReady(waitMs)));
   } catch (err) {
     for (const role of REDIS_ROLES) conns[role].forceEnd();
-    throw new ClusterError('CLUSTER_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} within ${waitMs} ms: ${(err as Error).message}`, { cause: err });
+    throw new ClusterError('CLUSTER_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} within ${waitMs} ms: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 
   const counters = newClusterCounters();

@@ -18,7 +18,17 @@ export interface ClusterCounters extends EmitterCounters, StoreRetryCounters {
 }
 
 export function newClusterCounters(): ClusterCounters {
-  return { localOnly: 0, errors: 0, refused: [0, 0, 0], brokerErrors: 0, resyncs: 0, connectsRefused: 0, storeRetries: 0, storeGiveUps: 0, skippedBeforeConnack: 0 };
+  return {
+    localOnly: 0,
+    errors: 0,
+    refused: [0, 0, 0],
+    brokerErrors: 0,
+    resyncs: 0,
+    connectsRefused: 0,
+    storeRetries: 0,
+    storeGiveUps: 0,
+    skippedBeforeConnack: 0,
+  };
 }
 
 /**
@@ -27,11 +37,7 @@ export function newClusterCounters(): ClusterCounters {
  * that instance to the node name and the Aedes broker id (which also appears in Redis keys), so no `node`
  * label is added to every series.
  */
-export function registerClusterMetrics(
-  registry: client.Registry,
-  conns: Record<RedisRole, ClusterConnection>,
-  counters: ClusterCounters,
-): void {
+export function registerClusterMetrics(registry: client.Registry, conns: Record<RedisRole, ClusterConnection>, counters: ClusterCounters): void {
   new client.Gauge({
     name: 'rulemq_cluster_redis_up',
     help: '1 while the Redis connection is ready, by connection (store, publish, subscribe).',
@@ -66,7 +72,7 @@ export function registerClusterMetrics(
   });
   new client.Counter({
     name: 'rulemq_cluster_local_only_deliveries_total',
-    help: 'Messages delivered to this node\'s subscribers only, because Redis pub/sub was unavailable.',
+    help: "Messages delivered to this node's subscribers only, because Redis pub/sub was unavailable.",
     registers: [registry],
     collect() {
       this.reset();

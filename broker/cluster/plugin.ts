@@ -90,7 +90,11 @@ export class ClusterPlugin implements BrokerPlugin {
         c.close();
       }
       this.counters.resyncs += closed;
-      if (closed > 0) this.logger.info({ sessions: closed }, 'pub/sub back after a gap: persistent sessions closed so their clients reconnect and get the messages queued meanwhile');
+      if (closed > 0)
+        this.logger.info(
+          { sessions: closed },
+          'pub/sub back after a gap: persistent sessions closed so their clients reconnect and get the messages queued meanwhile',
+        );
     };
     for (const role of REDIS_ROLES) this.connections[role].on('ready', onReady);
   }

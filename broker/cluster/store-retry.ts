@@ -18,12 +18,7 @@ type AsyncMethod = (...args: never[]) => Promise<unknown>;
  * here). After the window the write is given up and counted, and the message goes on to live
  * subscribers. Re-running a partly applied queue write can queue a message twice: QoS 1 allows it.
  */
-export function retryStoreWrites(
-  persistence: object,
-  store: ClusterConnection,
-  counters: StoreRetryCounters,
-  windowMs: number,
-): void {
+export function retryStoreWrites(persistence: object, store: ClusterConnection, counters: StoreRetryCounters, windowMs: number): void {
   const target = persistence as Record<string, AsyncMethod>;
   for (const name of ['storeRetained', 'outgoingEnqueueCombi'] as const) {
     const original = target[name].bind(persistence) as (...args: unknown[]) => Promise<unknown>;
@@ -43,7 +38,12 @@ export function retryStoreWrites(
           }
           counters.storeRetries++;
           // Connected but failing (e.g. Redis out of memory): pause instead of spinning.
-          const back = store.ready ? sleep(Math.min(200, left)).then(() => true) : store.waitReady(left).then(() => true, () => false);
+          const back = store.ready
+            ? sleep(Math.min(200, left)).then(() => true)
+            : store.waitReady(left).then(
+                () => true,
+                () => false,
+              );
           if (!(await back)) {
             counters.storeGiveUps++;
             if (name === 'storeRetained') throw err;

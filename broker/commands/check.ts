@@ -34,7 +34,10 @@ export async function runCheck(argv: string[]): Promise<number> {
   for (const c of plan.connectors) {
     const silent = { info() {}, warn() {}, error() {}, debug() {} };
     const instance = c.type.createConnector(c.name, c.config, { logger: silent, metricsFor: () => ({ observeAppendSeconds() {}, observeBatchSize() {} }) });
-    const streams = plan.actions.filter((a) => a.connector === c.name).map((a) => a.type.actionTarget?.(a.config)).filter((s): s is string => !!s);
+    const streams = plan.actions
+      .filter((a) => a.connector === c.name)
+      .map((a) => a.type.actionTarget?.(a.config))
+      .filter((s): s is string => !!s);
     try {
       for (const stream of streams.length > 0 ? streams : [undefined]) {
         const res = await instance.test(stream);

@@ -19,22 +19,19 @@ from standard input (the first line). A running broker picks the change up on SI
   -h, --help             this text
 `;
 
+const PASSWD_OPTIONS = {
+  create: { type: 'boolean', short: 'c' },
+  delete: { type: 'boolean', short: 'D' },
+  iterations: { type: 'string', short: 'I' },
+  password: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** `rulemq passwd`: exit 0 done, 1 refused (bad user name, missing user...), 2 usage error. */
 export async function runPasswd(argv: string[], stdin: NodeJS.ReadStream = process.stdin, prompts: NodeJS.WritableStream = process.stderr): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: typeof PASSWD_OPTIONS }>>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        create: { type: 'boolean', short: 'c' },
-        delete: { type: 'boolean', short: 'D' },
-        iterations: { type: 'string', short: 'I' },
-        password: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: PASSWD_OPTIONS });
   } catch (err) {
     process.stderr.write(`rulemq passwd: ${(err as Error).message}\n\n${PASSWD_HELP}`);
     return 2;
@@ -77,7 +74,8 @@ export async function runPasswd(argv: string[], stdin: NodeJS.ReadStream = proce
   let iterations = DEFAULT_ITERATIONS;
   if (values.iterations !== undefined) {
     iterations = /^\d+$/.test(values.iterations) ? Number(values.iterations) : NaN;
-    if (!(iterations >= 1 && iterations <= MAX_ITERATIONS)) return fail(`--iterations must be an integer from 1 to ${MAX_ITERATIONS} (got '${values.iterations}')`);
+    if (!(iterations >= 1 && iterations <= MAX_ITERATIONS))
+      return fail(`--iterations must be an integer from 1 to ${MAX_ITERATIONS} (got '${values.iterations}')`);
   }
   let password: string | null;
   if (values.password !== undefined) password = values.password;

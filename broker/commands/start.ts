@@ -51,7 +51,13 @@ export async function runStart(argv: string[]): Promise<number> {
     process.stderr.write(`rulemq: ${err.code}: ${err.message}\n`);
     return 2;
   }
-  const running = await startRulemq({ config, logger, plugins: cluster ? [...plugins, cluster.plugin] : plugins, aedes: cluster?.aedes, sharedRedis: cluster?.store });
+  const running = await startRulemq({
+    config,
+    logger,
+    plugins: cluster ? [...plugins, cluster.plugin] : plugins,
+    aedes: cluster?.aedes,
+    sharedRedis: cluster?.store,
+  });
   const addressFile = writeHttpAddress(config, running.ports.http);
   logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
 

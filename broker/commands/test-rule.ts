@@ -8,7 +8,7 @@ import { testRule, renderRuleTestJson } from '../../rules/tester.js';
 export async function runTestRule(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { sql: { type: 'string' }, context: { type: 'string' } }, strict: true });
   if (!values.sql) {
-    process.stderr.write("rulemq test-rule: --sql is required, e.g. --sql 'SELECT payload.x FROM \"t/#\"'\n");
+    process.stderr.write('rulemq test-rule: --sql is required, e.g. --sql \'SELECT payload.x FROM "t/#"\'\n');
     return 2;
   }
   let context: unknown = {};

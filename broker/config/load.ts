@@ -70,13 +70,25 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
   if (hasCert !== hasKey) {
     const missing = hasCert ? 'tlsKey' : 'tlsCert';
     const given = hasCert ? 'tlsCert' : 'tlsKey';
-    issues.push({ key: missing, source: sourceOf[given], message: `\`${missing}\` is required when \`${given}\` is set (TLS needs both a certificate and a key)` });
+    issues.push({
+      key: missing,
+      source: sourceOf[given],
+      message: `\`${missing}\` is required when \`${given}\` is set (TLS needs both a certificate and a key)`,
+    });
   }
   if (out.useIdentityAsUsername === true && out.tlsVerifyClient !== true) {
-    issues.push({ key: 'useIdentityAsUsername', source: sourceOf.useIdentityAsUsername, message: '`useIdentityAsUsername` needs `tlsVerifyClient` true (the user name comes from a verified client certificate)' });
+    issues.push({
+      key: 'useIdentityAsUsername',
+      source: sourceOf.useIdentityAsUsername,
+      message: '`useIdentityAsUsername` needs `tlsVerifyClient` true (the user name comes from a verified client certificate)',
+    });
   }
   if (out.tlsVerifyClient === true && out.tlsCa === null) {
-    issues.push({ key: 'tlsCa', source: sourceOf.tlsVerifyClient, message: '`tlsCa` is required when `tlsVerifyClient` is true (the CA that signs client certificates)' });
+    issues.push({
+      key: 'tlsCa',
+      source: sourceOf.tlsVerifyClient,
+      message: '`tlsCa` is required when `tlsVerifyClient` is true (the CA that signs client certificates)',
+    });
   }
   for (const key of ['tlsCert', 'tlsKey', 'tlsCa', 'rules', 'passwordFile', 'aclFile'] as const) {
     const p = out[key];
@@ -112,7 +124,10 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
  */
 export function unknownSettingMessage(key: string, source: Source): string {
   const bare = source === 'env' && key.startsWith('RULEMQ_') ? key.slice('RULEMQ_'.length) : key.replace(/^--/, '');
-  const match = closestName(bare, SETTINGS.map((s) => s.key));
+  const match = closestName(
+    bare,
+    SETTINGS.map((s) => s.key),
+  );
   const hint = match ? `did you mean \`${displayKey(match, source)}\`?` : "run 'rulemq start --help' for the list of settings";
   return `unknown setting \`${displayKey(key, source)}\`; ${hint}`;
 }
@@ -154,7 +169,11 @@ function readConfigFile(path: string, issues: ConfigIssue[]): Record<string, Raw
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    issues.push({ key: '(root)', source: 'file', message: `config file ${path} must hold a mapping of settings (got ${Array.isArray(doc) ? 'a list' : typeof doc})` });
+    issues.push({
+      key: '(root)',
+      source: 'file',
+      message: `config file ${path} must hold a mapping of settings (got ${Array.isArray(doc) ? 'a list' : typeof doc})`,
+    });
     return {};
   }
   return doc as Record<string, RawValue>;

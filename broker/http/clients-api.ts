@@ -117,7 +117,7 @@ export function registerClientsApi(router: Router, broker: Aedes, node: string):
   broker.on('client', (c: Client) => connectedAt.set(c, Date.now()));
   const find = (id: string): Client | undefined => {
     const c = (broker as unknown as { clients?: Record<string, Client> }).clients?.[id];
-    return c && c.connected ? c : undefined;
+    return c?.connected ? c : undefined;
   };
   router.add('GET', '/api/v5/clients', (req) => list(req, broker, node));
   router.add('GET', '/api/v5/clients/:clientid', (_req, p) => {

@@ -56,6 +56,9 @@ export function rebindingGuard(req: IncomingMessage, path: string): HttpReply | 
   if (isAddressHost(host)) return null;
   return {
     status: 403,
-    body: { code: 'HOST_NOT_ALLOWED', message: `the API is not open to browsers at host ${JSON.stringify(host)} without httpApiToken: set httpApiToken, or open the dashboard by IP address or localhost` },
+    body: {
+      code: 'HOST_NOT_ALLOWED',
+      message: `the API is not open to browsers at host ${JSON.stringify(host)} without httpApiToken: set httpApiToken, or open the dashboard by IP address or localhost`,
+    },
   };
 }

@@ -74,7 +74,12 @@ export class Router {
         return send(res, { status: 500, body: { code: 'INTERNAL_ERROR', message: (err as Error).message } });
       }
     }
-    send(res, pathMatched ? { status: 405, body: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${url.pathname}` } } : { status: 404, body: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } });
+    send(
+      res,
+      pathMatched
+        ? { status: 405, body: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${url.pathname}` } }
+        : { status: 404, body: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } },
+    );
   }
 }
 

@@ -21,7 +21,13 @@ export interface WsOptions {
  * (`websocket-stream` pulls in ws 3.3.3, CVE-2024-37890.) Only the `mqtt` subprotocol is
  * offered, as MQTT over WebSocket requires [MQTT-6.0.0-3]; clients that offer none are accepted.
  */
-export async function startWsListener(host: string, port: number, options: WsOptions, onConnection: ConnectionHandler, onTlsError?: (err: Error) => void): Promise<Listener> {
+export async function startWsListener(
+  host: string,
+  port: number,
+  options: WsOptions,
+  onConnection: ConnectionHandler,
+  onTlsError?: (err: Error) => void,
+): Promise<Listener> {
   const maxHeaderSize = options.maxHeaderBytes;
   const server = options.tls ? https.createServer({ ...tlsServerOptions(options.tls), maxHeaderSize }) : http.createServer({ maxHeaderSize });
   // Bound header size and handshake time for the upgrade request.

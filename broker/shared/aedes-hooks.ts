@@ -110,7 +110,7 @@ export function installSharedHooks(
     const share = isShareTopic(topic) ? parseShareFilter(topic, maxLevels) : null;
     if (share === null || 'error' in share) return subscribe.call(this, topic, func as never, done as never);
     const client = takeAwaiting(awaiting, topic, func);
-    if (client !== null && client.id) {
+    if (client?.id) {
       const sub = (client as unknown as Subscribed).subscriptions[topic]!;
       const member: Member = { key: memberKey(broker.id, client.id), brokerId: broker.id, clientId: client.id, qos: sub.qos, local: { client, func } };
       table.join(share, member);

@@ -30,8 +30,16 @@ export function registerSharedMetrics(registry: client.Registry, counters: Share
         this.inc(value());
       },
     });
-  counter('rulemq_shared_delivered_total', 'Messages this node wrote to a member of a shared subscription group ($share/<group>/<filter>, $queue/<filter>).', () => counters.delivered);
-  counter('rulemq_shared_forwarded_total', 'Shared-subscription messages this node sent through Redis to the node of the member it picked.', () => counters.forwarded);
+  counter(
+    'rulemq_shared_delivered_total',
+    'Messages this node wrote to a member of a shared subscription group ($share/<group>/<filter>, $queue/<filter>).',
+    () => counters.delivered,
+  );
+  counter(
+    'rulemq_shared_forwarded_total',
+    'Shared-subscription messages this node sent through Redis to the node of the member it picked.',
+    () => counters.forwarded,
+  );
   counter(
     'rulemq_shared_redispatched_total',
     'QoS 1/2 shared-subscription messages given to another member because the first left (disconnect or UNSUBSCRIBE) before acknowledging them.',

@@ -45,10 +45,7 @@ export interface ActionDecl {
   settings: Settings;
 }
 
-export type RuleTarget =
-  | { kind: 'action'; name: string; pos: Pos }
-  | { kind: 'console'; pos: Pos }
-  | { kind: 'republish'; settings: Settings; pos: Pos };
+export type RuleTarget = { kind: 'action'; name: string; pos: Pos } | { kind: 'console'; pos: Pos } | { kind: 'republish'; settings: Settings; pos: Pos };
 
 /** `CREATE RULE name [ENABLED|DISABLED] [DESCRIPTION '...'] AS <select> [INTO target, ...];` */
 export interface RuleDecl {

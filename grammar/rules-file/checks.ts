@@ -16,12 +16,7 @@ export function checkFile(parsed: ParsedStatements, report: Report, posOf: (offs
     const seen = names[d.kind];
     const first = seen.get(d.name);
     if (first !== undefined) {
-      report(
-        'RULES_DUPLICATE_NAME',
-        `${d.kind} \`${d.name}\` is already declared at ${posOf(first)}; ${d.kind} names must be unique`,
-        d.offset,
-        d.name.length,
-      );
+      report('RULES_DUPLICATE_NAME', `${d.kind} \`${d.name}\` is already declared at ${posOf(first)}; ${d.kind} names must be unique`, d.offset, d.name.length);
     } else {
       seen.set(d.name, d.offset);
     }
@@ -58,12 +53,7 @@ export function checkFile(parsed: ParsedStatements, report: Report, posOf: (offs
 
   for (const r of parsed.rules) {
     if (r.targets.length === 0) {
-      report(
-        'RULES_EMPTY_RULE',
-        `rule \`${r.name}\` has no INTO, so its output goes nowhere; add INTO console to see it`,
-        r.namePos.offset,
-        r.name.length,
-      );
+      report('RULES_EMPTY_RULE', `rule \`${r.name}\` has no INTO, so its output goes nowhere; add INTO console to see it`, r.namePos.offset, r.name.length);
     }
     const used = new Set<string>();
     for (const t of r.targets) {
@@ -71,12 +61,7 @@ export function checkFile(parsed: ParsedStatements, report: Report, posOf: (offs
       const key = t.kind === 'action' ? `action:${t.name}` : 'console';
       const label = t.kind === 'action' ? t.name : 'console';
       if (used.has(key)) {
-        report(
-          'RULES_DUPLICATE_TARGET',
-          `rule \`${r.name}\` lists \`${label}\` twice in INTO, so each output is sent twice`,
-          t.pos.offset,
-          label.length,
-        );
+        report('RULES_DUPLICATE_TARGET', `rule \`${r.name}\` lists \`${label}\` twice in INTO, so each output is sent twice`, t.pos.offset, label.length);
       }
       used.add(key);
       if (t.kind === 'action' && !names.action.has(t.name)) {

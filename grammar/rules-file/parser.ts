@@ -24,9 +24,7 @@ import { type EnvMap, type KeyExtent, parseSettingsList } from './settings.js';
 import { SyntaxAbort, type TokenStream } from './stream.js';
 import type { Token } from './tokens.js';
 
-const KEYWORDS = new Set([
-  'CREATE', 'CONNECTOR', 'ACTION', 'RULE', 'TYPE', 'WITH', 'AS', 'INTO', 'ENABLED', 'DISABLED', 'DESCRIPTION',
-]);
+const KEYWORDS = new Set(['CREATE', 'CONNECTOR', 'ACTION', 'RULE', 'TYPE', 'WITH', 'AS', 'INTO', 'ENABLED', 'DISABLED', 'DESCRIPTION']);
 
 export type DeclKind = 'connector' | 'action' | 'rule';
 

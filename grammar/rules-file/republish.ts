@@ -17,14 +17,26 @@ import type { Report } from './stream.js';
  * Not supported: EMQX's `${...}` placeholders for qos and retain.
  */
 /** The MQTT 5 property settings: each a template, or a literal of its type. */
-export const REPUBLISH_PROPERTY_KEYS = ['user_properties', 'payload_format_indicator', 'content_type', 'message_expiry_interval', 'response_topic', 'correlation_data'] as const;
+export const REPUBLISH_PROPERTY_KEYS = [
+  'user_properties',
+  'payload_format_indicator',
+  'content_type',
+  'message_expiry_interval',
+  'response_topic',
+  'correlation_data',
+] as const;
 const KNOWN = new Set<string>(['topic', 'qos', 'retain', 'payload', ...REPUBLISH_PROPERTY_KEYS]);
 
 export function validateRepublish(parsed: ParsedSettings, at: { offset: number; length: number }, report: Report): void {
   const { settings, keys } = parsed;
   for (const [key, k] of keys) {
     if (key === 'mqtt_properties') {
-      report('RULES_BAD_REPUBLISH', `republish takes each MQTT 5 property as its own setting: ${REPUBLISH_PROPERTY_KEYS.slice(1).join(', ')}`, k.offset, k.length);
+      report(
+        'RULES_BAD_REPUBLISH',
+        `republish takes each MQTT 5 property as its own setting: ${REPUBLISH_PROPERTY_KEYS.slice(1).join(', ')}`,
+        k.offset,
+        k.length,
+      );
     } else if (!KNOWN.has(key)) {
       report(
         'RULES_BAD_REPUBLISH',
@@ -74,7 +86,11 @@ export function validateRepublish(parsed: ParsedSettings, at: { offset: number; 
     bad('payload_format_indicator', `republish payload_format_indicator must be 0, 1 or a template (got ${showValue(pfi.value)})`);
   }
   const expiry = settings.get('message_expiry_interval');
-  if (expiry !== undefined && typeof expiry.value !== 'string' && !(Number.isInteger(expiry.value) && (expiry.value as number) >= 0 && (expiry.value as number) <= 0xffffffff)) {
+  if (
+    expiry !== undefined &&
+    typeof expiry.value !== 'string' &&
+    !(Number.isInteger(expiry.value) && (expiry.value as number) >= 0 && (expiry.value as number) <= 0xffffffff)
+  ) {
     bad('message_expiry_interval', `republish message_expiry_interval must be seconds from 0 to 4294967295 or a template (got ${showValue(expiry.value)})`);
   }
   for (const key of ['content_type', 'response_topic', 'correlation_data', 'user_properties'] as const) {

@@ -54,12 +54,7 @@ export function parseSettingsList(ts: TokenStream, env: EnvMap, opener: string):
     const first = keys.get(key);
     if (first !== undefined) {
       const p = ts.pos(first.offset);
-      ts.report(
-        'RULES_DUPLICATE_KEY',
-        `\`${key}\` is set twice in this list (first at ${p.line}:${p.column}); remove one`,
-        keyTok.offset,
-        key.length,
-      );
+      ts.report('RULES_DUPLICATE_KEY', `\`${key}\` is set twice in this list (first at ${p.line}:${p.column}); remove one`, keyTok.offset, key.length);
     } else {
       const valueLength = ts.prevEnd - parsed.at;
       keys.set(key, { offset: keyTok.offset, length: key.length, valueOffset: parsed.at, valueLength });
@@ -141,12 +136,7 @@ function parseValue(ts: TokenStream, env: EnvMap, key: string): ParsedValue {
       if (upper === 'ENV') return parseEnv(ts, env, key);
       ts.next();
       if (ts.isPunct(ts.peek(), '(')) ts.fail(`${t.text}(...) is not a known function: only env('NAME') may be used in a value`, t);
-      ts.report(
-        'RULES_SYNTAX',
-        `bare word ${t.text} is not a value; quote text values: ${key} = '${t.text}'`,
-        t.offset,
-        t.end - t.offset,
-      );
+      ts.report('RULES_SYNTAX', `bare word ${t.text} is not a value; quote text values: ${key} = '${t.text}'`, t.offset, t.end - t.offset);
       return { value: undefined, at: t.offset };
     }
     case 'punct':
@@ -171,12 +161,7 @@ function parseEnv(ts: TokenStream, env: EnvMap, key: string): ParsedValue {
   const name = nameTok.value as string;
   const value = Object.hasOwn(env, name) ? env[name] : undefined;
   if (value === undefined) {
-    ts.report(
-      'RULES_ENV_MISSING',
-      `environment variable ${name} is not set (needed by \`${key}\`)`,
-      nameTok.offset,
-      nameTok.end - nameTok.offset,
-    );
+    ts.report('RULES_ENV_MISSING', `environment variable ${name} is not set (needed by \`${key}\`)`, nameTok.offset, nameTok.end - nameTok.offset);
     return { value: undefined, at: envTok.offset };
   }
   return { value, at: envTok.offset, env: name };
@@ -186,4 +171,3 @@ function parseEnv(ts: TokenStream, env: EnvMap, key: string): ParsedValue {
 export function showValue(v: SettingValue): string {
   return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v);
 }
-

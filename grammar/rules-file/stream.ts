@@ -1,6 +1,6 @@
 import type { Pos } from './ast.js';
 import type { RulesFileCode } from './errors.js';
-import { LineIndex } from './positions.js';
+import type { LineIndex } from './positions.js';
 import { describeToken, Lexer, type Token } from './tokens.js';
 
 const STATEMENT_START = /^CREATE\s+(CONNECTOR|ACTION|RULE)(?![A-Za-z0-9_-])/i;

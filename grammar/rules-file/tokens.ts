@@ -34,9 +34,31 @@ export interface Token {
 export type LexErrorSink = (message: string, offset: number, length: number) => void;
 
 const enum Ch {
-  Tab = 9, Lf = 10, Vt = 11, Ff = 12, Cr = 13, Space = 32, Quote2 = 34, Quote1 = 39, LParen = 40, RParen = 41,
-  Star = 42, Comma = 44, Dash = 45, Dot = 46, Slash = 47, D0 = 48, D9 = 57, Semi = 59, Eq = 61, A = 65, Z = 90,
-  Under = 95, a = 97, z = 122, Bom = 0xfeff,
+  Tab = 9,
+  Lf = 10,
+  Vt = 11,
+  Ff = 12,
+  Cr = 13,
+  Space = 32,
+  Quote2 = 34,
+  Quote1 = 39,
+  LParen = 40,
+  RParen = 41,
+  Star = 42,
+  Comma = 44,
+  Dash = 45,
+  Dot = 46,
+  Slash = 47,
+  D0 = 48,
+  D9 = 57,
+  Semi = 59,
+  Eq = 61,
+  A = 65,
+  Z = 90,
+  Under = 95,
+  a = 97,
+  z = 122,
+  Bom = 0xfeff,
 }
 
 const isDigit = (c: number): boolean => c >= Ch.D0 && c <= Ch.D9;

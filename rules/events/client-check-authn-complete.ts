@@ -6,10 +6,7 @@ export const clientCheckAuthnComplete: EventDescriptor = {
   eventType: 'client_check_authn_complete',
   eventName: 'client.check_authn_complete',
   topic: '$events/client_check_authn_complete',
-  columns: [
-    'event', 'clientid', 'username', 'peername', 'reason_code', 'is_superuser', 'is_anonymous', 'timestamp', 'node',
-    'client_attrs',
-  ],
+  columns: ['event', 'clientid', 'username', 'peername', 'reason_code', 'is_superuser', 'is_anonymous', 'timestamp', 'node', 'client_attrs'],
   allowedContextFields: ['clientid', 'username', 'reason_code', 'peername', 'is_anonymous', 'is_superuser'],
   defaults: () => ({
     event: 'client.check_authn_complete',

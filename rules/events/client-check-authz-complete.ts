@@ -6,10 +6,7 @@ export const clientCheckAuthzComplete: EventDescriptor = {
   eventType: 'client_check_authz_complete',
   eventName: 'client.check_authz_complete',
   topic: '$events/client_check_authz_complete',
-  columns: [
-    'event', 'clientid', 'username', 'peerhost', 'peername', 'topic', 'action', 'authz_source', 'result', 'timestamp',
-    'node', 'client_attrs',
-  ],
+  columns: ['event', 'clientid', 'username', 'peerhost', 'peername', 'topic', 'action', 'authz_source', 'result', 'timestamp', 'node', 'client_attrs'],
   allowedContextFields: ['clientid', 'username', 'peerhost', 'topic', 'action', 'authz_source', 'result'],
   defaults: () => ({
     event: 'client.check_authz_complete',

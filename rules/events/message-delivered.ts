@@ -18,8 +18,22 @@ export function deliveredDefaults(event: string): Record<string, unknown> {
 }
 
 export const DELIVERED_COLUMNS = [
-  'event', 'id', 'from_clientid', 'from_username', 'clientid', 'username', 'payload', 'peerhost', 'peername', 'topic',
-  'qos', 'flags', 'pub_props', 'publish_received_at', 'timestamp', 'node',
+  'event',
+  'id',
+  'from_clientid',
+  'from_username',
+  'clientid',
+  'username',
+  'payload',
+  'peerhost',
+  'peername',
+  'topic',
+  'qos',
+  'flags',
+  'pub_props',
+  'publish_received_at',
+  'timestamp',
+  'node',
 ] as const;
 
 /** Live columns shared with message_acked and delivery_dropped: `clientid`/`username` are the receiver's. */

@@ -16,9 +16,7 @@ export function isBinary(v: unknown): v is string | Buffer {
 
 /** A JSON-style map: a plain object, not an array, Buffer or bitstring. */
 export function isMap(v: unknown): v is PlainMap {
-  return (
-    typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof BitString) && !(v instanceof Number)
-  );
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof BitString) && !(v instanceof Number);
 }
 
 /** Erlang is_integer/1 (a boxed float such as 2.0 is not one; a bigint is). */

@@ -177,9 +177,24 @@ export const bitFunctions: FunctionDef[] = [
     },
     doc: 'bitnot(N): bitwise NOT of a signed integer. bitnot(10) = -11.',
   },
-  binaryOp('bitand', (a, b) => a & b, (a, b) => a & b, 'bitand(A, B): bitwise AND. bitand(10, 8) = 8, bitand(-10, -8) = -16.'),
-  binaryOp('bitor', (a, b) => a | b, (a, b) => a | b, 'bitor(A, B): bitwise OR. bitor(10, 8) = 10, bitor(-10, -8) = -2.'),
-  binaryOp('bitxor', (a, b) => a ^ b, (a, b) => a ^ b, 'bitxor(A, B): bitwise XOR. bitxor(10, 8) = 2, bitxor(-10, -8) = 14.'),
+  binaryOp(
+    'bitand',
+    (a, b) => a & b,
+    (a, b) => a & b,
+    'bitand(A, B): bitwise AND. bitand(10, 8) = 8, bitand(-10, -8) = -16.',
+  ),
+  binaryOp(
+    'bitor',
+    (a, b) => a | b,
+    (a, b) => a | b,
+    'bitor(A, B): bitwise OR. bitor(10, 8) = 10, bitor(-10, -8) = -2.',
+  ),
+  binaryOp(
+    'bitxor',
+    (a, b) => a ^ b,
+    (a, b) => a ^ b,
+    'bitxor(A, B): bitwise XOR. bitxor(10, 8) = 2, bitxor(-10, -8) = 14.',
+  ),
   {
     name: 'bitsl',
     minArity: 2,
@@ -222,7 +237,7 @@ export const bitFunctions: FunctionDef[] = [
     maxArity: 6,
     impl: (...args) => subbits(args),
     doc:
-      "subbits(Bin, Len) / subbits(Bin, Start, Len[, Type[, Signedness[, Endianness]]]): reads Len bits from the " +
+      'subbits(Bin, Len) / subbits(Bin, Start, Len[, Type[, Signedness[, Endianness]]]): reads Len bits from the ' +
       "1-based bit position Start (default 1) as Type 'integer' (default), 'float' (16/32/64 bits) or 'bits' " +
       "(a sub-binary), 'unsigned' (default) or 'signed', 'big' (default) or 'little'. Len is clipped to the " +
       "remaining bits; Start past the end gives undefined. subbits(hexstr2bin('9F4E58'), 1, 16, 'integer', " +

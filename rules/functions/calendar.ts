@@ -75,7 +75,10 @@ function parseOffset(v: unknown): number {
   if (s === 'Z' || s === 'z') return 0;
   const sign = s[0] === '+' ? 1 : s[0] === '-' ? -1 : 0;
   if (sign === 0) throw new CalendarError(`bad time offset '${s}'`);
-  const parts = s.slice(1).split(':').filter((p) => p !== '');
+  const parts = s
+    .slice(1)
+    .split(':')
+    .filter((p) => p !== '');
   let hms: string[];
   if (parts.length === 2 || parts.length === 3) hms = parts;
   else if (parts.length === 1 && parts[0].length === 4) hms = [parts[0].slice(0, 2), parts[0].slice(2)];
@@ -167,7 +170,7 @@ export function offsetText(offset: number, style: 'hhmm' | 'hh:mm' | 'hh:mm:ss')
 /** `calendar:system_time_to_rfc3339(T, [{unit, U}])` in the local zone ('+00:00', never 'Z'), or with `offset`. */
 export function formatRfc3339(ts: number | bigint, unit: TimeUnit, offset?: number | 'Z'): string {
   const { secs, frac } = splitTimestamp(ts, unit);
-  const off = offset === 'Z' ? 0 : offset ?? localOffsetSeconds(secs);
+  const off = offset === 'Z' ? 0 : (offset ?? localOffsetSeconds(secs));
   const p = dateTimeParts(secs + off);
   const digits = UNIT_DIGITS[unit];
   const fraction = digits === 0 ? '' : `.${pad(frac, digits)}`;

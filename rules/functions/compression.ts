@@ -59,15 +59,13 @@ export const compressionFunctions: FunctionDef[] = [
   codec(
     'gunzip',
     (b) => gunzipSync(b, limit),
-    'gunzip(Data): decompresses gzip data to a binary; bad data raises, and so does output past the ' +
-      'maxDecompressedBytes setting (16 MiB by default).',
+    'gunzip(Data): decompresses gzip data to a binary; bad data raises, and so does output past the ' + 'maxDecompressedBytes setting (16 MiB by default).',
   ),
   codec('zip', (b) => deflateRawSync(b), "zip(Data): raw DEFLATE (no zlib header). bin2hexstr(zip('hello')) = 'CB48CDC9C90700'."),
   codec(
     'unzip',
     (b) => inflateRawSync(b, limit),
-    "unzip(Data): inflates raw DEFLATE data. unzip(hexstr2bin('CB48CDC9C90700')) = 'hello'. Output past the " +
-      'maxDecompressedBytes setting raises.',
+    "unzip(Data): inflates raw DEFLATE data. unzip(hexstr2bin('CB48CDC9C90700')) = 'hello'. Output past the " + 'maxDecompressedBytes setting raises.',
   ),
   codec(
     'zip_compress',
@@ -77,7 +75,6 @@ export const compressionFunctions: FunctionDef[] = [
   codec(
     'zip_uncompress',
     (b) => inflateSync(b, limit),
-    'zip_uncompress(Data): inflates zlib-format data; bad data raises, and so does output past the ' +
-      'maxDecompressedBytes setting.',
+    'zip_uncompress(Data): inflates zlib-format data; bad data raises, and so does output past the ' + 'maxDecompressedBytes setting.',
   ),
 ];

@@ -184,7 +184,7 @@ export const conversionFunctions: FunctionDef[] = [
     minArity: 1,
     maxArity: 1,
     impl: (v) => coerceMap('map', v),
-    doc: "map(V): a map as is; a string holding a JSON object is decoded; [] is {}; anything else raises.",
+    doc: 'map(V): a map as is; a string holding a JSON object is decoded; [] is {}; anything else raises.',
   },
   {
     name: 'bin2hexstr',
@@ -206,7 +206,7 @@ export const conversionFunctions: FunctionDef[] = [
       return hex2bin('hexstr2bin', text.slice(prefix.length));
     },
     doc:
-      "hexstr2bin(Hex[, Prefix]): the bytes (a binary) of a hex string, any case; an odd length gets a leading 0 " +
+      'hexstr2bin(Hex[, Prefix]): the bytes (a binary) of a hex string, any case; an odd length gets a leading 0 ' +
       "nibble: hexstr2bin('6364f') = <<6,54,79>>. With Prefix the input must start with it ('0x6364f', '0x'). " +
       'Non-hex characters raise.',
   },

@@ -18,10 +18,7 @@ import {
 } from './calendar.js';
 import { integer } from '../../common/numbers.js';
 
-type Token =
-  | { k: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'ns' | 'ms' | 'us' }
-  | { k: 'tz' | 'tz1' | 'tz2' }
-  | { k: 'lit'; text: string };
+type Token = { k: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'ns' | 'ms' | 'us' } | { k: 'tz' | 'tz1' | 'tz2' } | { k: 'lit'; text: string };
 
 const DIRECTIVES: ReadonlyArray<[string, Token]> = [
   ['%Y', { k: 'year' }],
@@ -186,12 +183,7 @@ export function parseDate(input: string, unit: TimeUnit, fmt: string): number | 
   if (!isValidDate(parts.year, parts.month, parts.day)) {
     throw new CalendarError(`invalid date ${parts.year}-${parts.month}-${parts.day}`);
   }
-  const totalSecs =
-    daysFromCivil(parts.year, parts.month, parts.day) * 86400 +
-    parts.hour * 3600 +
-    parts.minute * 60 +
-    parts.second -
-    parsedOffset;
+  const totalSecs = daysFromCivil(parts.year, parts.month, parts.day) * 86400 + parts.hour * 3600 + parts.minute * 60 + parts.second - parsedOffset;
   if (totalSecs < -62167219200 || totalSecs >= 253402300800) throw new CalendarError(`date '${input}' is out of range`);
   // Precision is the finest sub-second field present; every field is converted to it and summed.
   const precision: TimeUnit =
@@ -203,4 +195,3 @@ export function parseDate(input: string, unit: TimeUnit, fmt: string): number | 
   if (parts.ns !== undefined) total += BigInt(parts.ns);
   return integer(convertUnit(total, precision, unit));
 }
-

@@ -1,16 +1,6 @@
 /** Date and time functions (emqx_rule_funcs + emqx_utils_calendar, CE 5.8). */
 import { int, str } from './args.js';
-import {
-  CalendarError,
-  convertUnit,
-  formatRfc3339,
-  nowIn,
-  offsetSeconds,
-  parseRfc3339,
-  parseUnit,
-  UNIT_FACTOR,
-  type TimeUnit,
-} from './calendar.js';
+import { CalendarError, convertUnit, formatRfc3339, nowIn, offsetSeconds, parseRfc3339, parseUnit, UNIT_FACTOR, type TimeUnit } from './calendar.js';
 import { formatDate, parseDate } from './date-format.js';
 import { badArg, describe } from './errors.js';
 import { integer } from '../../common/numbers.js';
@@ -79,7 +69,7 @@ export const datetimeFunctions: FunctionDef[] = [
     doc:
       "unix_ts_to_rfc3339(Ts[, Unit]): RFC 3339 text of an integer Unix time in the server's local zone ('+00:00' " +
       "style, never 'Z'). unix_ts_to_rfc3339(1708671600766, 'millisecond') = '2024-02-23T15:00:00.766+08:00' on a " +
-      "UTC+8 server.",
+      'UTC+8 server.',
   },
   {
     name: 'rfc3339_to_unix_ts',
@@ -107,7 +97,7 @@ export const datetimeFunctions: FunctionDef[] = [
       return cal('format_date', () => formatDate(t, u, off, f));
     },
     doc:
-      "format_date(Unit, Offset, Format[, Ts]): formats the Unix time Ts (default: now) in Unit at the UTC offset " +
+      'format_date(Unit, Offset, Format[, Ts]): formats the Unix time Ts (default: now) in Unit at the UTC offset ' +
       "Offset (seconds, 'Z', '±hh:mm[:ss]', '±hhmm', 'local'). Directives: %Y %m %d %H %M %S, %N (9 digits), %3N, " +
       "%6N, %z (+0800), %:z (+08:00), %::z (+08:00:00); other characters are copied. format_date('millisecond', " +
       "'+08:00', '%Y-%m-%d %H:%M:%S.%6N%z', 1708933353472) = '2024-02-26 15:42:33.472000+0800'.",

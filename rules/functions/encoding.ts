@@ -27,7 +27,7 @@ export const encodingFunctions: FunctionDef[] = [
       return Buffer.from(text, 'base64');
     },
     doc:
-      "base64_decode(Data): the decoded bytes (a binary). Whitespace is ignored; other invalid characters and " +
+      'base64_decode(Data): the decoded bytes (a binary). Whitespace is ignored; other invalid characters and ' +
       "missing padding raise. bin2hexstr(base64_decode('y0jN')) = 'CB48CD'.",
   },
   {
@@ -42,8 +42,8 @@ export const encodingFunctions: FunctionDef[] = [
       }
     },
     doc:
-      "json_encode(V): compact JSON text. Maps of up to 32 keys come out in REVERSE sorted key order, as jiffy " +
-      "writes them: json_encode(json_decode('{\"a\":1,\"b\":2}')) = '{\"b\":2,\"a\":1}'. undefined is encoded as " +
+      'json_encode(V): compact JSON text. Maps of up to 32 keys come out in REVERSE sorted key order, as jiffy ' +
+      'writes them: json_encode(json_decode(\'{"a":1,"b":2}\')) = \'{"b":2,"a":1}\'. undefined is encoded as ' +
       '"undefined". rulemq difference: maps of more than 32 keys keep insertion order (EMQX: hash order).',
   },
   {
@@ -58,9 +58,7 @@ export const encodingFunctions: FunctionDef[] = [
         throw badArg('json_decode', `invalid JSON: ${(e as Error).message}`, e);
       }
     },
-    doc:
-      "json_decode(S): the value of the JSON text S (objects, arrays and scalars); invalid JSON raises. " +
-      "map_get('a', json_decode('{\"a\": 1}')) = 1.",
+    doc: 'json_decode(S): the value of the JSON text S (objects, arrays and scalars); invalid JSON raises. ' + "map_get('a', json_decode('{\"a\": 1}')) = 1.",
   },
   {
     name: 'term_encode',

@@ -18,8 +18,8 @@ export const formattingFunctions: FunctionDef[] = [
       }
     },
     doc:
-      "sprintf(Format, Args...): Erlang io_lib:format. ~s / ~ts a string, ~p / ~w any value in Erlang syntax " +
-      "(~p of a string prints <<\"ab\">>), ~n newline, ~~ a tilde, ~b ~B ~x ~X ~# ~+ integers, ~f ~e ~g floats, " +
+      'sprintf(Format, Args...): Erlang io_lib:format. ~s / ~ts a string, ~p / ~w any value in Erlang syntax ' +
+      '(~p of a string prints <<"ab">>), ~n newline, ~~ a tilde, ~b ~B ~x ~X ~# ~+ integers, ~f ~e ~g floats, ' +
       "~c a character, ~i skips an argument; field width, precision and pad ('~-10s', '~.2f', '~5..0B') work. " +
       "sprintf('hello, ~s!', 'steve') = 'hello, steve!', sprintf('count: ~p~n', 100) = 'count: 100\\n'. " +
       'The argument count must match. rulemq differences: ~f/~e/~g accept integers, ~p never wraps lines.',

@@ -56,9 +56,7 @@ export const hashFunctions: FunctionDef[] = [
     minArity: 1,
     maxArity: 1,
     impl: (s) => digest('sha256', 'sha256', bytes('sha256', s)),
-    doc:
-      "sha256(S): SHA-256 as 64 lower-case hex digits. " +
-      "sha256('hello') = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'.",
+    doc: 'sha256(S): SHA-256 as 64 lower-case hex digits. ' + "sha256('hello') = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'.",
   },
   {
     name: 'hash',
@@ -75,8 +73,8 @@ export const hashFunctions: FunctionDef[] = [
       return digest('hash', openssl, bytes('hash', data, 'data'));
     },
     doc:
-      "hash(Algorithm, Data): lower-case hex digest. Erlang names: md4 md5 sha (alias sha1) sha224 sha256 sha384 " +
-      "sha512 sha3_224 sha3_256 sha3_384 sha3_512 shake128 shake256 blake2b blake2s ripemd160 sm3 (availability " +
+      'hash(Algorithm, Data): lower-case hex digest. Erlang names: md4 md5 sha (alias sha1) sha224 sha256 sha384 ' +
+      'sha512 sha3_224 sha3_256 sha3_384 sha3_512 shake128 shake256 blake2b blake2s ripemd160 sm3 (availability ' +
       "depends on the OpenSSL build); Node's names (e.g. 'sha512-256') are accepted too. Unknown names raise.",
   },
 ];

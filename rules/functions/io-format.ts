@@ -89,7 +89,7 @@ function sArg(a: unknown): string {
     }
     return out;
   }
-  throw new FormatError('~s expects a string, got a ' + (typeof a === 'object' ? 'map' : typeof a));
+  throw new FormatError(`~s expects a string, got a ${typeof a === 'object' ? 'map' : typeof a}`);
 }
 
 function numArg(a: unknown, c: string): number {
@@ -105,7 +105,7 @@ function intArg(a: unknown, c: string): number {
 
 function integerDigits(n: number, base: number, lower: boolean): string {
   if (base < 2 || base > 36) throw new FormatError(`base must be 2..36, got ${base}`);
-  const s = (Math.abs(n) < 2 ** 53 ? Math.abs(n).toString(base) : BigInt(Math.abs(n)).toString(base));
+  const s = Math.abs(n) < 2 ** 53 ? Math.abs(n).toString(base) : BigInt(Math.abs(n)).toString(base);
   return lower ? s : s.toUpperCase();
 }
 

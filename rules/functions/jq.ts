@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { int, str } from './args.js';
 import { RuleFunctionError } from './errors.js';
-import { emqxJsonEncode, JsonEncodeError } from './json.js';
+import { emqxJsonEncode, type JsonEncodeError } from './json.js';
 import type { FunctionDef } from './types.js';
 import { DONE, READY, type JqReply, type JqRequest } from './jq-protocol.js';
 
@@ -99,7 +99,14 @@ function runJq(program: string, input: string, timeoutMs: number): string {
   }
   const reply = receiveMessageOnPort(w.port)?.message as JqReply | undefined;
   if (reply === undefined) throw fail('FUNC_JQ_ERROR', 'no reply from the jq engine');
-  if (!reply.ok) throw fail('FUNC_JQ_ERROR', reply.error.replace(/^Non-zero exit code: \d+\n/, '').replace(/^jq: /, '').trim());
+  if (!reply.ok)
+    throw fail(
+      'FUNC_JQ_ERROR',
+      reply.error
+        .replace(/^Non-zero exit code: \d+\n/, '')
+        .replace(/^jq: /, '')
+        .trim(),
+    );
   return reply.stdout;
 }
 
@@ -136,7 +143,7 @@ export const jqFunctions: FunctionDef[] = [
     maxArity: 3,
     impl: jq,
     doc:
-      "jq(Program, JSON[, TimeoutMs]): the list of all outputs of the jq program run on JSON (a JSON string, or " +
+      'jq(Program, JSON[, TimeoutMs]): the list of all outputs of the jq program run on JSON (a JSON string, or ' +
       "any value, which is JSON-encoded first). jq('.a[] | . + 1', json_decode('{\"a\": [1, 2]}')) = [2, 3]. " +
       'Program errors and timeouts raise FUNC_JQ_ERROR. Runs the real jq (WebAssembly) in a worker thread; ' +
       'rulemq differences: the default timeout is 1000 ms (EMQX: 10 s) because the broker waits for the answer, ' +

@@ -16,7 +16,7 @@ export const FLATMAP_MAX_KEYS = 32;
 
 /** Orders strings as Erlang orders binaries: by UTF-8 bytes, i.e. by code point (not by UTF-16 unit). */
 export function compareKeys(a: string, b: string): number {
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let ca = a.charCodeAt(i);
     let cb = b.charCodeAt(i);
@@ -76,7 +76,7 @@ export function emqxJsonEncode(v: unknown): string {
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + emqxJsonEncode(v[i]);
-        return out + ']';
+        return `${out}]`;
       }
       if (v instanceof BitString) throw new JsonEncodeError('cannot encode a bitstring');
       const m = v as Record<string, unknown>;
@@ -84,9 +84,9 @@ export function emqxJsonEncode(v: unknown): string {
       if (keys.length <= FLATMAP_MAX_KEYS) sortKeys(keys).reverse();
       let out = '{';
       for (let i = 0; i < keys.length; i++) {
-        out += (i === 0 ? '' : ',') + quote(keys[i]) + ':' + emqxJsonEncode(m[keys[i]]);
+        out += `${(i === 0 ? '' : ',') + quote(keys[i])}:${emqxJsonEncode(m[keys[i]])}`;
       }
-      return out + '}';
+      return `${out}}`;
     }
     default:
       throw new JsonEncodeError(`cannot encode a ${typeof v}`);

@@ -75,7 +75,7 @@ export const mapFunctions: FunctionDef[] = [
     impl: (key, m, dflt) => nestedGet(path('map_get', key), m, dflt),
     doc:
       "map_get(Key, Map[, Default]): the value at Key, a dotted path ('a.b' reads Map.a.b); Default (else " +
-      "undefined) when missing. JSON strings met on the way, Map included, are decoded. A JSON null value is " +
+      'undefined) when missing. JSON strings met on the way, Map included, are decoded. A JSON null value is ' +
       "returned as null. map_get('msg', json_decode('{\"msg\": \"hello\"}')) = 'hello'.",
   },
   {
@@ -84,8 +84,8 @@ export const mapFunctions: FunctionDef[] = [
     maxArity: 3,
     impl: (key, val, m) => nestedPut(path('map_put', key), 0, val, isMap(m) ? m : {}),
     doc:
-      "map_put(Key, Value, Map): a copy of Map with Value at the dotted path Key, creating maps on the way. As in " +
-      "EMQX, a Map (or intermediate value) that is not a map, including a JSON string, is replaced by a new map. " +
+      'map_put(Key, Value, Map): a copy of Map with Value at the dotted path Key, creating maps on the way. As in ' +
+      'EMQX, a Map (or intermediate value) that is not a map, including a JSON string, is replaced by a new map. ' +
       "map_get('b', map_put('b', 1, json_decode('{\"a\": 1}'))) = 1.",
   },
   {
@@ -100,7 +100,7 @@ export const mapFunctions: FunctionDef[] = [
     },
     doc:
       "mget(Key, Map[, Default]): the value at the literal key Key (no path: mget('a.b', M) reads the key 'a.b'). " +
-      "Map may be a JSON string. The documented list-of-keys form does not work in EMQX 5.8 and gives Default.",
+      'Map may be a JSON string. The documented list-of-keys form does not work in EMQX 5.8 and gives Default.',
   },
   {
     name: 'mput',
@@ -112,7 +112,7 @@ export const mapFunctions: FunctionDef[] = [
       return copyWith(map, typeof key === 'string' ? key : key.toString('utf8'), val);
     },
     doc:
-      "mput(Key, Value, Map): a copy of Map with Value at the literal key Key. Map may be a JSON string. " +
+      'mput(Key, Value, Map): a copy of Map with Value at the literal key Key. Map may be a JSON string. ' +
       'rulemq difference: a non-string key raises (EMQX builds a map JSON cannot encode).',
   },
   {
@@ -121,7 +121,7 @@ export const mapFunctions: FunctionDef[] = [
     maxArity: 1,
     impl: (m) => mapKeys(coerceMap('map_keys', m)),
     doc:
-      "map_keys(Map): the keys, sorted for maps of up to 32 keys as in EMQX (larger maps: insertion order, EMQX " +
+      'map_keys(Map): the keys, sorted for maps of up to 32 keys as in EMQX (larger maps: insertion order, EMQX ' +
       "uses hash order). Map may be a JSON string. map_keys(json_decode('{\"b\": 1, \"a\": 2}')) = ['a', 'b'].",
   },
   {
@@ -142,15 +142,13 @@ export const mapFunctions: FunctionDef[] = [
       const map = coerceMap('map_to_entries', m);
       return mapKeys(map).map((k) => ({ key: k, value: map[k] }));
     },
-    doc:
-      "map_to_entries(Map): [{\"key\": K, \"value\": V}, ...] in map_keys order. " +
-      "map_to_entries(json_decode('{\"a\": 1}')) = [{\"key\": \"a\", \"value\": 1}].",
+    doc: 'map_to_entries(Map): [{"key": K, "value": V}, ...] in map_keys order. ' + 'map_to_entries(json_decode(\'{"a": 1}\')) = [{"key": "a", "value": 1}].',
   },
   {
     name: 'map_size',
     minArity: 1,
     maxArity: 1,
     impl: (m) => Object.keys(coerceMap('map_size', m)).length,
-    doc: "map_size(Map): the number of keys. Map may be a JSON string; [] counts as an empty map.",
+    doc: 'map_size(Map): the number of keys. Map may be a JSON string; [] counts as an empty map.',
   },
 ];

@@ -58,7 +58,7 @@ export const mathFunctions: FunctionDef[] = [
     name: 'power',
     minArity: 2,
     maxArity: 2,
-    impl: (x, y) => finite('power', Math.pow(num('power', x), num('power', y))),
+    impl: (x, y) => finite('power', num('power', x) ** num('power', y)),
     doc: 'power(X, Y): X^Y as a float. power(2, 3) = 8.0; power(-8, 0.5) and power(0, -1) raise.',
   },
   unary('log', Math.log, 'log(X): natural logarithm (float); X <= 0 raises. log(7.38905609893065) = 2.0.'),

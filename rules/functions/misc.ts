@@ -25,9 +25,7 @@ function stateKey(k: unknown): string {
 }
 
 function isEmptyValue(v: unknown): boolean {
-  return (
-    v === undefined || v === '' || (Buffer.isBuffer(v) && v.length === 0) || (Array.isArray(v) && v.length === 0)
-  );
+  return v === undefined || v === '' || (Buffer.isBuffer(v) && v.length === 0) || (Array.isArray(v) && v.length === 0);
 }
 
 /** MQTT topic filter matching; '+' and '#' do not match a first level starting with '$'. */
@@ -102,9 +100,7 @@ export const miscFunctions: FunctionDef[] = [
       }
       return v;
     },
-    doc:
-      "getenv(Name): the environment variable EMQXVAR_<Name>, '' when unset. The value is read once and cached " +
-      'for the life of the process.',
+    doc: "getenv(Name): the environment variable EMQXVAR_<Name>, '' when unset. The value is read once and cached " + 'for the life of the process.',
   },
   {
     name: 'coalesce',
@@ -115,7 +111,7 @@ export const miscFunctions: FunctionDef[] = [
       return list('coalesce', a).find((x) => x !== undefined);
     },
     doc:
-      "coalesce(A, B): B when A is undefined (missing), else A; a JSON null is kept. coalesce([A, B, ...]) gives " +
+      'coalesce(A, B): B when A is undefined (missing), else A; a JSON null is kept. coalesce([A, B, ...]) gives ' +
       'the first element that is not undefined. 5.8.0+.',
   },
   {
@@ -126,9 +122,7 @@ export const miscFunctions: FunctionDef[] = [
       if (arguments.length >= 2) return isEmptyValue(a) ? b : a;
       return list('coalesce_ne', a).find((x) => !isEmptyValue(x));
     },
-    doc:
-      "coalesce_ne(A, B) / coalesce_ne([A, B, ...]): like coalesce, but '' and [] (Erlang's \"\") also count as " +
-      'empty. 5.8.0+.',
+    doc: "coalesce_ne(A, B) / coalesce_ne([A, B, ...]): like coalesce, but '' and [] (Erlang's \"\") also count as " + 'empty. 5.8.0+.',
   },
   {
     name: 'null',
@@ -142,7 +136,7 @@ export const miscFunctions: FunctionDef[] = [
     minArity: 2,
     maxArity: 2,
     impl: (a, b) => termEquals(a, b),
-    doc: "eq(A, B): Erlang ==: deep equality, strings and binaries by content, no string/number coercion.",
+    doc: 'eq(A, B): Erlang ==: deep equality, strings and binaries by content, no string/number coercion.',
   },
   {
     name: 'proc_dict_get',
@@ -215,7 +209,7 @@ export const miscFunctions: FunctionDef[] = [
     maxArity: 3,
     impl: containsTopic('contains_topic', false),
     doc:
-      "contains_topic(Filters, Topic[, QoS]): true if the list Filters (maps {\"topic\": T, \"qos\": Q} or plain " +
+      'contains_topic(Filters, Topic[, QoS]): true if the list Filters (maps {"topic": T, "qos": Q} or plain ' +
       'strings) has an entry whose topic equals Topic (and, with QoS, whose qos equals QoS). rulemq difference: ' +
       'EMQX 5.8 expects atom-keyed maps, so on JSON data it always returns false.',
   },
@@ -225,7 +219,7 @@ export const miscFunctions: FunctionDef[] = [
     maxArity: 3,
     impl: containsTopic('contains_topic_match', true),
     doc:
-      "contains_topic_match(Filters, Topic[, QoS]): like contains_topic, but an entry matches when its topic is an " +
+      'contains_topic_match(Filters, Topic[, QoS]): like contains_topic, but an entry matches when its topic is an ' +
       "MQTT filter matching Topic ('t/#' matches 't/1'). rulemq difference: EMQX 5.8 always returns false on JSON " +
       'data (and compares with the filter and topic swapped).',
   },

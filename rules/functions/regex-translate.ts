@@ -223,7 +223,7 @@ function translate(pattern: string, at: { i: number }): TranslatedRegex {
       const c = pattern[i];
       if (c === ']') {
         i++;
-        return cls + ']';
+        return `${cls}]`;
       }
       if (c === '[' && pattern[i + 1] === ':') {
         const m = /^\[:(\^?)([a-z]+):\]/.exec(pattern.slice(i));

@@ -116,9 +116,7 @@ export const regexFunctions: FunctionDef[] = [
       // test() runs RE2's DFA without capture bookkeeping: the cheapest way to an unanchored yes/no.
       return c.re.test(c.bytes ? toByteChars(subject) : subject);
     },
-    doc:
-      "regex_match(S, Regex): true if the PCRE pattern matches anywhere in S (use ^...$ to anchor). " +
-      "regex_match('123', '^\\d+$') = true.",
+    doc: 'regex_match(S, Regex): true if the PCRE pattern matches anywhere in S (use ^...$ to anchor). ' + "regex_match('123', '^\\d+$') = true.",
   },
   {
     name: 'regex_replace',
@@ -145,7 +143,7 @@ export const regexFunctions: FunctionDef[] = [
       return c.bytes ? fromByteChars(out) : out;
     },
     doc:
-      "regex_replace(S, Regex, Replacement): replaces every match. In Replacement & is the whole match, \\N (or " +
+      'regex_replace(S, Regex, Replacement): replaces every match. In Replacement & is the whole match, \\N (or ' +
       "\\gN, \\g{N}) group N, \\& and \\\\ a literal & and \\. regex_replace('accbcd', 'c+', '[&]') = 'a[cc]b[c]d'.",
   },
   {
@@ -165,7 +163,7 @@ export const regexFunctions: FunctionDef[] = [
       return groups;
     },
     doc:
-      "regex_extract(S, Regex): the capture groups of the first match ([] when no match or no groups; an unset " +
+      'regex_extract(S, Regex): the capture groups of the first match ([] when no match or no groups; an unset ' +
       "group is ''). regex_extract('Date: 2021-05-20', '(\\d{4})-(\\d{2})-(\\d{2})') = ['2021', '05', '20']. 5.7.1+.",
   },
 ];

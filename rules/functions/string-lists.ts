@@ -117,7 +117,7 @@ export const stringListFunctions: FunctionDef[] = [
       }
     },
     doc:
-      "split(S, Sep[, Mode]): splits at the whole separator text. By default at every occurrence, dropping empty " +
+      'split(S, Sep[, Mode]): splits at the whole separator text. By default at every occurrence, dropping empty ' +
       "parts: split('a;;b;;c', ';') = ['a','b','c']. Modes: 'notrim' keeps empty parts; 'leading' / 'trailing' " +
       "split at the first / last occurrence only (empty parts dropped); 'leading_notrim' / 'trailing_notrim' keep " +
       "them: split(';a;b;c', ';', 'leading_notrim') = ['', 'a;b;c'].",
@@ -133,7 +133,7 @@ export const stringListFunctions: FunctionDef[] = [
     doc:
       "tokens(S, Chars[, 'nocrlf']): splits at any of the characters in Chars; runs of separators count once and " +
       "no empty parts are returned: tokens('a,b;c,d', ',;') = ['a','b','c','d']. 'nocrlf' also splits at \\r, \\n " +
-      "and \\r\\n.",
+      'and \\r\\n.',
   },
   {
     name: 'concat',
@@ -143,9 +143,7 @@ export const stringListFunctions: FunctionDef[] = [
       if (arguments.length >= 2) return toStr('concat', a) + toStr('concat', b);
       return joinToString('', list('concat', a));
     },
-    doc:
-      "concat(A, B) or concat([A, B, ...]): joins the str() of each value. concat('Name:', 'John') = 'Name:John', " +
-      "concat(['a', 1, true]) = 'a1true'.",
+    doc: "concat(A, B) or concat([A, B, ...]): joins the str() of each value. concat('Name:', 'John') = 'Name:John', " + "concat(['a', 1, true]) = 'a1true'.",
   },
   {
     name: 'join_to_string',
@@ -155,9 +153,7 @@ export const stringListFunctions: FunctionDef[] = [
       if (arguments.length < 2) return joinToString(', ', list('join_to_string', a));
       return joinToString(str('join_to_string', a, 'separator'), list('join_to_string', b));
     },
-    doc:
-      "join_to_string([Sep,] List): the str() of each element joined with Sep (default ', '). " +
-      "join_to_string(', ', ['a', 'b', 'c']) = 'a, b, c'.",
+    doc: "join_to_string([Sep,] List): the str() of each element joined with Sep (default ', '). " + "join_to_string(', ', ['a', 'b', 'c']) = 'a, b, c'.",
   },
   {
     name: 'join_to_sql_values_string',
@@ -194,8 +190,8 @@ export const stringListFunctions: FunctionDef[] = [
     },
     doc:
       "map_to_redis_hset_args(Map): ['map_to_redis_hset_args', K1, V1, K2, V2, ...] for a Redis HSET command " +
-      "template. A JSON string is decoded first; invalid JSON or a non-map gives just the head. Values: strings, " +
-      "integers, floats (6 decimals, compact), booleans; other values are dropped. Small maps come out in reverse " +
-      "key order ({a:1, b:2} gives b 2 a 1). 5.7.1+.",
+      'template. A JSON string is decoded first; invalid JSON or a non-map gives just the head. Values: strings, ' +
+      'integers, floats (6 decimals, compact), booleans; other values are dropped. Small maps come out in reverse ' +
+      'key order ({a:1, b:2} gives b 2 a 1). 5.7.1+.',
   },
 ];

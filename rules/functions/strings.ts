@@ -1,14 +1,7 @@
 /** String functions (emqx_variform_bif via emqx_rule_funcs, CE 5.8): case, trimming, slicing, padding, searching. */
 import { int, isBinary, option, str } from './args.js';
 import { badArg } from './errors.js';
-import {
-  graphemeCount,
-  graphemes,
-  graphemeSlice,
-  indexOfCluster,
-  isErlangWhitespace,
-  lastIndexOfCluster,
-} from './graphemes.js';
+import { graphemeCount, graphemes, graphemeSlice, indexOfCluster, isErlangWhitespace, lastIndexOfCluster } from './graphemes.js';
 import type { FunctionDef } from './types.js';
 
 function trimLeft(s: string, isWs: (c: number) => boolean): string {
@@ -79,7 +72,7 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-function unescape(s: string): string {
+function unescapeText(s: string): string {
   if (s.indexOf('\\') < 0) return s;
   let out = '';
   let i = 0;
@@ -136,7 +129,7 @@ export const stringFunctions: FunctionDef[] = [
     maxArity: 1,
     impl: (s) => trimRight(trimLeft(str('trim', s), isErlangWhitespace), isErlangWhitespace),
     doc:
-      "trim(S): removes leading and trailing whitespace (\\t \\n \\v \\f \\r, space, U+0085, U+200E, U+200F, U+2028, " +
+      'trim(S): removes leading and trailing whitespace (\\t \\n \\v \\f \\r, space, U+0085, U+200E, U+200F, U+2028, ' +
       "U+2029; CRLF counts as one character). trim('\\t  hello \\r\\n') = 'hello'. No-break space is not whitespace.",
   },
   {
@@ -160,7 +153,7 @@ export const stringFunctions: FunctionDef[] = [
       return k === cps.length ? text : cps.slice(0, k).join('');
     },
     doc:
-      "rtrim(S[, Chars]): trim(S) on the right side only. rtrim(S, Chars) removes trailing characters listed in " +
+      'rtrim(S[, Chars]): trim(S) on the right side only. rtrim(S, Chars) removes trailing characters listed in ' +
       "Chars: rtrim('a,,', ',') = 'a'. rulemq difference: EMQX's rtrim/2 always raises (it passes a binary where " +
       'Erlang wants a character list).',
   },
@@ -192,7 +185,7 @@ export const stringFunctions: FunctionDef[] = [
       return graphemeSlice(text, from, n);
     },
     doc:
-      "substr(S, Start[, Len]): substring from the 0-based character position Start, at most Len characters. " +
+      'substr(S, Start[, Len]): substring from the 0-based character position Start, at most Len characters. ' +
       "substr('hello world', 6) = 'world', substr('hello world!', 6, 5) = 'world'. Negative Start or Len raises.",
   },
   {
@@ -269,9 +262,9 @@ export const stringFunctions: FunctionDef[] = [
     name: 'unescape',
     minArity: 1,
     maxArity: 1,
-    impl: (s) => unescape(str('unescape', s)),
+    impl: (s) => unescapeText(str('unescape', s)),
     doc:
-      "unescape(S): turns escape sequences into characters: \\n \\t \\r \\b \\f \\v \\' \\\" \\\\ \\? \\a and " +
+      'unescape(S): turns escape sequences into characters: \\n \\t \\r \\b \\f \\v \\\' \\" \\\\ \\? \\a and ' +
       "\\xH... (any number of hex digits, a Unicode code point: '\\x20AC' = '€'). Any other escape raises; a " +
       'trailing lone backslash is kept. 5.7.0+.',
   },

@@ -23,9 +23,7 @@ export function termEquals(a: unknown, b: unknown): boolean {
     return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
   }
   if (a instanceof BitString || b instanceof BitString) {
-    return (
-      a instanceof BitString && b instanceof BitString && a.bitLength === b.bitLength && a.bytes.equals(b.bytes)
-    );
+    return a instanceof BitString && b instanceof BitString && a.bitLength === b.bitLength && a.bytes.equals(b.bytes);
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -36,7 +34,7 @@ export function termEquals(a: unknown, b: unknown): boolean {
   const bm = b as Record<string, unknown>;
   if (ak.length !== Object.keys(bm).length) return false;
   for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(bm, k)) return false;
+    if (!Object.hasOwn(bm, k)) return false;
     if (!termEquals((a as Record<string, unknown>)[k], bm[k])) return false;
   }
   return true;

@@ -11,11 +11,7 @@ function check(name: string, f: (v: unknown) => boolean, doc: string): FunctionD
 export const typeCheckFunctions: FunctionDef[] = [
   check('is_null', (v) => v === undefined, 'is_null(V): true only when V is undefined (a missing value); JSON null gives false.'),
   check('is_not_null', (v) => v !== undefined, 'is_not_null(V): not is_null(V).'),
-  check(
-    'is_null_var',
-    (v) => v === undefined || v === null,
-    'is_null_var(V): true when V is undefined or JSON null (5.6+).',
-  ),
+  check('is_null_var', (v) => v === undefined || v === null, 'is_null_var(V): true when V is undefined or JSON null (5.6+).'),
   check('is_not_null_var', (v) => v !== undefined && v !== null, 'is_not_null_var(V): not is_null_var(V).'),
   check('is_str', isBinary, "is_str(V): true for strings (and binaries). is_str('123') = true, is_str(123) = false."),
   check('is_bool', (v) => typeof v === 'boolean', "is_bool(V): true for true/false only; is_bool('true') = false."),

@@ -29,7 +29,11 @@ export interface RecoveryReport {
 export function scanDirectory(dir: string, readChunkBytes?: number): { segments: Segment[]; start: QueuePosition; recovery: RecoveryReport } {
   const segments: Segment[] = [];
   try {
-    const ids = readdirSync(dir).map((n) => SEGMENT_RE.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const ids = readdirSync(dir)
+      .map((n) => SEGMENT_RE.exec(n))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
     const ack = readAckFile(join(dir, 'ack'));
     let start = ack.position;
     for (const id of ids) {

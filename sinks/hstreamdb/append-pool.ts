@@ -28,7 +28,10 @@ class AppendThread {
   private readonly pending = new Map<number, AppendCallback>();
   private nextId = 1;
 
-  constructor(private readonly init: WorkerInit, private readonly onLost: (why: string) => void) {}
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly onLost: (why: string) => void,
+  ) {}
 
   get inProgress(): number {
     return this.pending.size;
@@ -70,7 +73,8 @@ class AppendThread {
       this.pending.delete(m.id);
       const ms = m.ms ?? 0;
       if (m.unencodable !== undefined) cb(new SinkError('SINK_RECORD_UNENCODABLE', m.unencodable), ms);
-      else if (m.code !== undefined) cb(Object.assign(new Error(m.details ?? ''), { code: m.code, details: m.details ?? '', metadata: undefined as never }), ms);
+      else if (m.code !== undefined)
+        cb(Object.assign(new Error(m.details ?? ''), { code: m.code, details: m.details ?? '', metadata: undefined as never }), ms);
       else cb(null, ms);
     });
     w.on('error', (e) => this.lost(w, `failed: ${e.message}`));
@@ -113,7 +117,12 @@ export class AppendPool implements Appender {
   private closed = false;
   restarts = 0;
 
-  constructor(init: WorkerInit, size: number, private readonly logger: Logger, private readonly name: string) {
+  constructor(
+    init: WorkerInit,
+    size: number,
+    private readonly logger: Logger,
+    private readonly name: string,
+  ) {
     this.threads = Array.from({ length: size }, () => new AppendThread(init, (why) => this.onLost(why)));
   }
 
@@ -145,7 +154,10 @@ export class AppendPool implements Appender {
   private onLost(why: string): void {
     if (this.closed) return;
     this.restarts++;
-    this.logger.warn({ connector: this.name, restarts: this.restarts, why }, 'hstreamdb append worker thread lost; its Appends are retried and a new thread starts');
+    this.logger.warn(
+      { connector: this.name, restarts: this.restarts, why },
+      'hstreamdb append worker thread lost; its Appends are retried and a new thread starts',
+    );
   }
 
   async close(): Promise<void> {

@@ -95,14 +95,25 @@ const WARM_UP_MS = 1000;
  * thread inside its deadline.
  */
 function warmUp(): Promise<void> {
-  return Promise.all(client.seeds.map((seed) => new Promise<void>((resolve) => {
-    try {
-      client.channel(seed).makeUnaryRequest<Buffer, Buffer>('/hstream.server.HStreamApi/Echo', (b) => b, (b) => b, ECHO_REQUEST,
-        { deadline: Date.now() + Math.min(WARM_UP_MS, init.config.grpcTimeoutMs) }, () => resolve());
-    } catch {
-      resolve();
-    }
-  }))).then(() => undefined);
+  return Promise.all(
+    client.seeds.map(
+      (seed) =>
+        new Promise<void>((resolve) => {
+          try {
+            client.channel(seed).makeUnaryRequest<Buffer, Buffer>(
+              '/hstream.server.HStreamApi/Echo',
+              (b) => b,
+              (b) => b,
+              ECHO_REQUEST,
+              { deadline: Date.now() + Math.min(WARM_UP_MS, init.config.grpcTimeoutMs) },
+              () => resolve(),
+            );
+          } catch {
+            resolve();
+          }
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 void warmUp().then(() => port.postMessage({ id: 0 } satisfies FromWorker));

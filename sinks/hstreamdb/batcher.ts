@@ -142,8 +142,17 @@ export class ShardBatcher {
     this.due = false;
     if (this.open.length === 0) return;
     this.closed.push({
-      rows: this.open, shard: this, phase: 'queued', gen: 0, attempt: 0, timeouts: 0, call: undefined, backlog: this.current !== null,
-      timer: undefined, abandoned: false, startedAt: 0,
+      rows: this.open,
+      shard: this,
+      phase: 'queued',
+      gen: 0,
+      attempt: 0,
+      timeouts: 0,
+      call: undefined,
+      backlog: this.current !== null,
+      timer: undefined,
+      abandoned: false,
+      startedAt: 0,
     });
     this.open = [];
     this.openBytes = 0;

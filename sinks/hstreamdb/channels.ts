@@ -32,7 +32,11 @@ export class Channels {
   private readonly auth: grpc.Metadata | undefined;
   private closed = false;
 
-  constructor(readonly config: ConnectorConfig, opts: ClientOptions = {}, private readonly ctor: () => ClientCtor = () => grpc.Client) {
+  constructor(
+    readonly config: ConnectorConfig,
+    opts: ClientOptions = {},
+    private readonly ctor: () => ClientCtor = () => grpc.Client,
+  ) {
     this.seeds = config.hosts.map(hostPortKey);
     this.creds = makeCredentials(config);
     const backoff = opts.reconnectBackoffMs ?? { initial: 1000, max: 10_000 };
@@ -41,9 +45,7 @@ export class Channels {
       'grpc.max_reconnect_backoff_ms': backoff.max,
       // Many 1 MiB Appends can be in flight at once (inflight_window); grpc-js' default 10 MB session cap is too small.
       'grpc-node.max_session_memory': 256,
-      ...(config.ssl.serverName
-        ? { 'grpc.ssl_target_name_override': config.ssl.serverName, 'grpc.default_authority': config.ssl.serverName }
-        : {}),
+      ...(config.ssl.serverName ? { 'grpc.ssl_target_name_override': config.ssl.serverName, 'grpc.default_authority': config.ssl.serverName } : {}),
       ...opts.channelOptions,
     };
     if (config.username !== undefined) {
@@ -90,12 +92,16 @@ export class Channels {
    * (record.ts encodeAppendRequest); the AppendResponse is not decoded — the sink only needs the
    * status, and decoding one RecordId per record would cost more than the rest of the reply.
    */
-  append(
-    target: string, request: Buffer, timeoutMs: number, cb: (err: grpc.ServiceError | null) => void,
-  ): grpc.ClientUnaryCall {
+  append(target: string, request: Buffer, timeoutMs: number, cb: (err: grpc.ServiceError | null) => void): grpc.ClientUnaryCall {
     const client = this.channel(target);
     return client.makeUnaryRequest<Buffer, Buffer>(
-      APPEND_PATH, passThrough, passThrough, request, this.metadata(), { deadline: Date.now() + timeoutMs }, (err) => cb(err),
+      APPEND_PATH,
+      passThrough,
+      passThrough,
+      request,
+      this.metadata(),
+      { deadline: Date.now() + timeoutMs },
+      (err) => cb(err),
     );
   }
 
@@ -120,8 +126,6 @@ function makeCredentials(config: ConnectorConfig): grpc.ChannelCredentials {
   const ca = readTlsFile('ssl_ca', config.ssl.caFile);
   const cert = readTlsFile('ssl_cert', config.ssl.certFile);
   const key = readTlsFile('ssl_key', config.ssl.keyFile);
-  const verify: grpc.VerifyOptions = config.ssl.verify
-    ? {}
-    : { rejectUnauthorized: false, checkServerIdentity: () => undefined };
+  const verify: grpc.VerifyOptions = config.ssl.verify ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined };
   return grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null, verify);
 }

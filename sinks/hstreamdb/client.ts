@@ -11,11 +11,22 @@ import { hstreamService } from './proto.js';
 export type { ClientOptions } from './channels.js';
 
 export type RpcName =
-  | 'Echo' | 'CreateStream' | 'DeleteStream' | 'GetStream' | 'ListStreams' | 'LookupShard' | 'Append'
-  | 'ListShards' | 'DescribeCluster' | 'LookupResource';
+  | 'Echo'
+  | 'CreateStream'
+  | 'DeleteStream'
+  | 'GetStream'
+  | 'ListStreams'
+  | 'LookupShard'
+  | 'Append'
+  | 'ListShards'
+  | 'DescribeCluster'
+  | 'LookupResource';
 
 type UnaryMethod = (
-  req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void,
+  req: unknown,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
 /** Status codes after which the next seed host is worth trying. */
@@ -73,5 +84,4 @@ export class HStreamClient extends Channels {
   get currentSeed(): string {
     return this.seeds[this.seedIndex];
   }
-
 }

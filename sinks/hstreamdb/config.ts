@@ -32,8 +32,18 @@ export interface ConnectorConfig {
 }
 
 export const CONNECTOR_KEYS = [
-  'type', 'url', 'grpc_timeout', 'ssl', 'ssl_ca', 'ssl_cert', 'ssl_key', 'ssl_verify', 'ssl_server_name',
-  'username', 'password', 'append_threads',
+  'type',
+  'url',
+  'grpc_timeout',
+  'ssl',
+  'ssl_ca',
+  'ssl_cert',
+  'ssl_key',
+  'ssl_verify',
+  'ssl_server_name',
+  'username',
+  'password',
+  'append_threads',
 ] as const;
 
 /** Most Append worker threads per connector. */
@@ -65,7 +75,11 @@ export function parseConnectorSettings(raw: RawSettings): ConnectorConfig {
   const keyFile = r.optionalString('ssl_key');
   const verify = r.bool('ssl_verify', true);
   const serverName = r.optionalString('ssl_server_name');
-  for (const [key, file] of [['ssl_ca', caFile], ['ssl_cert', certFile], ['ssl_key', keyFile]] as const) {
+  for (const [key, file] of [
+    ['ssl_ca', caFile],
+    ['ssl_cert', certFile],
+    ['ssl_key', keyFile],
+  ] as const) {
     if (file === undefined) continue;
     if (!tls) r.issue(key, `\`${key}\` is set but TLS is off; use an hstreams:// url or set ssl = true`);
     else if (!existsSync(file)) r.issue(key, `\`${key}\` must name a readable file (got '${file}': not found)`);
@@ -137,9 +151,25 @@ export interface ActionConfig {
 }
 
 export const ACTION_KEYS = [
-  'type', 'connector', 'stream', 'partition_key', 'record_template', 'record_format', 'batch_size',
-  'batch_interval', 'max_batches', 'compression', 'grpc_flush_timeout', 'query_mode', 'inflight_window',
-  'request_ttl', 'max_buffer_bytes', 'health_check_interval', 'ack_mode', 'buffer_mode', 'buffer_dir',
+  'type',
+  'connector',
+  'stream',
+  'partition_key',
+  'record_template',
+  'record_format',
+  'batch_size',
+  'batch_interval',
+  'max_batches',
+  'compression',
+  'grpc_flush_timeout',
+  'query_mode',
+  'inflight_window',
+  'request_ttl',
+  'max_buffer_bytes',
+  'health_check_interval',
+  'ack_mode',
+  'buffer_mode',
+  'buffer_dir',
 ] as const;
 
 // HStreamDB's own rule: 1–255 characters, a letter first, then letters, digits, '-' or '_'.
@@ -189,12 +219,31 @@ export function parseActionSettings(raw: RawSettings): ActionConfig {
     r.issue('buffer_dir', "`buffer_dir` is set but buffer_mode is 'memory'; add buffer_mode = 'disk' or remove buffer_dir");
   }
   const notes: string[] = [];
-  if (ackMode === 'sink') notes.push("ack_mode = 'sink': QoS 1/2 messages matched by this action's rules are acknowledged once written to HStreamDB (latency: one Append; a failed write closes the client's connection so it resends)");
+  if (ackMode === 'sink')
+    notes.push(
+      "ack_mode = 'sink': QoS 1/2 messages matched by this action's rules are acknowledged once written to HStreamDB (latency: one Append; a failed write closes the client's connection so it resends)",
+    );
   if (bufferMode === 'disk') notes.push(`buffer_mode = 'disk': queued rows are kept in ${bufferDir ?? '(buffer_dir)'} and survive a restart`);
   r.finish('hstreamdb action settings');
   return Object.freeze({
-    connector, stream, partitionKey, recordTemplate, recordFormat, batchSize, batchIntervalMs, maxBatches,
-    compression, grpcFlushTimeoutMs, queryMode, inflightWindow, requestTtlMs, maxBufferBytes,
-    healthCheckIntervalMs, ackMode, bufferMode, bufferDir, notes: Object.freeze(notes),
+    connector,
+    stream,
+    partitionKey,
+    recordTemplate,
+    recordFormat,
+    batchSize,
+    batchIntervalMs,
+    maxBatches,
+    compression,
+    grpcFlushTimeoutMs,
+    queryMode,
+    inflightWindow,
+    requestTtlMs,
+    maxBufferBytes,
+    healthCheckIntervalMs,
+    ackMode,
+    bufferMode,
+    bufferDir,
+    notes: Object.freeze(notes),
   });
 }

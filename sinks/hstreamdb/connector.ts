@@ -65,9 +65,15 @@ export class HStreamConnector {
     this.listeners.add((s) => {
       if (s === 'connected') this.appender.reconnect();
     });
-    this.appender = config.appendThreads > 0
-      ? new AppendPool({ config, clientOptions: { reconnectBackoffMs: opts.reconnectBackoffMs, channelOptions: opts.channelOptions } }, config.appendThreads, logger, this.name)
-      : new InlineAppender(this.client);
+    this.appender =
+      config.appendThreads > 0
+        ? new AppendPool(
+            { config, clientOptions: { reconnectBackoffMs: opts.reconnectBackoffMs, channelOptions: opts.channelOptions } },
+            config.appendThreads,
+            logger,
+            this.name,
+          )
+        : new InlineAppender(this.client);
   }
 
   /** Starts the Append worker threads and the periodic Echo (the first one at once). Does not wait for the cluster. */

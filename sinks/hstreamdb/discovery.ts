@@ -24,11 +24,11 @@ export async function discoverShards(client: HStreamClient, stream: string, time
   if (ranges.length === 0) {
     throw new SinkError('SINK_STREAM_NOT_FOUND', `stream '${stream}' has no active shard on ${target}: does it exist? create it first`);
   }
-  const targets = await Promise.all(ranges.map(async (r) => {
-    const { res: node } = await client.seedCall<{ host: string; port: number }>(
-      'LookupResource', { resType: 'ResShard', resId: r.shardId }, timeoutMs,
-    );
-    return hostPortKey({ host: node.host, port: node.port });
-  }));
+  const targets = await Promise.all(
+    ranges.map(async (r) => {
+      const { res: node } = await client.seedCall<{ host: string; port: number }>('LookupResource', { resType: 'ResShard', resId: r.shardId }, timeoutMs);
+      return hostPortKey({ host: node.host, port: node.port });
+    }),
+  );
   return { map: new ShardMap(ranges), targets };
 }

@@ -101,11 +101,15 @@ export class DiskBacklog {
     try {
       this.queue = DiskQueue.open(config.bufferDir!, {
         segmentBytes: segmentBytesFor(config.maxBufferBytes),
-        onWriteError: (e) => logger.error({ action: name, dir: config.bufferDir, err: e.message }, 'hstreamdb disk buffer: write failed; new rows fail until a write succeeds'),
+        onWriteError: (e) =>
+          logger.error({ action: name, dir: config.bufferDir, err: e.message }, 'hstreamdb disk buffer: write failed; new rows fail until a write succeeds'),
       });
     } catch (e) {
       this.error = e as Error;
-      logger.error({ action: name, dir: config.bufferDir, err: (e as Error).message }, 'hstreamdb disk buffer cannot be opened; rows fail until the action is reloaded');
+      logger.error(
+        { action: name, dir: config.bufferDir, err: (e as Error).message },
+        'hstreamdb disk buffer cannot be opened; rows fail until the action is reloaded',
+      );
       return;
     }
     const rec = this.queue.recovery;
@@ -156,7 +160,14 @@ export class DiskBacklog {
       return;
     }
     const r: Row = {
-      bytes: direct ? record : EMPTY, key: direct ? key : '', size, deadline: waiting ? deadline : Infinity, done, urgent, seq, late: false,
+      bytes: direct ? record : EMPTY,
+      key: direct ? key : '',
+      size,
+      deadline: waiting ? deadline : Infinity,
+      done,
+      urgent,
+      seq,
+      late: false,
     };
     ledger.enqueue(r);
     if (waiting) this.d.deadlines.watch(r);
@@ -220,7 +231,12 @@ export class DiskBacklog {
     try {
       this.readBack(q, freeRows, freeBytes);
     } catch (e) {
-      this.d.rl.log('error', 'disk-read', { action: this.d.name, dir: this.d.config.bufferDir, err: (e as Error).message }, 'hstreamdb disk buffer: reading rows back failed; trying again in 1 s');
+      this.d.rl.log(
+        'error',
+        'disk-read',
+        { action: this.d.name, dir: this.d.config.bufferDir, err: (e as Error).message },
+        'hstreamdb disk buffer: reading rows back failed; trying again in 1 s',
+      );
       setTimeout(() => this.scheduleRefill(), 1000).unref();
     }
   };

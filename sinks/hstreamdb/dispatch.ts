@@ -209,8 +209,13 @@ export class Dispatcher {
     b.startedAt = performance.now();
     // Encoded again on each attempt (retries are rare): the bytes are handed over to the appender.
     const job: AppendJob = {
-      target: b.shard.target, stream: config.stream, shardId: b.shard.shardId, compression: config.compression,
-      count: b.rows.length, batch: encodeBatch(b.rows), timeoutMs: this.appendTimeoutMs(b),
+      target: b.shard.target,
+      stream: config.stream,
+      shardId: b.shard.shardId,
+      compression: config.compression,
+      count: b.rows.length,
+      batch: encodeBatch(b.rows),
+      timeoutMs: this.appendTimeoutMs(b),
     };
     b.call = this.d.connector.appender.append(job, (err, callMs) => this.onAppendDone(b, err, callMs));
   }
@@ -252,7 +257,12 @@ export class Dispatcher {
     const verdict = classifyAppendError(err.code, err.details ?? '');
     if (verdict.action === 'fail' || (verdict.action === 'stream_missing' && this.blocked)) {
       const msg = describeCallError(err, b.shard.target, config.stream);
-      this.d.rl.log('error', `fail:${verdict.reason}`, { action: this.d.name, stream: config.stream, shard: b.shard.shardId, rows: b.rows.length, err: msg }, 'hstreamdb Append failed; rows failed');
+      this.d.rl.log(
+        'error',
+        `fail:${verdict.reason}`,
+        { action: this.d.name, stream: config.stream, shard: b.shard.shardId, rows: b.rows.length, err: msg },
+        'hstreamdb Append failed; rows failed',
+      );
       const code: SinkErrorCode = verdict.action === 'stream_missing' ? 'SINK_STREAM_NOT_FOUND' : 'SINK_UNRECOVERABLE';
       const failure = new SinkError(code, msg, { cause: err });
       this.failBatch(b, failure);
@@ -266,10 +276,20 @@ export class Dispatcher {
       this.requeue(b);
       return;
     }
-    this.d.rl.log('warn', `retry:${verdict.reason}`, {
-      action: this.d.name, shard: b.shard.shardId, rows: b.rows.length, attempt: b.attempt + 1, nextDeadlineMs: this.appendTimeoutMs(b),
-      err: serverError(err.details ?? '').message, maybeCommitted: verdict.maybeCommitted,
-    }, 'hstreamdb Append failed; retrying the batch');
+    this.d.rl.log(
+      'warn',
+      `retry:${verdict.reason}`,
+      {
+        action: this.d.name,
+        shard: b.shard.shardId,
+        rows: b.rows.length,
+        attempt: b.attempt + 1,
+        nextDeadlineMs: this.appendTimeoutMs(b),
+        err: serverError(err.details ?? '').message,
+        maybeCommitted: verdict.maybeCommitted,
+      },
+      'hstreamdb Append failed; retrying the batch',
+    );
     b.attempt++;
     b.phase = 'backoff';
     b.timer = setTimeout(() => this.retryBatch(b), backoffDelay(b.attempt, this.d.retryBaseMs, this.d.retryMaxMs));
@@ -378,10 +398,13 @@ export class Dispatcher {
         // While blocked, re-check slowly (up to health_check_interval): rows fail meanwhile without RPCs.
         const base = this.blocked ? 500 : this.d.retryBaseMs;
         const cap = Math.max(base, this.blocked ? config.healthCheckIntervalMs : this.d.retryMaxMs);
-        this.discoveryTimer = setTimeout(() => {
-          this.discoveryTimer = undefined;
-          this.requestRediscover();
-        }, backoffDelay(this.discoveryAttempt, base, cap));
+        this.discoveryTimer = setTimeout(
+          () => {
+            this.discoveryTimer = undefined;
+            this.requestRediscover();
+          },
+          backoffDelay(this.discoveryAttempt, base, cap),
+        );
       }
     } finally {
       this.schedulePump();
@@ -392,7 +415,7 @@ export class Dispatcher {
   private applyRouting(map: ShardMap, targets: readonly string[]): void {
     const old = this.routing;
     if (old && old.map.signature === map.signature) {
-      old.shards.forEach((s, i) => (s.target = targets[i]));
+      for (let i = 0; i < old.shards.length; i++) old.shards[i].target = targets[i];
       return;
     }
     this.gen++;
@@ -417,7 +440,10 @@ export class Dispatcher {
         }
         for (const r of s.takeRows()) moved.push(r);
       }
-      this.d.logger.info({ action: this.d.name, stream: this.d.config.stream, shards: map.ranges.length, requeued: moved.length }, 'hstreamdb shard map changed; re-routing');
+      this.d.logger.info(
+        { action: this.d.name, stream: this.d.config.stream, shards: map.ranges.length, requeued: moved.length },
+        'hstreamdb shard map changed; re-routing',
+      );
     }
     this.pending.unshiftAll(moved);
     const { config } = this.d;
@@ -447,7 +473,10 @@ export class Dispatcher {
   private block(err: SinkError): void {
     if (!this.blocked) {
       const what = err.code === 'SINK_STREAM_NOT_FOUND' ? 'hstreamdb stream missing' : 'hstreamdb refused the writes';
-      this.d.logger.error({ action: this.d.name, stream: this.d.config.stream, err: err.message }, `${what}; rows fail at once until a re-check (every health_check_interval) succeeds`);
+      this.d.logger.error(
+        { action: this.d.name, stream: this.d.config.stream, err: err.message },
+        `${what}; rows fail at once until a re-check (every health_check_interval) succeeds`,
+      );
     }
     this.blocked = err;
     const { ledger } = this.d;

@@ -29,8 +29,7 @@ export function serverError(details: string): { code?: number; message: string }
   return { message: details };
 }
 
-const statusName = (code: number): string =>
-  (Object.entries(status).find(([, n]) => n === code)?.[0] as string | undefined) ?? `status ${code}`;
+const statusName = (code: number): string => (Object.entries(status).find(([, n]) => n === code)?.[0] as string | undefined) ?? `status ${code}`;
 
 /**
  * A message for a failed call to `target` (host:port) that names the likely cause:

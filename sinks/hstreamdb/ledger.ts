@@ -14,7 +14,10 @@ import type { Row } from './batcher.js';
 export type DropReason = 'queue_full' | 'expired' | 'closed' | 'shutdown';
 
 const DROP_CODE: Record<DropReason, SinkErrorCode> = {
-  queue_full: 'SINK_QUEUE_FULL', expired: 'SINK_EXPIRED', closed: 'SINK_CLOSED', shutdown: 'SINK_CLOSED',
+  queue_full: 'SINK_QUEUE_FULL',
+  expired: 'SINK_EXPIRED',
+  closed: 'SINK_CLOSED',
+  shutdown: 'SINK_CLOSED',
 };
 
 export class RowLedger {
@@ -31,10 +34,14 @@ export class RowLedger {
   constructor(private readonly requestTtlMs: number) {}
 
   dropError(reason: DropReason): SinkError {
-    const text = reason === 'expired' ? `row not written within request_ttl (${this.requestTtlMs} ms)`
-      : reason === 'queue_full' ? 'row dropped: the action queue is full'
-      : reason === 'shutdown' ? 'row dropped: the action shut down before the row was written'
-      : 'row dropped: the action is closed';
+    const text =
+      reason === 'expired'
+        ? `row not written within request_ttl (${this.requestTtlMs} ms)`
+        : reason === 'queue_full'
+          ? 'row dropped: the action queue is full'
+          : reason === 'shutdown'
+            ? 'row dropped: the action shut down before the row was written'
+            : 'row dropped: the action is closed';
     return new SinkError(DROP_CODE[reason], text);
   }
 

@@ -12,10 +12,7 @@ import protobuf from 'protobufjs';
 
 /** The proto file: next to the sources, or (from dist/) back in the source tree, which the package ships. */
 export function protoPath(): string {
-  const candidates = [
-    new URL('./proto/hstream.proto', import.meta.url),
-    new URL('../../../sinks/hstreamdb/proto/hstream.proto', import.meta.url),
-  ];
+  const candidates = [new URL('./proto/hstream.proto', import.meta.url), new URL('../../../sinks/hstreamdb/proto/hstream.proto', import.meta.url)];
   for (const c of candidates) {
     const p = fileURLToPath(c);
     if (existsSync(p)) return p;

@@ -159,9 +159,13 @@ export function encodeAppendRequest(prefix: Buffer, compression: Compression, ba
   const comp = COMPRESSION_ENUM[compression];
   const head = [
     ...(comp !== 0 ? [0x08, comp] : []),
-    0x12, ts.length, ...ts,
-    0x18, ...varintBytes(BigInt(batchSize)),
-    0x22, ...varintBytes(BigInt(payload.length)),
+    0x12,
+    ts.length,
+    ...ts,
+    0x18,
+    ...varintBytes(BigInt(batchSize)),
+    0x22,
+    ...varintBytes(BigInt(payload.length)),
   ];
   const recordsLen = head.length + payload.length;
   const lenBytes = varintBytes(BigInt(recordsLen));

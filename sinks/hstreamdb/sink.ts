@@ -37,7 +37,6 @@ import { RowLedger, callDone } from './ledger.js';
 import { RateLimitedLog, silentLogger, type Logger } from '../../common/logger.js';
 import { RecordEncoder, loadZstd } from './record.js';
 
-
 export interface ActionOptions {
   logger?: Logger;
   /** Histogram hooks: Append latency and rows per Append. */
@@ -82,15 +81,24 @@ export class HStreamAction implements Action {
     this.rl = new RateLimitedLog(logger);
     const retryBaseMs = opts.retryBaseMs ?? 100;
     this.dispatcher = new Dispatcher({
-      name, config, connector, ledger: this.ledger, logger, rl: this.rl, metrics: opts.metrics, retryBaseMs,
+      name,
+      config,
+      connector,
+      ledger: this.ledger,
+      logger,
+      rl: this.rl,
+      metrics: opts.metrics,
+      retryBaseMs,
       retryMaxMs: Math.max(retryBaseMs, Math.min(opts.retryMaxMs ?? 5000, config.requestTtlMs)),
     });
     this.syncDeadlines = new SyncDeadlines((done) =>
-      callDone(done, new SinkError('SINK_REQUEST_TIMEOUT', `no Append result within request_ttl (${config.requestTtlMs} ms)`)));
+      callDone(done, new SinkError('SINK_REQUEST_TIMEOUT', `no Append result within request_ttl (${config.requestTtlMs} ms)`)),
+    );
     this.maxRows = config.maxBatches * config.batchSize;
-    this.backlog = config.bufferMode === 'disk'
-      ? new DiskBacklog({ name, config, ledger: this.ledger, dispatcher: this.dispatcher, deadlines: this.syncDeadlines, logger, rl: this.rl })
-      : undefined;
+    this.backlog =
+      config.bufferMode === 'disk'
+        ? new DiskBacklog({ name, config, ledger: this.ledger, dispatcher: this.dispatcher, deadlines: this.syncDeadlines, logger, rl: this.rl })
+        : undefined;
     this.watchCallers = config.queryMode === 'sync' && this.backlog === undefined;
   }
 
@@ -137,7 +145,12 @@ export class HStreamAction implements Action {
     if (this.backlog !== undefined) return this.sendToDisk(bytes, key, env, done);
     const size = bytes.length + key.length + ROW_OVERHEAD_BYTES;
     if (c.queuing >= this.maxRows || c.queuingBytes + size > this.config.maxBufferBytes) {
-      this.rl.log('warn', 'queue_full', { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes }, 'hstreamdb action queue full; dropping new rows');
+      this.rl.log(
+        'warn',
+        'queue_full',
+        { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes },
+        'hstreamdb action queue full; dropping new rows',
+      );
       return ledger.dropNew('queue_full', done);
     }
     const r: Row = { bytes, key, size, deadline: Date.now() + this.config.requestTtlMs, done, urgent: env.ackHeld === true, seq: -1, late: false };
@@ -151,12 +164,26 @@ export class HStreamAction implements Action {
     const size = rowSize(body);
     const c = this.ledger.c;
     if (c.queuingBytes + size > this.config.maxBufferBytes) {
-      this.rl.log('warn', 'queue_full', { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes }, 'hstreamdb disk buffer full (max_buffer_bytes); dropping new rows');
+      this.rl.log(
+        'warn',
+        'queue_full',
+        { action: this.name, queuing: c.queuing, queuingBytes: c.queuingBytes },
+        'hstreamdb disk buffer full (max_buffer_bytes); dropping new rows',
+      );
       return this.ledger.dropNew('queue_full', done);
     }
     const held = env.ackHeld === true;
     const waiting = done !== undefined && (held || this.config.queryMode === 'sync');
-    this.backlog!.push({ body, record: body.subarray(body.length - bytes.length), key, size, deadline: Date.now() + this.config.requestTtlMs, done, urgent: held, waiting });
+    this.backlog!.push({
+      body,
+      record: body.subarray(body.length - bytes.length),
+      key,
+      size,
+      deadline: Date.now() + this.config.requestTtlMs,
+      done,
+      urgent: held,
+      waiting,
+    });
   }
 
   stats(): ActionStats {
@@ -245,8 +272,10 @@ export class HStreamAction implements Action {
     const { queuing, inflight } = this.ledger.c;
     this.dispatcher.stop('shutdown');
     if (queuing + inflight > 0) {
-      this.logger.warn({ action: this.name, stream: this.config.stream, dropped: queuing + inflight, queuing, inflight, graceMs },
-        'hstreamdb action closed with rows not written; they are dropped (reason shutdown)');
+      this.logger.warn(
+        { action: this.name, stream: this.config.stream, dropped: queuing + inflight, queuing, inflight, graceMs },
+        'hstreamdb action closed with rows not written; they are dropped (reason shutdown)',
+      );
     }
     this.ledger.wakeAll();
   }

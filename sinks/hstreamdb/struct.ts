@@ -277,16 +277,16 @@ export function jsonText(v: unknown, depth = 0): string {
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + jsonText(v[i], depth + 1);
-        return out + ']';
+        return `${out}]`;
       }
       if (v instanceof Date) return JSON.stringify(Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString());
       let out = '{';
       let first = true;
       for (const key of Object.keys(v)) {
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + jsonText((v as Record<string, unknown>)[key], depth + 1);
+        out += `${(first ? '' : ',') + JSON.stringify(key)}:${jsonText((v as Record<string, unknown>)[key], depth + 1)}`;
         first = false;
       }
-      return out + '}';
+      return `${out}}`;
     }
     default:
       return JSON.stringify(String(v));

@@ -139,11 +139,13 @@ class Parser {
     if (c === '[') return this.array();
     if (c === '"') {
       const parts = this.string();
-      return parts.every((p) => typeof p === 'string')
-        ? { kind: 'const', value: parts.join('') }
-        : { kind: 'interp', parts };
+      return parts.every((p) => typeof p === 'string') ? { kind: 'const', value: parts.join('') } : { kind: 'interp', parts };
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (s.startsWith(word, this.i)) {
         this.i += word.length;
         return { kind: 'const', value };

@@ -15,9 +15,7 @@
  * as '' (EMQX writes 'undefined').
  */
 import { SinkError } from '../errors.js';
-import {
-  ProtoWriter, TAG, isBytes, jsonText, toText, writeStructFields, writeValue,
-} from './struct.js';
+import { ProtoWriter, TAG, isBytes, jsonText, toText, writeStructFields, writeValue } from './struct.js';
 import { parseJson } from '../../common/json-parse.js';
 import { parseJsonTemplate, parseText, type JsonNode, type Part, type Path } from './template-parse.js';
 import type { RecordFormat } from './config.js';
@@ -238,16 +236,16 @@ function jsonTextFn(n: JsonNode): TextFn {
     }
     case 'array': {
       const items = n.items.map(jsonTextFn);
-      return (row) => '[' + items.map((f) => f(row)).join(',') + ']';
+      return (row) => `[${items.map((f) => f(row)).join(',')}]`;
     }
     case 'object': {
       const entries = n.entries.map((e) => {
         const staticKey = e.key.every((p) => typeof p === 'string') ? JSON.stringify(e.key.join('')) : undefined;
         const keyParts = e.key;
         const value = jsonTextFn(e.value);
-        return (row: Row) => (staticKey ?? JSON.stringify(renderParts(keyParts, row))) + ':' + value(row);
+        return (row: Row) => `${staticKey ?? JSON.stringify(renderParts(keyParts, row))}:${value(row)}`;
       });
-      return (row) => '{' + entries.map((f) => f(row)).join(',') + '}';
+      return (row) => `{${entries.map((f) => f(row)).join(',')}}`;
     }
     case 'const':
       throw new Error('unreachable');
@@ -278,7 +276,9 @@ export function compileRecordTemplate(source: string, format: RecordFormat): Rec
   if (jsonShaped && node.kind === 'object' && format !== 'raw') {
     const fields = structFieldsFn(node);
     return {
-      source, mode: 'struct', flag: 0,
+      source,
+      mode: 'struct',
+      flag: 0,
       writePayload(w, row) {
         w.byte(PAYLOAD_TAG);
         const at = w.begin();
@@ -292,7 +292,9 @@ export function compileRecordTemplate(source: string, format: RecordFormat): Rec
   if (format === 'json') {
     const single = !jsonShaped ? text.single : undefined;
     return {
-      source, mode: 'parse-json', flag: 0,
+      source,
+      mode: 'parse-json',
+      flag: 0,
       writePayload(w, row) {
         let value: unknown = single ? lookup(row, single) : undefined;
         if (value === null || typeof value !== 'object' || isBytes(value) || Array.isArray(value)) {
@@ -315,7 +317,9 @@ export function compileRecordTemplate(source: string, format: RecordFormat): Rec
   }
   if (jsonShaped) {
     return {
-      source, mode: 'json-text', flag: 1,
+      source,
+      mode: 'json-text',
+      flag: 1,
       writePayload(w, row) {
         w.byte(PAYLOAD_TAG);
         w.string(asText(row));
@@ -324,7 +328,9 @@ export function compileRecordTemplate(source: string, format: RecordFormat): Rec
   }
   const single = text.single;
   return {
-    source, mode: 'text', flag: 1,
+    source,
+    mode: 'text',
+    flag: 1,
     writePayload(w, row) {
       w.byte(PAYLOAD_TAG);
       if (single) {

@@ -16,7 +16,11 @@ function run(...args: string[]): { code: number | null; stdout: string; stderr: 
 describe('rulemq help', () => {
   for (const command of ['start', 'check', 'test-rule', 'passwd', 'help']) {
     test(`${command} --help, ${command} -h and help ${command} print the command's usage and exit 0`, () => {
-      for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      for (const args of [
+        [command, '--help'],
+        [command, '-h'],
+        ['help', command],
+      ]) {
         const r = run(...args);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         assert.match(r.stdout, new RegExp(`^Usage: rulemq ${command}\\b`), args.join(' '));

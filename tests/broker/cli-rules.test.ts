@@ -37,7 +37,13 @@ describe('rulemq check', () => {
   test('every error is printed as file:line:col: code: message with a caret, exit 1', async () => {
     const f = file(
       'bad.sql',
-      ['CREATE RULE a AS', '  SELECT payload.x as x FROM "t/#" WHERE', '  INTO console;', 'CREATE RULE b AS SELECT nope_fn(1) FROM "t/#" INTO missing_action;', ''].join('\n'),
+      [
+        'CREATE RULE a AS',
+        '  SELECT payload.x as x FROM "t/#" WHERE',
+        '  INTO console;',
+        'CREATE RULE b AS SELECT nope_fn(1) FROM "t/#" INTO missing_action;',
+        '',
+      ].join('\n'),
     );
     const res = await run(['check', f]);
     assert.equal(res.code, 1);
@@ -64,7 +70,10 @@ describe('rulemq check', () => {
     const res = await run(['check', f]);
     assert.equal(res.code, 1);
     // Column 53: the closing quote of the value, where a '}' is missing.
-    assert.match(res.stderr, /template\.sql:3:53: SETTINGS_INVALID: `record_template` starts like JSON but is not valid JSON: expected ',' or '}' but found the end of the template/);
+    assert.match(
+      res.stderr,
+      /template\.sql:3:53: SETTINGS_INVALID: `record_template` starts like JSON but is not valid JSON: expected ',' or '}' but found the end of the template/,
+    );
     assert.match(res.stderr, /1 error\(s\)/);
   });
 
@@ -107,7 +116,13 @@ describe('rulemq test-rule', () => {
   const sql = 'SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"';
 
   test('prints the output JSON and exits 0', async () => {
-    const res = await run(['test-rule', '--sql', sql, '--context', JSON.stringify({ topic: 'temp_hum/emqx', clientid: 'c1', payload: '{"temp": "27.5", "hum": "41.8"}' })]);
+    const res = await run([
+      'test-rule',
+      '--sql',
+      sql,
+      '--context',
+      JSON.stringify({ topic: 'temp_hum/emqx', clientid: 'c1', payload: '{"temp": "27.5", "hum": "41.8"}' }),
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as Record<string, unknown>;
     assert.deepEqual({ ...out, up_timestamp: typeof out.up_timestamp }, { up_timestamp: 'number', client_id: 'c1', temp: '27.5', hum: '41.8' });
@@ -116,8 +131,18 @@ describe('rulemq test-rule', () => {
   test('a no-match says why: FROM not matched by the topic, or WHERE false', async () => {
     const fromMiss = await run(['test-rule', '--sql', sql, '--context', '{"topic": "x/1"}']);
     assert.equal(fromMiss.code, 1);
-    assert.deepEqual(JSON.parse(fromMiss.stderr), { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `FROM does not match: the context's topic 'x/1' matches none of FROM "temp_hum/emqx"` });
-    const whereMiss = await run(['test-rule', '--sql', 'SELECT payload.temp as t FROM "t/#" WHERE payload.temp > 30', '--context', '{"topic": "t/1", "payload": "{\\"temp\\": 20}"}']);
+    assert.deepEqual(JSON.parse(fromMiss.stderr), {
+      code: 'NOT_MATCH',
+      message: 'SQL Not Match',
+      reason: `FROM does not match: the context's topic 'x/1' matches none of FROM "temp_hum/emqx"`,
+    });
+    const whereMiss = await run([
+      'test-rule',
+      '--sql',
+      'SELECT payload.temp as t FROM "t/#" WHERE payload.temp > 30',
+      '--context',
+      '{"topic": "t/1", "payload": "{\\"temp\\": 20}"}',
+    ]);
     assert.equal(whereMiss.code, 1);
     assert.equal((JSON.parse(whereMiss.stderr) as { reason: string }).reason, 'WHERE is false for this context');
   });

@@ -38,7 +38,10 @@ describe('configuration', () => {
     assert.equal(loadConfig({ env: {}, cwd: dir }).maxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES);
     assert.equal(loadConfig({ env: { RULEMQ_MAX_DECOMPRESSED_BYTES: '1048576' }, cwd: dir }).maxDecompressedBytes, 1048576);
     const issues = issuesOf(() => loadConfig({ env: { RULEMQ_MAX_DECOMPRESSED_BYTES: '10' }, cwd: dir }));
-    assert.ok(issues.some((m) => m.includes('RULEMQ_MAX_DECOMPRESSED_BYTES') && m.includes('1024')), issues.join('; '));
+    assert.ok(
+      issues.some((m) => m.includes('RULEMQ_MAX_DECOMPRESSED_BYTES') && m.includes('1024')),
+      issues.join('; '),
+    );
   });
 
   test('precedence is flags > env > file > defaults', () => {
@@ -91,8 +94,14 @@ describe('configuration', () => {
   test('a config file that is not YAML stops start-up with CONFIG_FILE_UNREADABLE', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'a: [1, 2\n');
-    assert.throws(() => loadConfig({ configFile: file, env: {}, cwd: dir }), (err: unknown) => err instanceof BrokerError && err.code === 'CONFIG_FILE_UNREADABLE');
-    assert.throws(() => loadConfig({ configFile: join(dir, 'missing.yaml'), env: {}, cwd: dir }), (err: unknown) => err instanceof BrokerError && err.code === 'CONFIG_FILE_UNREADABLE');
+    assert.throws(
+      () => loadConfig({ configFile: file, env: {}, cwd: dir }),
+      (err: unknown) => err instanceof BrokerError && err.code === 'CONFIG_FILE_UNREADABLE',
+    );
+    assert.throws(
+      () => loadConfig({ configFile: join(dir, 'missing.yaml'), env: {}, cwd: dir }),
+      (err: unknown) => err instanceof BrokerError && err.code === 'CONFIG_FILE_UNREADABLE',
+    );
   });
 
   test('TLS needs both cert and key, and client verification needs a CA', () => {

@@ -9,8 +9,14 @@ import { startTestBroker } from '../support/broker.js';
 import { RulesPlugin, readPlan } from '../../rules/plugin.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 
-const authorize = (hooks: BrokerHooks, broker: Aedes, topic: string): Promise<Error | null | undefined> =>
-  new Promise((resolve) => broker.authorizePublish({ id: 'c' } as Client, { cmd: 'publish', topic, qos: 1, payload: Buffer.alloc(0), retain: false, dup: false } as PublishPacket, resolve));
+const authorize = (broker: Aedes, topic: string): Promise<Error | null | undefined> =>
+  new Promise((resolve) =>
+    broker.authorizePublish(
+      { id: 'c' } as Client,
+      { cmd: 'publish', topic, qos: 1, payload: Buffer.alloc(0), retain: false, dup: false } as PublishPacket,
+      resolve,
+    ),
+  );
 
 test('steps run in STEP_ORDER whatever order they were provided in', async () => {
   const broker = await Aedes.createBroker();
@@ -18,11 +24,20 @@ test('steps run in STEP_ORDER whatever order they were provided in', async () =>
     const hooks = new BrokerHooks();
     const ran: string[] = [];
     // Provided last-first on purpose.
-    hooks.provide('authorizePublish', 'rules.ack-hold', (c, p, cb, next) => (ran.push('rules.ack-hold'), next(c, p, cb)));
-    hooks.provide('authorizePublish', 'acl.publish', (c, p, cb, next) => (ran.push('acl.publish'), next(c, p, cb)));
-    hooks.provide('authorizePublish', 'cluster.store-ready', (c, p, cb, next) => (ran.push('cluster.store-ready'), next(c, p, cb)));
+    hooks.provide('authorizePublish', 'rules.ack-hold', (c, p, cb, next) => {
+      ran.push('rules.ack-hold');
+      next(c, p, cb);
+    });
+    hooks.provide('authorizePublish', 'acl.publish', (c, p, cb, next) => {
+      ran.push('acl.publish');
+      next(c, p, cb);
+    });
+    hooks.provide('authorizePublish', 'cluster.store-ready', (c, p, cb, next) => {
+      ran.push('cluster.store-ready');
+      next(c, p, cb);
+    });
     hooks.seal(broker);
-    assert.equal(await authorize(hooks, broker, 'a/b'), null);
+    assert.equal(await authorize(broker, 'a/b'), null);
     assert.deepEqual(ran, ['cluster.store-ready', 'acl.publish', 'rules.ack-hold']);
     assert.deepEqual(hooks.describe().authorizePublish, ['cluster.store-ready', 'acl.publish', 'rules.ack-hold']);
   } finally {
@@ -36,13 +51,16 @@ test('a step that answers stops the chain: the steps after it never see the PUBL
     const hooks = new BrokerHooks();
     const later: string[] = [];
     hooks.provide('authorizePublish', 'limits.publish-rate', (c, p, cb, next) => (p.topic === 'denied' ? cb(new Error('refused')) : next(c, p, cb)));
-    hooks.provide('authorizePublish', 'rules.ack-hold', (c, p, cb, next) => (later.push(p.topic), next(c, p, cb)));
+    hooks.provide('authorizePublish', 'rules.ack-hold', (c, p, cb, next) => {
+      later.push(p.topic);
+      next(c, p, cb);
+    });
     hooks.seal(broker);
-    assert.equal((await authorize(hooks, broker, 'denied'))?.message, 'refused');
-    assert.equal(await authorize(hooks, broker, 'ok'), null);
+    assert.equal((await authorize(broker, 'denied'))?.message, 'refused');
+    assert.equal(await authorize(broker, 'ok'), null);
     assert.deepEqual(later, ['ok']);
     // With every step passed, Aedes' own rule still holds: $SYS is the broker's [MQTT-4.7.2-1].
-    assert.match((await authorize(hooks, broker, '$SYS/x'))?.message ?? '', /reserved/);
+    assert.match((await authorize(broker, '$SYS/x'))?.message ?? '', /reserved/);
   } finally {
     await new Promise<void>((r) => broker.close(() => r()));
   }
@@ -53,7 +71,10 @@ test('a step provided twice, or after the hooks were sealed, is refused with a c
   try {
     const hooks = new BrokerHooks();
     hooks.provide('authorizeSubscribe', 'acl.subscribe', (c, s, cb, next) => next(c, s, cb));
-    assert.throws(() => hooks.provide('authorizeSubscribe', 'acl.subscribe', (c, s, cb, next) => next(c, s, cb)), (e: unknown) => e instanceof HookError && e.code === 'HOOK_STEP_INVALID' && /twice/.test(e.message));
+    assert.throws(
+      () => hooks.provide('authorizeSubscribe', 'acl.subscribe', (c, s, cb, next) => next(c, s, cb)),
+      (e: unknown) => e instanceof HookError && e.code === 'HOOK_STEP_INVALID' && /twice/.test(e.message),
+    );
     hooks.seal(broker);
     assert.throws(() => hooks.provide('authorizeForward', 'acl.deliver', (_c, p) => p), /after the hooks were sealed/);
     assert.throws(() => hooks.seal(broker), /sealed twice/);

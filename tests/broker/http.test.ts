@@ -49,8 +49,16 @@ describe('HTTP: health, readiness and metrics', () => {
       await got;
       const after = (await httpGet(broker.ports.http, '/metrics')).text;
       for (const q of ['0', '1', '2']) {
-        assert.equal(metricValue(after, 'rulemq_messages_received_total', `qos="${q}"`) - metricValue(before, 'rulemq_messages_received_total', `qos="${q}"`), 1, `received qos ${q}`);
-        assert.equal(metricValue(after, 'rulemq_messages_sent_total', `qos="${q}"`) - metricValue(before, 'rulemq_messages_sent_total', `qos="${q}"`), 1, `sent qos ${q}`);
+        assert.equal(
+          metricValue(after, 'rulemq_messages_received_total', `qos="${q}"`) - metricValue(before, 'rulemq_messages_received_total', `qos="${q}"`),
+          1,
+          `received qos ${q}`,
+        );
+        assert.equal(
+          metricValue(after, 'rulemq_messages_sent_total', `qos="${q}"`) - metricValue(before, 'rulemq_messages_sent_total', `qos="${q}"`),
+          1,
+          `sent qos ${q}`,
+        );
       }
       assert.equal(metricValue(after, 'rulemq_connections'), 2);
       assert.equal(metricValue(after, 'rulemq_subscriptions'), 1);

@@ -8,7 +8,13 @@ import { connectClient, endAll } from '../support/mqtt.js';
 const CLI = fileURLToPath(new URL('../../broker/cli.js', import.meta.url));
 
 type Line = Record<string, unknown> & { msg: string };
-const parsed = (logs: string[]): Line[] => logs.flatMap((chunk) => chunk.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
+const parsed = (logs: string[]): Line[] =>
+  logs.flatMap((chunk) =>
+    chunk
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line),
+  );
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));

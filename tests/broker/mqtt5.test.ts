@@ -68,7 +68,25 @@ describe('MQTT 5 on every listener', () => {
     try {
       await c.subscribeAsync('mosq/v5', { qos: 1 });
       const got = nextMessage(c);
-      await run('mosquitto_pub', ['-V', 'mqttv5', '-h', '127.0.0.1', '-p', String(port), '-t', 'mosq/v5', '-m', 'from-mosquitto', '-q', '1', '-D', 'publish', 'user-property', 'site', 'lab']);
+      await run('mosquitto_pub', [
+        '-V',
+        'mqttv5',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-t',
+        'mosq/v5',
+        '-m',
+        'from-mosquitto',
+        '-q',
+        '1',
+        '-D',
+        'publish',
+        'user-property',
+        'site',
+        'lab',
+      ]);
       const m = await got;
       assert.equal(m.payload, 'from-mosquitto');
       assert.deepEqual({ ...(m.properties.userProperties as object) }, { site: 'lab' });
@@ -98,7 +116,13 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     const { s } = await connectMqtt5(port, {
       clientId: 'will-owner',
       properties: { sessionExpiryInterval: 30 },
-      will: { topic: 'will/v5', payload: Buffer.from('gone'), qos: 1, retain: false, properties: { willDelayInterval: 1, contentType: 'text/plain', userProperties: { k: 'v' } } },
+      will: {
+        topic: 'will/v5',
+        payload: Buffer.from('gone'),
+        qos: 1,
+        retain: false,
+        properties: { willDelayInterval: 1, contentType: 'text/plain', userProperties: { k: 'v' } },
+      },
     });
     const closedAt = Date.now();
     s.destroy();
@@ -125,7 +149,10 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     await s.next('publish');
     await sleep(200);
     assert.equal(s.received('publish').length, 3);
-    assert.deepEqual(s.received('publish').map((p) => String(p.payload)), ['m0', 'm1', 'm2']);
+    assert.deepEqual(
+      s.received('publish').map((p) => String(p.payload)),
+      ['m0', 'm1', 'm2'],
+    );
     s.destroy();
     await endAll(pub);
   });
@@ -163,7 +190,13 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     await pub.publishAsync('offline/t', 'forever', { qos: 1 });
     await sleep(2100);
     const got: Array<{ payload: string; expiry: unknown }> = [];
-    const again = mqtt.connect(url, { protocolVersion: 5, clientId: 'offline-v5', clean: false, reconnectPeriod: 0, properties: { sessionExpiryInterval: 60 } });
+    const again = mqtt.connect(url, {
+      protocolVersion: 5,
+      clientId: 'offline-v5',
+      clean: false,
+      reconnectPeriod: 0,
+      properties: { sessionExpiryInterval: 60 },
+    });
     again.on('message', (_t, p, packet) => got.push({ payload: p.toString(), expiry: packet.properties?.messageExpiryInterval }));
     const connack = await new Promise<{ sessionPresent: boolean }>((r) => again.once('connect', r));
     assert.equal(connack.sessionPresent, true);
@@ -194,7 +227,16 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
 
   test('SUBACK codes a v5 client accepts: granted QoS per filter, shared subscriptions included', async () => {
     const { s } = await connectMqtt5(port, { clientId: 'suback-v5' });
-    s.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'sa/0', qos: 0 }, { topic: 'sa/1', qos: 1 }, { topic: 'sa/2', qos: 2 }, { topic: '$share/g/sa', qos: 1 }] });
+    s.send({
+      cmd: 'subscribe',
+      messageId: 3,
+      subscriptions: [
+        { topic: 'sa/0', qos: 0 },
+        { topic: 'sa/1', qos: 1 },
+        { topic: 'sa/2', qos: 2 },
+        { topic: '$share/g/sa', qos: 1 },
+      ],
+    });
     const suback = await s.next('suback');
     assert.deepEqual(suback.granted, [0, 1, 2, 1]);
     assert.equal(s.parseError, null);
@@ -207,8 +249,8 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     const pub = await connectClient(url, { protocolVersion: 5 });
     try {
       const got: Record<string, string[]> = { a: [], b: [] };
-      a.on('message', (t, p) => got.a.push(p.toString()));
-      b.on('message', (t, p) => got.b.push(p.toString()));
+      a.on('message', (_t, p) => got.a.push(p.toString()));
+      b.on('message', (_t, p) => got.b.push(p.toString()));
       await a.subscribeAsync('$share/g5/sh5/#', { qos: 1 });
       await b.subscribeAsync('$share/g5/sh5/#', { qos: 1 });
       for (let i = 0; i < 6; i++) await pub.publishAsync('sh5/t', String(i), { qos: 1 });
@@ -476,4 +518,3 @@ describe('bad MQTT 5 input gets the reason code the spec asks for, and the broke
     }
   });
 });
-

@@ -32,12 +32,15 @@ export async function startNode(name: string, redisUrl: string, opts: { rules?: 
     cwd: process.cwd(),
   });
   const logs: string[] = [];
-  const logger = createLogger(config.logLevel, new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString());
-      cb();
-    },
-  }));
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logs.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
   const plugins: BrokerPlugin[] = [];
   let rules: RulesPlugin | null = null;
   if (opts.rules !== undefined) {

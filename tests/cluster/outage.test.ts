@@ -80,14 +80,24 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
       for (const node of [a, b]) {
         await eventually(async () => (await httpGet(node.httpPort, '/readyz')).status === 503, 5000, `${node.name} /readyz 503`);
         const body = JSON.parse((await httpGet(node.httpPort, '/readyz')).text) as { reasons: string[] };
-        assert.ok(body.reasons.some((r) => /^redis store connection \w+ for [\d.]+ s/.test(r)), body.reasons.join('; '));
+        assert.ok(
+          body.reasons.some((r) => /^redis store connection \w+ for [\d.]+ s/.test(r)),
+          body.reasons.join('; '),
+        );
         const metrics = (await httpGet(node.httpPort, '/metrics')).text;
         assert.equal(metricValue(metrics, 'rulemq_cluster_redis_up', 'connection="store"'), 0);
         // A killed server closes the socket cleanly; the refused reconnects are the counted errors.
-        await eventually(async () => {
-          const m = (await httpGet(node.httpPort, '/metrics')).text;
-          return metricValue(m, 'rulemq_cluster_redis_errors_total', 'connection="store",kind="connection"') >= 1 && metricValue(m, 'rulemq_cluster_redis_reconnects_total', 'connection="store"') >= 1;
-        }, 5000, `${node.name} counts refused reconnects`);
+        await eventually(
+          async () => {
+            const m = (await httpGet(node.httpPort, '/metrics')).text;
+            return (
+              metricValue(m, 'rulemq_cluster_redis_errors_total', 'connection="store",kind="connection"') >= 1 &&
+              metricValue(m, 'rulemq_cluster_redis_reconnects_total', 'connection="store"') >= 1
+            );
+          },
+          5000,
+          `${node.name} counts refused reconnects`,
+        );
       }
 
       // A new connection needs its session from Redis: closed before CONNACK (clients retry), counted.
@@ -106,7 +116,8 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
       const got = nextMessages(localSub, 200, 10_000);
       for (let i = 0; i < 200; i++) localPub.publish('local/t', `l${i}`, { qos: 0 });
       assert.equal((await got).length, 200);
-      const queues = (role: 'store' | 'publish' | 'subscribe') => (a.cluster.connections[role] as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+      const queues = (role: 'store' | 'publish' | 'subscribe') =>
+        (a.cluster.connections[role] as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
       assert.equal(queues('store'), 0);
       assert.equal(queues('publish'), 0);
       assert.equal(queues('subscribe'), 0);
@@ -147,7 +158,9 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
     const metricsAfter = (await httpGet(a.httpPort, '/metrics')).text;
     const refused = metricValue(metricsAfter, 'rulemq_cluster_publishes_refused_total', 'qos="1"');
     const retried = metricValue(metricsAfter, 'rulemq_cluster_store_retries_total');
-    t.diagnostic(`published ${total}, acknowledged ${acked.size}, received ${received.length}, lost ${lost.length} [${lost.join(',')}], duplicates ${duplicates}, refused while down ${refused}, store writes retried ${retried}, resent by the app after a client error ${appRetries}`);
+    t.diagnostic(
+      `published ${total}, acknowledged ${acked.size}, received ${received.length}, lost ${lost.length} [${lost.join(',')}], duplicates ${duplicates}, refused while down ${refused}, store writes retried ${retried}, resent by the app after a client error ${appRetries}`,
+    );
 
     // What the design guarantees: no node crashed, everything published after recovery arrived,
     // and QoS 1 PUBLISH was refused (not acknowledged and dropped) while the store was down.

@@ -91,7 +91,7 @@ describe('three nodes sharing one redis-server', () => {
       const connack = new Promise<{ sessionPresent: boolean }>((resolve) => second.once('connect', (p) => resolve(p as { sessionPresent: boolean })));
       second.connect();
       assert.equal((await connack).sessionPresent, true);
-      await eventually(() => got.size >= 5, 5000, "the 5 queued messages");
+      await eventually(() => got.size >= 5, 5000, 'the 5 queued messages');
       assert.deepEqual([...got].sort(), ['m0', 'm1', 'm2', 'm3', 'm4']);
 
       // The subscription came back with the session: a new message reaches it on node C.

@@ -44,7 +44,11 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
     const plain = await client(b, 'c-plain');
     const all = record(plain);
     await plain.subscribeAsync('c/#', { qos: 1 });
-    await eventually(() => a.running.shared.members('g', 'c/#') === 4 && b.running.shared.members('g', 'c/#') === 4, 10_000, 'both nodes know the four members');
+    await eventually(
+      () => a.running.shared.members('g', 'c/#') === 4 && b.running.shared.members('g', 'c/#') === 4,
+      10_000,
+      'both nodes know the four members',
+    );
     const pubA = await client(a, 'c-pub-a');
     const pubB = await client(b, 'c-pub-b');
     for (let i = 0; i < 40; i++) {
@@ -56,7 +60,10 @@ describe('shared subscriptions across two nodes sharing one redis-server', () =>
     assert.equal(received.length, 80, 'no message twice');
     assert.equal(new Set(received).size, 80);
     // Each node runs round robin over the same four members: 10 of each node's 40 messages per member.
-    assert.deepEqual(got.map((g) => g.length), [20, 20, 20, 20]);
+    assert.deepEqual(
+      got.map((g) => g.length),
+      [20, 20, 20, 20],
+    );
     assert.equal(all.length, 80, 'the plain subscriber got every message');
     const forwarded = a.running.shared.counters.forwarded + b.running.shared.counters.forwarded;
     assert.equal(forwarded, 40, 'half the picks were members on the other node');

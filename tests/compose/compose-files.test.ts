@@ -9,8 +9,21 @@ import { createSinkRegistry } from '../../sinks/index.js';
 import { errorsOf, formatAll } from '../../rules/diagnostics.js';
 import { parseHStreamUrl } from '../../sinks/hstreamdb/url.js';
 import {
-  COMPOSE_DIR, REPO, commandText, composeFiles, dependsOn, envOf, imageRef, interpolate, interpolations, loadCompose,
-  mountsOf, networksOf, versionAtLeast, type ComposeFile, type ComposeService,
+  COMPOSE_DIR,
+  REPO,
+  commandText,
+  composeFiles,
+  dependsOn,
+  envOf,
+  imageRef,
+  interpolate,
+  interpolations,
+  loadCompose,
+  mountsOf,
+  networksOf,
+  versionAtLeast,
+  type ComposeFile,
+  type ComposeService,
 } from './compose-support.js';
 
 /** What each file must run, and which HStreamDB versions (the seed: v0.17.0+ over TCP, v0.19.3 over TLS). */
@@ -39,8 +52,7 @@ const DATA_PATHS: Record<string, string> = {
   grafana: '/var/lib/grafana',
 };
 
-const oneShot = (doc: ComposeFile, name: string) =>
-  Object.values(doc.services).some((s) => dependsOn(s)[name] === 'service_completed_successfully');
+const oneShot = (doc: ComposeFile, name: string) => Object.values(doc.services).some((s) => dependsOn(s)[name] === 'service_completed_successfully');
 
 /** `--port N` of an hstream-server command line. */
 function serverPort(s: ComposeService): number {
@@ -123,10 +135,16 @@ for (const [file, want] of Object.entries(EXPECTED)) {
       }
       assert.deepEqual([...used].sort(), [...declared].sort());
       for (const [name, path] of Object.entries(DATA_PATHS)) {
-        assert.ok(mountsOf(services[name]).some((m) => m.kind === 'volume' && m.target === path), `${name} keeps ${path} in a named volume`);
+        assert.ok(
+          mountsOf(services[name]).some((m) => m.kind === 'volume' && m.target === path),
+          `${name} keeps ${path} in a named volume`,
+        );
       }
       for (const name of want.servers) {
-        assert.ok(mountsOf(services[name]).some((m) => m.kind === 'volume' && m.target === '/data/store'), `${name} reads the store config`);
+        assert.ok(
+          mountsOf(services[name]).some((m) => m.kind === 'volume' && m.target === '/data/store'),
+          `${name} reads the store config`,
+        );
       }
     });
 
@@ -173,7 +191,10 @@ for (const [file, want] of Object.entries(EXPECTED)) {
       assert.equal(context, resolve(REPO));
       assert.ok(existsSync(join(context, build.dockerfile ?? 'Dockerfile')));
       assert.equal(dependsOn(r)['hstream-init'], 'service_completed_successfully');
-      assert.ok(r.ports!.some((p) => /(^|:)1883:1883$/.test(p)), 'MQTT published');
+      assert.ok(
+        r.ports!.some((p) => /(^|:)1883:1883$/.test(p)),
+        'MQTT published',
+      );
       assert.ok(r.ports!.includes(`127.0.0.1:${httpPortOf(r)}:${httpPortOf(r)}`), 'HTTP published on loopback only');
     });
 
@@ -197,8 +218,14 @@ for (const [file, want] of Object.entries(EXPECTED)) {
       const plan = planRules(text, { fileName: want.rules, env: {}, sinks: createSinkRegistry() });
       const errors = errorsOf(plan.diagnostics);
       assert.deepEqual(errors, [], formatAll(errors, want.rules, text));
-      assert.deepEqual(plan.rules.map((x) => x.name), ['temp_hum']);
-      assert.deepEqual(plan.actions.map((a) => (a.config as { stream: string }).stream), ['temp_hum']);
+      assert.deepEqual(
+        plan.rules.map((x) => x.name),
+        ['temp_hum'],
+      );
+      assert.deepEqual(
+        plan.actions.map((a) => (a.config as { stream: string }).stream),
+        ['temp_hum'],
+      );
       const url = (plan.connectors[0].config as { url: string }).url;
       const parsed = parseHStreamUrl(url);
       assert.equal(parsed.tls, want.tls, `${url} scheme`);
@@ -235,7 +262,10 @@ for (const [file, want] of Object.entries(EXPECTED)) {
       };
       assert.equal(ds.datasources[0].type, 'prometheus');
       assert.equal(new URL(ds.datasources[0].url).hostname, 'prometheus');
-      assert.ok(g.ports!.every((p) => p.startsWith('127.0.0.1:')), 'Grafana only on loopback');
+      assert.ok(
+        g.ports!.every((p) => p.startsWith('127.0.0.1:')),
+        'Grafana only on loopback',
+      );
     });
 
     if (want.tls) {

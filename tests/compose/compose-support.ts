@@ -49,7 +49,9 @@ export function interpolate(raw: string): string {
 }
 
 export function composeFiles(): string[] {
-  return readdirSync(COMPOSE_DIR).filter((f) => /^hstreamdb-.*\.ya?ml$/.test(f)).sort();
+  return readdirSync(COMPOSE_DIR)
+    .filter((f) => /^hstreamdb-.*\.ya?ml$/.test(f))
+    .sort();
 }
 
 export function loadCompose(file: string): { raw: string; doc: ComposeFile } {

@@ -24,9 +24,11 @@ const dashboard = JSON.parse(readFileSync(join(COMPOSE_DIR, 'grafana/rulemq.json
   panels: Panel[];
   templating: { list: Array<{ name: string; query: { query: string } | string; datasource: { uid: string } }> };
 };
-const datasourceUid = (parse(readFileSync(join(COMPOSE_DIR, 'grafana/provisioning/datasources/prometheus.yaml'), 'utf8')) as {
-  datasources: Array<{ uid: string }>;
-}).datasources[0].uid;
+const datasourceUid = (
+  parse(readFileSync(join(COMPOSE_DIR, 'grafana/provisioning/datasources/prometheus.yaml'), 'utf8')) as {
+    datasources: Array<{ uid: string }>;
+  }
+).datasources[0].uid;
 
 const allPanels = (ps: Panel[]): Panel[] => ps.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 const queryPanels = allPanels(dashboard.panels).filter((p) => p.type !== 'row');
@@ -73,15 +75,27 @@ describe('compose/grafana/rulemq.json', () => {
 
   test('covers connections, msg/s, rule matched/failed, action outcomes, Append p99 and the process', () => {
     for (const name of [
-      'rulemq_connections', 'rulemq_messages_received_total', 'rulemq_messages_sent_total',
-      'rulemq_rule_matched_total', 'rulemq_rule_failed_total',
-      'rulemq_action_success_total', 'rulemq_action_failed_total', 'rulemq_action_dropped_total',
-      'rulemq_action_queuing', 'rulemq_action_inflight', 'rulemq_action_request_duration_seconds_bucket',
-      'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_p99_seconds',
+      'rulemq_connections',
+      'rulemq_messages_received_total',
+      'rulemq_messages_sent_total',
+      'rulemq_rule_matched_total',
+      'rulemq_rule_failed_total',
+      'rulemq_action_success_total',
+      'rulemq_action_failed_total',
+      'rulemq_action_dropped_total',
+      'rulemq_action_queuing',
+      'rulemq_action_inflight',
+      'rulemq_action_request_duration_seconds_bucket',
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_p99_seconds',
     ]) {
       assert.ok(queried.includes(name), `the dashboard queries ${name}`);
     }
-    assert.ok(expressions.some((e) => /histogram_quantile\(0\.99, sum by \(action, le\) \(rate\(rulemq_action_request_duration_seconds_bucket/.test(e)), 'Append latency p99');
+    assert.ok(
+      expressions.some((e) => /histogram_quantile\(0\.99, sum by \(action, le\) \(rate\(rulemq_action_request_duration_seconds_bucket/.test(e)),
+      'Append latency p99',
+    );
   });
 
   describe('against a live broker running the compose seed rules', () => {

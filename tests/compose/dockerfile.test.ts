@@ -58,13 +58,20 @@ describe('Dockerfile', () => {
     const froms = ins.filter((i) => i.op === 'FROM');
     assert.ok(froms.length >= 2, 'two stages or more');
     assert.match(froms[0].args, /\bAS build$/i);
-    const buildRuns = inStage(1, 'RUN').map((i) => i.args).join('\n');
+    const buildRuns = inStage(1, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     assert.match(buildRuns, /npm ci\b/);
     assert.match(buildRuns, /tsc -p tsconfig\.json/);
-    const runtimeRuns = inStage(lastStage, 'RUN').map((i) => i.args).join('\n');
+    const runtimeRuns = inStage(lastStage, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     assert.match(runtimeRuns, /npm ci --omit=dev\b/);
     assert.doesNotMatch(runtimeRuns, /tsc|npm install/);
-    assert.ok(inStage(lastStage, 'COPY').some((c) => /--from=build \/app\/dist/.test(c.args)), 'runtime copies the compiled dist/ from the build stage');
+    assert.ok(
+      inStage(lastStage, 'COPY').some((c) => /--from=build \/app\/dist/.test(c.args)),
+      'runtime copies the compiled dist/ from the build stage',
+    );
   });
 
   test('builds on a small, pinned, supported Node.js LTS image (22 or 24)', () => {
@@ -85,7 +92,9 @@ describe('Dockerfile', () => {
   test('exposes MQTT, MQTT/TLS, WebSocket and HTTP, and binds the HTTP server to every interface', () => {
     const ports = new Set(inStage(lastStage, 'EXPOSE').flatMap((i) => i.args.split(/\s+/)));
     for (const p of ['1883', '8883', '8083', '18083']) assert.ok(ports.has(p), `EXPOSE ${p}`);
-    const env = inStage(lastStage, 'ENV').map((i) => i.args).join(' ');
+    const env = inStage(lastStage, 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     assert.match(env, /RULEMQ_HTTP_HOST=0\.0\.0\.0/);
     assert.match(env, /RULEMQ_RULES=\/etc\/rulemq\/rules\.sql/);
   });
@@ -105,7 +114,9 @@ describe('Dockerfile', () => {
   });
 
   test('ships a rules file at RULEMQ_RULES that passes the checker, so the image starts without a mount', () => {
-    const run = inStage(lastStage, 'RUN').map((i) => i.args).find((a) => a.includes('/etc/rulemq/rules.sql'));
+    const run = inStage(lastStage, 'RUN')
+      .map((i) => i.args)
+      .find((a) => a.includes('/etc/rulemq/rules.sql'));
     assert.ok(run);
     const m = /printf '%s\\n' '([^']*)'/.exec(run);
     assert.ok(m, 'placeholder written with printf');
@@ -115,8 +126,12 @@ describe('Dockerfile', () => {
   });
 
   test('COPY sources exist and are not excluded by .dockerignore', () => {
-    const ignore = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const excluded = (path: string) => ignore.some((p) => !p.startsWith('!') && (p === path || p === path.split('/')[0] || (p === '*.md' && /^[^/]+\.md$/.test(path))));
+    const ignore = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const excluded = (path: string) =>
+      ignore.some((p) => !p.startsWith('!') && (p === path || p === path.split('/')[0] || (p === '*.md' && /^[^/]+\.md$/.test(path))));
     for (const c of ins.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))) {
       const parts = c.args.split(/\s+/);
       for (const src of parts.slice(0, -1)) {
@@ -140,7 +155,9 @@ describe('Dockerfile', () => {
     for (const dir of ['broker', 'grammar', 'rules', 'sinks']) {
       for (const file of walk(join(REPO, dir))) {
         const src = readFileSync(file, 'utf8');
-        for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:require|resolve)\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g)) {
+        for (const m of src.matchAll(
+          /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:require|resolve)\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g,
+        )) {
           const spec = m[1] ?? m[2] ?? m[3];
           if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
           imports++;
@@ -155,7 +172,9 @@ describe('Dockerfile', () => {
 });
 
 describe('the HEALTHCHECK command', () => {
-  const env = inStage(lastStage, 'ENV').map((i) => i.args).join(' ');
+  const env = inStage(lastStage, 'ENV')
+    .map((i) => i.args)
+    .join(' ');
   const addressFileEnv = /RULEMQ_HTTP_ADDRESS_FILE=(\S+)/.exec(env)?.[1];
 
   /** Runs the image's HEALTHCHECK command with the image's address-file variable pointing at `file`. */
@@ -182,7 +201,11 @@ describe('the HEALTHCHECK command', () => {
       const config = join(dir, 'rulemq.yaml');
       writeFileSync(config, 'httpPort: 0\n');
       const args = [CLI, 'start', '--host', '127.0.0.1', '--mqtt-port', '0', '--ws-port', 'off', ...flags.map((f) => (f === 'CONFIG' ? config : f))];
-      const child = spawn(process.execPath, args, { cwd: dir, env: { PATH: process.env.PATH ?? '', RULEMQ_HTTP_ADDRESS_FILE: file, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, args, {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', RULEMQ_HTTP_ADDRESS_FILE: file, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise((r) => child.on('exit', r));

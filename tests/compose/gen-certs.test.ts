@@ -53,7 +53,8 @@ describe('compose/gen-certs.sh', () => {
 
   test("the node certificate's SANs name both nodes and the addresses the TLS compose file advertises", () => {
     const names = sans(join(out, 'hstream.crt'));
-    for (const want of ['DNS:hserver0', 'DNS:hserver1', 'DNS:localhost', 'IP Address:127.0.0.1']) assert.ok(names.includes(want), `${want} in ${names.join(', ')}`);
+    for (const want of ['DNS:hserver0', 'DNS:hserver1', 'DNS:localhost', 'IP Address:127.0.0.1'])
+      assert.ok(names.includes(want), `${want} in ${names.join(', ')}`);
     for (const ip of composeNodeAddresses()) assert.ok(names.includes(`IP Address:${ip}`), `IP Address:${ip} in ${names.join(', ')}`);
   });
 
@@ -132,7 +133,11 @@ describe('compose/rules-tls.sql over the generated certificates (in-process HStr
     }
   });
 
-  for (const [name, ok] of [['hserver0', true], ['hserver1', true], ['hserver2', false]] as const) {
+  for (const [name, ok] of [
+    ['hserver0', true],
+    ['hserver1', true],
+    ['hserver2', false],
+  ] as const) {
     test(`verifying the server as ${name} ${ok ? 'succeeds' : 'fails'}`, async () => {
       const connector = createHStreamConnector(
         parseConnectorSettings({ url: `hstreams://127.0.0.1:${server.port}`, ssl_ca: join(out, 'ca.crt'), ssl_server_name: name, grpc_timeout: '5s' }),

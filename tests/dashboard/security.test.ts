@@ -25,7 +25,7 @@ describe('dashboard access: the API token prompt and cross-site requests, in Chr
     locked = await startRulesBroker(RULES, { flags: { httpApiToken: 'tok-8d2f' } });
     open = await startRulesBroker(RULES);
     // Another site: a page on another origin that tries to make the browser change the broker's state.
-    evil = http.createServer((req, res) => {
+    evil = http.createServer((_req, res) => {
       const target = `http://127.0.0.1:${open.httpPort}`;
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><body>
@@ -99,7 +99,10 @@ describe('dashboard access: the API token prompt and cross-site requests, in Chr
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
     const ran = await page.evaluate(() => {
-      const g = globalThis as unknown as { document: { createElement(t: string): { textContent: string }; body: { append(n: unknown): void } }; injected?: boolean };
+      const g = globalThis as unknown as {
+        document: { createElement(t: string): { textContent: string }; body: { append(n: unknown): void } };
+        injected?: boolean;
+      };
       const s = g.document.createElement('script');
       s.textContent = 'globalThis.injected = true';
       g.document.body.append(s);

@@ -21,17 +21,36 @@ export interface ChildBroker {
 
 /** Starts rulemq on 127.0.0.1 with OS-chosen ports; resolves once its MQTT and HTTP listeners are up. */
 export function startChildBroker(rulesFile: string, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<ChildBroker> {
-  const proc = spawn(process.execPath, [
-    CLI, 'start', '--rules', rulesFile, '--host', '127.0.0.1', '--mqtt-port', '0', '--ws-port', 'off', '--http-port', '0', '--log-level', 'info',
-    ...extraArgs,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  const proc = spawn(
+    process.execPath,
+    [
+      CLI,
+      'start',
+      '--rules',
+      rulesFile,
+      '--host',
+      '127.0.0.1',
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      'off',
+      '--http-port',
+      '0',
+      '--log-level',
+      'info',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
+  );
   const logs: string[] = [];
   const ports: Record<string, number> = {};
   let exited = false;
-  const exit = new Promise<void>((resolve) => proc.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
     let rest = '';
     const timer = setTimeout(() => {

@@ -54,11 +54,18 @@ test("scenario 9: kill -9 of rulemq under QoS 1 load with ack_mode = 'sink' and 
       assert.deepEqual([acc.stored, acc.ackedButLost], [500, []], d.clientId);
       duplicates += acc.duplicates;
     }
-    assert.ok(devs.every((d) => d.closes >= 1), 'the kill cut every device');
-    await eventually(async () => {
-      const m = (await actionOf(broker)).metrics;
-      return m.queuing === 0 && m.inflight === 0;
-    }, 15_000, 'the restarted action to settle');
+    assert.ok(
+      devs.every((d) => d.closes >= 1),
+      'the kill cut every device',
+    );
+    await eventually(
+      async () => {
+        const m = (await actionOf(broker)).metrics;
+        return m.queuing === 0 && m.inflight === 0;
+      },
+      15_000,
+      'the restarted action to settle',
+    );
     const m = (await actionOf(broker)).metrics;
     assertApiInvariant(m);
     assert.deepEqual([m.failed, m.dropped], [0, 0]);

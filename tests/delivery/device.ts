@@ -72,14 +72,24 @@ export class SeqDevice {
 
   /** Resolves once every sequence number up to the count was acknowledged. */
   allAcked(timeoutMs: number): Promise<void> {
-    return this.until(() => this.acked.size >= this.count - this.first, timeoutMs, () => `${this.acked.size} of ${this.count} acknowledged`);
+    return this.until(
+      () => this.acked.size >= this.count - this.first,
+      timeoutMs,
+      () => `${this.acked.size} of ${this.count} acknowledged`,
+    );
   }
 
   /** Resolves once `pred` holds (checked at every acknowledgement and connection change). */
   until(pred: () => boolean, timeoutMs: number, what: string | (() => string) = 'condition'): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: () => { clearTimeout(timer); resolve(); } };
+      const w = {
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         reject(new Error(`device ${this.o.clientId}: timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`));
@@ -154,7 +164,8 @@ export class SeqDevice {
           this.notify();
           break;
         case 4: // PUBACK
-        case 5: { // PUBREC
+        case 5: {
+          // PUBREC
           const id = p.body.readUInt16BE(0);
           const seq = this.unacked.get(id);
           if (type === 5) socket.write(Buffer.from([0x62, 0x02, id >> 8, id & 0xff])); // PUBREL

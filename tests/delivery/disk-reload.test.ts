@@ -32,7 +32,10 @@ test('a reload that changes a disk-mode action hands its buffer over: the new ac
     await server.start();
     const s = await settled(next, 15_000);
     assert.deepEqual(account(server, 'r1', dev.acked), { stored: 40, duplicates: 0, ackedButLost: [] });
-    assert.ok(server.appends.every((a) => a.batchSize <= 7), 'written under the new settings');
+    assert.ok(
+      server.appends.every((a) => a.batchSize <= 7),
+      'written under the new settings',
+    );
     assert.deepEqual([s.success, s.dropped], [40, 0]);
     assertStatsInvariant(s);
   } finally {

@@ -34,7 +34,11 @@ test('scenario 1: HStreamDB down when rulemq starts and up ~2 s later: nothing l
     // Without a shard map no Append was attempted, so none was repeated: `retried` counts re-sent
     // Appends and stays 0 here (rulemq re-tried shard discovery meanwhile; scenario 2 shows retried > 0).
     assert.deepEqual([s.success, s.retried, s.dropped, s.failed], [300, 0, 0, 0]);
-    assert.equal(server.appends.reduce((n, a) => n + a.batchSize, 0), 300, 'each row in exactly one Append');
+    assert.equal(
+      server.appends.reduce((n, a) => n + a.batchSize, 0),
+      300,
+      'each row in exactly one Append',
+    );
     assertStatsInvariant(s);
     assert.equal(rb.action.status(), 'connected');
   } finally {
@@ -75,7 +79,10 @@ test("scenario 2: HStreamDB killed mid-stream and restarted, ack_mode = 'sink': 
     assertStatsInvariant(s);
     // Copies beyond the first can only come from an Append stored just before the cut whose reply was lost.
     assert.ok(duplicates <= 2 * 10 * devs.length, `duplicates ${duplicates}`);
-    assert.ok(stalled.every((n, i) => n - ackedAtKill[i] <= 10), `acknowledged during the outage: ${stalled} vs ${ackedAtKill}`);
+    assert.ok(
+      stalled.every((n, i) => n - ackedAtKill[i] <= 10),
+      `acknowledged during the outage: ${stalled} vs ${ackedAtKill}`,
+    );
   } finally {
     for (const d of devs) d.stop();
     await rb.close();
@@ -111,7 +118,13 @@ test('scenario 7: HStreamDB restarted with a new shard map: rulemq rediscovers i
     }
     assert.equal(server.keyShardViolations, 0);
     const newShards = new Set(server.shards(STREAM).map((x) => x.shardId));
-    assert.ok(server.records(STREAM).slice(-50).every((r) => newShards.has(r.shardId)), 'writes after the restart go to the new shards');
+    assert.ok(
+      server
+        .records(STREAM)
+        .slice(-50)
+        .every((r) => newShards.has(r.shardId)),
+      'writes after the restart go to the new shards',
+    );
     assert.deepEqual([s.failed, s.dropped], [0, 0]);
     assertStatsInvariant(s);
   } finally {

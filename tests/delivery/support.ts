@@ -28,7 +28,10 @@ export interface DeliveryRulesOptions {
 
 /** A rules file: one connector, action `to_hs` (stream `seqs`, keyed by client id), rule `seqs`. */
 export function deliveryRules(o: DeliveryRulesOptions): string {
-  const settings = (m: Record<string, string | number>) => Object.entries(m).map(([k, v]) => `,\n  ${k} = ${v}`).join('');
+  const settings = (m: Record<string, string | number>) =>
+    Object.entries(m)
+      .map(([k, v]) => `,\n  ${k} = ${v}`)
+      .join('');
   return `
 CREATE CONNECTOR hs TYPE hstreamdb WITH (
   url = '${o.scheme ?? 'hstream'}://127.0.0.1:${o.port}',
@@ -80,7 +83,11 @@ export function account(server: HStreamTestServer, dev: string, acked: ReadonlyS
 /** The statistics invariant of the issue: matched = success + failed + dropped + queuing + inflight + late_reply. */
 export function assertStatsInvariant(s: ActionStats): void {
   assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply, `stats invariant: ${JSON.stringify(s)}`);
-  assert.equal(s.dropped, Object.values(s.droppedByReason).reduce((a, b) => a + b, 0), 'dropped = sum of droppedByReason');
+  assert.equal(
+    s.dropped,
+    Object.values(s.droppedByReason).reduce((a, b) => a + b, 0),
+    'dropped = sum of droppedByReason',
+  );
 }
 
 /** Resolves once the action holds nothing (queuing = inflight = 0); fails after `timeoutMs`. */

@@ -13,7 +13,17 @@ const REPO = new URL('../../../', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(REPO, p), 'utf8');
 
 /** The user-facing pages whose links and commands are checked. */
-const PAGES = ['README.md', 'docs/guide.md', 'docs/migrating-from-emqx.md', 'docs/metrics.md', 'docs/rules.md', 'docs/security.md', 'docs/scaling.md', 'docs/architecture.md', 'compose/README.md'];
+const PAGES = [
+  'README.md',
+  'docs/guide.md',
+  'docs/migrating-from-emqx.md',
+  'docs/metrics.md',
+  'docs/rules.md',
+  'docs/security.md',
+  'docs/scaling.md',
+  'docs/architecture.md',
+  'compose/README.md',
+];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
 function anchors(markdown: string): Set<string> {
@@ -22,7 +32,14 @@ function anchors(markdown: string): Set<string> {
   for (const line of markdown.split('\n')) {
     if (line.startsWith('```')) fenced = !fenced;
     const m = !fenced && /^#{1,6}\s+(.+?)\s*$/.exec(line);
-    if (m) out.add(m[1].replace(/`/g, '').toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+    if (m)
+      out.add(
+        m[1]
+          .replace(/`/g, '')
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
   }
   return out;
 }
@@ -63,7 +80,10 @@ describe('user docs', () => {
     const plan = planRules(block[1], { fileName: 'rules.md', env: { HSTREAM_PASSWORD: 'x' }, sinks: createSinkRegistry() });
     const errors = errorsOf(plan.diagnostics);
     assert.deepEqual(errors, [], formatAll(errors, 'rules.md', block[1]));
-    assert.deepEqual(plan.rules.map((r) => r.name), ['temp_hum', 'alerts']);
+    assert.deepEqual(
+      plan.rules.map((r) => r.name),
+      ['temp_hum', 'alerts'],
+    );
   });
 
   test('docs/migrating-from-emqx.md: the rulemq side of the example passes rulemq check', () => {
@@ -85,7 +105,9 @@ describe('user docs', () => {
     let count = 0;
     for (const page of ['README.md', 'docs/guide.md', 'compose/README.md']) {
       const text = read(page).replace(/\\\n[ \t]*/g, ' ');
-      for (const m of text.matchAll(/docker compose -f (compose\/[\w.-]+\.yaml) (exec|logs|kill -s HUP|restart|run --rm --no-deps|up -d(?: --build)?)((?: --tail \d+)?)[ \t]+([a-z][\w-]*)/g)) {
+      for (const m of text.matchAll(
+        /docker compose -f (compose\/[\w.-]+\.yaml) (exec|logs|kill -s HUP|restart|run --rm --no-deps|up -d(?: --build)?)((?: --tail \d+)?)[ \t]+([a-z][\w-]*)/g,
+      )) {
         const [, file, verb, , service] = m;
         const services = (parse(read(file)) as { services: Record<string, unknown> }).services;
         assert.ok(service in services, `${page}: \`docker compose -f ${file} ${verb} ${service}\`: no service ${service}`);
@@ -100,7 +122,8 @@ describe('user docs', () => {
       const text = read(page).replace(/\\\n\s*/g, ' ');
       const cmds = [...text.matchAll(/\bhstream (.*?stream read-stream [^\n`]*)/g)].map((m) => m[1]);
       assert.ok(cmds.length > 0, page);
-      for (const c of cmds) assert.match(c, /^(--host \S+ --port \d+ (--tls-ca \S+ )?)?stream read-stream temp_hum --from earliest\s*$/, `${page}: hstream ${c}`);
+      for (const c of cmds)
+        assert.match(c, /^(--host \S+ --port \d+ (--tls-ca \S+ )?)?stream read-stream temp_hum --from earliest\s*$/, `${page}: hstream ${c}`);
     }
   });
 
@@ -115,7 +138,10 @@ describe('user docs', () => {
       // "logs `...`", "log says `...`", "log ends with `...`"; '...' in a quote stands for a variable part.
       for (const m of read(page).matchAll(/\blogs?(?:\s+says|\s+ends\s+with)?\s+`([^`]+)`/g)) {
         quoted++;
-        for (const fragment of m[1].split('...').map((f) => f.trim()).filter(Boolean)) {
+        for (const fragment of m[1]
+          .split('...')
+          .map((f) => f.trim())
+          .filter(Boolean)) {
           assert.ok(sources.includes(fragment), `${page} quotes the log line \`${m[1]}\`, but no source writes '${fragment}'`);
         }
       }
@@ -131,7 +157,9 @@ describe('user docs', () => {
     }
   });
 
-  test('files the docs have users create in the repository, and benchmark output, are git-ignored', { skip: existsSync(join(REPO, '.git')) ? false : 'not a git checkout' }, () => {
+  test('files the docs have users create in the repository, and benchmark output, are git-ignored', {
+    skip: existsSync(join(REPO, '.git')) ? false : 'not a git checkout',
+  }, () => {
     const paths = ['rulemq.passwd', 'rulemq.acl', 'rules.sql', 'benchmarks/results/2099-01-01T00-00-00.json', 'benchmarks/results/profiles/x.cpuprofile'];
     const r = spawnSync('git', ['check-ignore', '--no-index', ...paths], { cwd: REPO, encoding: 'utf8' });
     assert.deepEqual(r.stdout.trim().split('\n'), paths, r.stderr);
@@ -140,7 +168,8 @@ describe('user docs', () => {
   });
 });
 
-
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }

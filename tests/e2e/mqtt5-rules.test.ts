@@ -55,7 +55,27 @@ describe('MQTT 5 properties in rules, end to end', () => {
     const dev = await connectClient(rb.mqttUrl, { clientId: 'site-v5', protocolVersion: 5 });
     try {
       await dev.publishAsync('temp_hum/emqx', '{"temp": "27.5", "hum": "41.8"}', { qos: 1, properties: { userProperties: { site: 'berlin' } } });
-      await run('mosquitto_pub', ['-V', 'mqttv5', '-p', new URL(rb.mqttUrl).port, '-h', '127.0.0.1', '-i', 'site-mosq', '-q', '1', '-t', 'temp_hum/emqx', '-m', '{"temp": "20.1"}', '-D', 'publish', 'user-property', 'site', 'lab']);
+      await run('mosquitto_pub', [
+        '-V',
+        'mqttv5',
+        '-p',
+        new URL(rb.mqttUrl).port,
+        '-h',
+        '127.0.0.1',
+        '-i',
+        'site-mosq',
+        '-q',
+        '1',
+        '-t',
+        'temp_hum/emqx',
+        '-m',
+        '{"temp": "20.1"}',
+        '-D',
+        'publish',
+        'user-property',
+        'site',
+        'lab',
+      ]);
       const records = await server.waitForRecords('sites', 2);
       const byClient = Object.fromEntries(records.map((r) => [r.key, r.value]));
       assert.deepEqual(byClient['site-v5'], { client_id: 'site-v5', site: 'berlin', temp: '27.5' });
@@ -96,7 +116,9 @@ describe('MQTT 5 properties in rules, end to end', () => {
     try {
       await sub.subscribeAsync('fwd/out', { qos: 0 });
       const got = new Promise<{ payload: string; properties: Record<string, unknown> }>((resolve) =>
-        sub.once('message', (_t, payload, packet) => resolve({ payload: payload.toString(), properties: (packet.properties ?? {}) as Record<string, unknown> })),
+        sub.once('message', (_t, payload, packet) =>
+          resolve({ payload: payload.toString(), properties: (packet.properties ?? {}) as Record<string, unknown> }),
+        ),
       );
       await pub.publishAsync('fwd/in', 'hello', { qos: 0, properties: { contentType: 'text/plain', userProperties: { a: '1', b: '2' } } });
       const m = await got;

@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-
 describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () => {
   let server: HStreamTestServer;
   let rb: RulesBroker;
@@ -61,13 +60,18 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply);
     const rule = rb.plugin.current.rule('temp_hum')!;
     await eventually(() => rule.stats.actionsSuccess === 1, 2000, 'rule actions.success');
-    const actions = (JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { data: Array<{ name: string; status: string; metrics: Record<string, number> }> }).data;
+    const actions = (
+      JSON.parse((await httpGet(rb.httpPort, '/api/v5/actions')).text) as { data: Array<{ name: string; status: string; metrics: Record<string, number> }> }
+    ).data;
     const a = actions.find((x) => x.name === 'to_hstream')!;
     assert.equal(a.metrics.success, 1);
     assert.equal(a.status, 'connected');
     const metrics = (await httpGet(rb.httpPort, '/metrics')).text;
     assert.equal(metricValue(metrics, 'rulemq_action_success_total', 'action="to_hstream"'), 1);
-    assert.ok(metrics.includes('rulemq_action_request_duration_seconds_bucket{le="0.001",action="to_hstream"}') || metrics.includes('rulemq_action_request_duration_seconds_count{action="to_hstream"}'));
+    assert.ok(
+      metrics.includes('rulemq_action_request_duration_seconds_bucket{le="0.001",action="to_hstream"}') ||
+        metrics.includes('rulemq_action_request_duration_seconds_count{action="to_hstream"}'),
+    );
   });
 
   test('hostile client ids and payload strings stay inside their JSON fields', async () => {
@@ -117,7 +121,27 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     try {
       await dev.publishAsync('temp_hum/emqx', '{"temp": "27.5", "hum": "41.8"}', { qos: 1, properties: { userProperties: { site: 'berlin' } } });
       const port = new URL(rb.mqttUrl).port;
-      await run('mosquitto_pub', ['-V', 'mqttv5', '-h', '127.0.0.1', '-p', port, '-i', 'mosq_v5', '-q', '1', '-t', 'temp_hum/emqx', '-m', '{"temp": "20.1", "hum": "50.2"}', '-D', 'publish', 'user-property', 'site', 'lab']);
+      await run('mosquitto_pub', [
+        '-V',
+        'mqttv5',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-i',
+        'mosq_v5',
+        '-q',
+        '1',
+        '-t',
+        'temp_hum/emqx',
+        '-m',
+        '{"temp": "20.1", "hum": "50.2"}',
+        '-D',
+        'publish',
+        'user-property',
+        'site',
+        'lab',
+      ]);
       const records = await server.waitForRecords('temp_hum', count + 2);
       const byClient = new Map(records.slice(count).map((r) => [r.key, r.value as Record<string, unknown>]));
       assert.deepEqual({ ...byClient.get('emqx_v5'), up_timestamp: 0 }, { client_id: 'emqx_v5', temp: '27.5', hum: '41.8', up_timestamp: 0 });
@@ -128,7 +152,7 @@ describe('the seed, end to end: MQTT publish → rule → HStreamDB record', () 
     }
   });
 
-  test('POST /api/v5/connectors/hstream/test reports the connection and the shards of the action\'s stream', async () => {
+  test("POST /api/v5/connectors/hstream/test reports the connection and the shards of the action's stream", async () => {
     const res = await httpPost(rb.httpPort, '/api/v5/connectors/hstream/test', {});
     assert.equal(res.status, 200, JSON.stringify(res.json));
     const body = res.json as { ok: boolean; shardCount: number; streams: Record<string, number> };

@@ -10,7 +10,13 @@ describe('rule SQL syntax errors', () => {
   const cases: Array<{ sql: string; code: string; line: number; column: number; message?: string; expected?: string[] }> = [
     { sql: 'SELECT a WHERE b', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 10, message: "expected FROM but found 'WHERE'", expected: ['FROM'] },
     { sql: 'SELECT a,\n  b\n  WHERE c', code: 'SQL_UNEXPECTED_TOKEN', line: 3, column: 3, message: "expected FROM but found 'WHERE'" },
-    { sql: 'SELECT a FROM', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 14, message: `expected a "quoted name", a 'string' or a name but found end of input` },
+    {
+      sql: 'SELECT a FROM',
+      code: 'SQL_UNEXPECTED_TOKEN',
+      line: 1,
+      column: 14,
+      message: `expected a "quoted name", a 'string' or a name but found end of input`,
+    },
     { sql: 'SELECT FROM t', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 8 },
     { sql: 'SELECT a FROM t WHERE', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 22, message: 'expected NOT or an expression but found end of input' },
     { sql: 'SELECT 1 = 1 = 1 FROM t', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 14 },
@@ -34,7 +40,13 @@ describe('rule SQL syntax errors', () => {
     { sql: 'SELECT (a AND b) FROM t', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 9 },
     { sql: 'SELECT (a IN (1)) AS x FROM t', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 9 },
     { sql: 'SELECT NOT a FROM t', code: 'SQL_UNEXPECTED_TOKEN', line: 1, column: 8 },
-    { sql: 'SELECT a + CASE WHEN b THEN 1 END FROM t', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 12, message: 'CASE is only allowed as a whole SELECT field or as a function argument' },
+    {
+      sql: 'SELECT a + CASE WHEN b THEN 1 END FROM t',
+      code: 'SQL_INVALID_EXPRESSION',
+      line: 1,
+      column: 12,
+      message: 'CASE is only allowed as a whole SELECT field or as a function argument',
+    },
     { sql: 'SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END END FROM t', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 25 },
     { sql: 'SELECT CASE WHEN a THEN 1 ELSE CASE WHEN b THEN 1 END END FROM t', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 32 },
     { sql: 'SELECT a FROM t WHERE CASE WHEN b THEN 1 END = 1', code: 'SQL_INVALID_EXPRESSION', line: 1, column: 23 },
@@ -109,9 +121,15 @@ describe('rule SQL error codes', () => {
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
     const mine = /^(compile.*|paths|values|context|topic-match|tester|errors)\.ts$/;
     const files = [
-      ...readdirSync(join(root, 'grammar')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'grammar', f)),
-      ...readdirSync(join(root, 'rules')).filter((f) => mine.test(f)).map((f) => join(root, 'rules', f)),
-      ...readdirSync(join(root, 'rules', 'events')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'rules', 'events', f)),
+      ...readdirSync(join(root, 'grammar'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(root, 'grammar', f)),
+      ...readdirSync(join(root, 'rules'))
+        .filter((f) => mine.test(f))
+        .map((f) => join(root, 'rules', f)),
+      ...readdirSync(join(root, 'rules', 'events'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(root, 'rules', 'events', f)),
     ];
     const used = new Set<string>();
     for (const f of files) {

@@ -5,20 +5,17 @@ import { ast, cond, expr, idx, key, num, path, str } from './sql-helpers.js';
 
 describe('rule SQL parser: statements', () => {
   it('parses the seed rule into fields with aliases and a quoted FROM topic', () => {
-    assert.deepEqual(
-      ast('SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"'),
-      {
-        kind: 'Select',
-        fields: [
-          { kind: 'Field', expr: path('timestamp'), alias: path('up_timestamp') },
-          { kind: 'Field', expr: path('clientid'), alias: path('client_id') },
-          { kind: 'Field', expr: path('payload', key('temp')), alias: path('temp') },
-          { kind: 'Field', expr: path('payload', key('hum')), alias: path('hum') },
-        ],
-        from: [{ topic: 'temp_hum/emqx', quote: 'double' }],
-        where: null,
-      },
-    );
+    assert.deepEqual(ast('SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"'), {
+      kind: 'Select',
+      fields: [
+        { kind: 'Field', expr: path('timestamp'), alias: path('up_timestamp') },
+        { kind: 'Field', expr: path('clientid'), alias: path('client_id') },
+        { kind: 'Field', expr: path('payload', key('temp')), alias: path('temp') },
+        { kind: 'Field', expr: path('payload', key('hum')), alias: path('hum') },
+      ],
+      from: [{ topic: 'temp_hum/emqx', quote: 'double' }],
+      where: null,
+    });
   });
 
   it('accepts *, a bare alias without AS, and several FROM entries of every quoting kind', () => {
@@ -39,13 +36,7 @@ describe('rule SQL parser: statements', () => {
     const s = ast('SELECT 1 AS a.b, 2 AS c[1], 3 AS c[-0], 4 AS c[0], 5 AS "x y".z FROM t');
     assert.deepEqual(
       s.fields.map((f) => (f.kind === 'Field' ? f.alias : null)),
-      [
-        path('a', key('b')),
-        path('c', idx(1)),
-        path('c', { kind: 'Tail' }),
-        path('c', { kind: 'Head' }),
-        path('x y', key('z')),
-      ],
+      [path('a', key('b')), path('c', idx(1)), path('c', { kind: 'Tail' }), path('c', { kind: 'Head' }), path('x y', key('z'))],
     );
   });
 
@@ -107,16 +98,33 @@ describe('rule SQL parser: expressions', () => {
     { sql: '[1, 2, ]', expected: { kind: 'Array', items: [num(1), num(2)] } },
     { sql: '[1,]', expected: { kind: 'Array', items: [num(1)] } },
     { sql: "[1, 'a', x.y]", expected: { kind: 'Array', items: [num(1), str('a'), path('x', key('y'))] } },
-    { sql: '[21 + 21, [1]]', expected: { kind: 'Array', items: [{ kind: 'Binary', op: '+', left: num(21), right: num(21) }, { kind: 'Array', items: [num(1)] }] } },
+    {
+      sql: '[21 + 21, [1]]',
+      expected: {
+        kind: 'Array',
+        items: [
+          { kind: 'Binary', op: '+', left: num(21), right: num(21) },
+          { kind: 'Array', items: [num(1)] },
+        ],
+      },
+    },
     { sql: 'abs(x)', expected: { kind: 'Call', module: null, name: 'abs', args: [path('x')] } },
     { sql: 'now_timestamp()', expected: { kind: 'Call', module: null, name: 'now_timestamp', args: [] } },
     { sql: '"upper"(x)', expected: { kind: 'Call', module: null, name: 'upper', args: [path('x')] } },
     { sql: 'emqx_rule_funcs.upper(x)', expected: { kind: 'Call', module: 'emqx_rule_funcs', name: 'upper', args: [path('x')] } },
     { sql: 'div(7, 2)', expected: { kind: 'Call', module: null, name: 'div', args: [num(7), num(2)] } },
-    { sql: 'f(a = 1, b + 1 > 2)', expected: { kind: 'Call', module: null, name: 'f', args: [
-      { kind: 'Compare', op: '=', left: path('a'), right: num(1) },
-      { kind: 'Compare', op: '>', left: { kind: 'Binary', op: '+', left: path('b'), right: num(1) }, right: num(2) },
-    ] } },
+    {
+      sql: 'f(a = 1, b + 1 > 2)',
+      expected: {
+        kind: 'Call',
+        module: null,
+        name: 'f',
+        args: [
+          { kind: 'Compare', op: '=', left: path('a'), right: num(1) },
+          { kind: 'Compare', op: '>', left: { kind: 'Binary', op: '+', left: path('b'), right: num(1) }, right: num(2) },
+        ],
+      },
+    },
     { sql: '1 + 2 * 3', expected: { kind: 'Binary', op: '+', left: num(1), right: { kind: 'Binary', op: '*', left: num(2), right: num(3) } } },
     { sql: '(1 + 2) * 3', expected: { kind: 'Binary', op: '*', left: { kind: 'Binary', op: '+', left: num(1), right: num(2) }, right: num(3) } },
     { sql: '1 - 2 - 3', expected: { kind: 'Binary', op: '-', left: { kind: 'Binary', op: '-', left: num(1), right: num(2) }, right: num(3) } },
@@ -124,7 +132,7 @@ describe('rule SQL parser: expressions', () => {
     { sql: '-a * b AS x', expected: { kind: 'Binary', op: '*', left: { kind: 'Unary', op: '-', operand: path('a') }, right: path('b') } },
     { sql: '-1 + 1', expected: { kind: 'Binary', op: '+', left: { kind: 'Unary', op: '-', operand: num(1) }, right: num(1) } },
     { sql: 'a < b', expected: { kind: 'Compare', op: '<', left: path('a'), right: path('b') } },
-    { sql: 'a =~ \'t/#\'', expected: { kind: 'Compare', op: '=~', left: path('a'), right: str('t/#') } },
+    { sql: "a =~ 't/#'", expected: { kind: 'Compare', op: '=~', left: path('a'), right: str('t/#') } },
   ];
   for (const c of cases) {
     it(`parses SELECT ${c.sql}`, () => {
@@ -177,7 +185,10 @@ describe('rule SQL parser: rulesql leniencies', () => {
   it('accepts and ignores an alias after WHERE (rulesql parses `WHERE expr AS name`)', () => {
     const withAlias = parseSql('SELECT a FROM t WHERE a = 1 AS checked') as { where: unknown };
     const without = parseSql('SELECT a FROM t WHERE a = 1') as { where: unknown };
-    assert.deepEqual(JSON.stringify(withAlias.where, (k, v: unknown) => (k === 'range' ? undefined : v)), JSON.stringify(without.where, (k, v: unknown) => (k === 'range' ? undefined : v)));
+    assert.deepEqual(
+      JSON.stringify(withAlias.where, (k, v: unknown) => (k === 'range' ? undefined : v)),
+      JSON.stringify(without.where, (k, v: unknown) => (k === 'range' ? undefined : v)),
+    );
   });
   it('also in FOREACH ... WHERE', () => {
     assert.doesNotThrow(() => parseSql('FOREACH payload.l FROM t WHERE payload.ok = true AS x'));
@@ -190,7 +201,11 @@ describe('rule SQL parser: conditions', () => {
       sql: 'a = 1 AND b = 2 OR c = 3',
       expected: {
         kind: 'Or',
-        left: { kind: 'And', left: { kind: 'Compare', op: '=', left: path('a'), right: num(1) }, right: { kind: 'Compare', op: '=', left: path('b'), right: num(2) } },
+        left: {
+          kind: 'And',
+          left: { kind: 'Compare', op: '=', left: path('a'), right: num(1) },
+          right: { kind: 'Compare', op: '=', left: path('b'), right: num(2) },
+        },
         right: { kind: 'Compare', op: '=', left: path('c'), right: num(3) },
       },
     },
@@ -199,16 +214,28 @@ describe('rule SQL parser: conditions', () => {
       expected: {
         kind: 'And',
         left: { kind: 'Compare', op: '=', left: path('a'), right: num(1) },
-        right: { kind: 'Or', left: { kind: 'Compare', op: '=', left: path('b'), right: num(2) }, right: { kind: 'Compare', op: '=', left: path('c'), right: num(3) } },
+        right: {
+          kind: 'Or',
+          left: { kind: 'Compare', op: '=', left: path('b'), right: num(2) },
+          right: { kind: 'Compare', op: '=', left: path('c'), right: num(3) },
+        },
       },
     },
     {
       sql: 'NOT a = 1 AND b',
       expected: { kind: 'And', left: { kind: 'Not', operand: { kind: 'Compare', op: '=', left: path('a'), right: num(1) } }, right: path('b') },
     },
-    { sql: 'x IN (1, \'a\')', expected: { kind: 'In', value: path('x'), list: [num(1), str('a')] } },
+    { sql: "x IN (1, 'a')", expected: { kind: 'In', value: path('x'), list: [num(1), str('a')] } },
     { sql: 'x NOT IN (1)', expected: { kind: 'Not', operand: { kind: 'In', value: path('x'), list: [num(1)] } } },
-    { sql: '(a + 1) * 2 > 3', expected: { kind: 'Compare', op: '>', left: { kind: 'Binary', op: '*', left: { kind: 'Binary', op: '+', left: path('a'), right: num(1) }, right: num(2) }, right: num(3) } },
+    {
+      sql: '(a + 1) * 2 > 3',
+      expected: {
+        kind: 'Compare',
+        op: '>',
+        left: { kind: 'Binary', op: '*', left: { kind: 'Binary', op: '+', left: path('a'), right: num(1) }, right: num(2) },
+        right: num(3),
+      },
+    },
     { sql: 'is_null(a)', expected: { kind: 'Call', module: null, name: 'is_null', args: [path('a')] } },
     { sql: 'true', expected: { kind: 'Bool', value: true } },
     { sql: 'payload.flag', expected: path('payload', key('flag')) },

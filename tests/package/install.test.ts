@@ -17,7 +17,11 @@ const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ve
 test('the packed package runs as `rulemq` from any folder', () => {
   const work = mkdtempSync(join(tmpdir(), 'rulemq-pack-'));
   // dist/ is already built (the tests run from it); --ignore-scripts skips the prepare build.
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [packed] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = new Set(packed.files.map((f) => f.path));
   assert.equal(PKG.bin.rulemq, 'dist/broker/cli.js');

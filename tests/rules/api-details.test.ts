@@ -112,18 +112,23 @@ CREATE RULE r AS SELECT clientid, payload.v as v FROM "r/#" INTO to_readings;
     try {
       await dev.publishAsync('r/1', '{"v": 1}', { qos: 1 });
       await server.waitForRecords('readings', 1);
+      // biome-ignore lint/suspicious/noExplicitAny: a JSON reply read field by field.
       let action: Record<string, any> = {};
-      await eventually(async () => {
-        [action] = JSON.parse((await httpGet(rb.httpPort, '/api/v5/rulemq/actions')).text);
-        return action.metrics.success === 1 && action.latency.count >= 1;
-      }, 5000, 'success and one Append timed');
+      await eventually(
+        async () => {
+          [action] = JSON.parse((await httpGet(rb.httpPort, '/api/v5/rulemq/actions')).text);
+          return action.metrics.success === 1 && action.latency.count >= 1;
+        },
+        5000,
+        'success and one Append timed',
+      );
       assert.equal(action.status, 'connected');
       assert.equal(action.reason, '');
       const h = action.hstreamdb;
       assert.equal(h.stream, 'readings');
       assert.equal(h.shards, 3);
-      assert.equal(h.partition_key, '\${clientid}');
-      assert.equal(h.record_template, '{"v": \${v}}');
+      assert.equal(h.partition_key, '${clientid}');
+      assert.equal(h.record_template, '{"v": ${v}}');
       assert.equal(h.buffer_mode, 'disk');
       assert.equal(typeof h.buffer.diskBytes, 'number');
       assert.equal(h.buffer.unread, 0);

@@ -27,10 +27,23 @@ describe('compile-time errors', () => {
     { sql: 'SELECT * FROM "a+"', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     { sql: 'SELECT * FROM ""', code: 'SQL_BAD_TOPIC_FILTER', line: 1, column: 15 },
     // A literal pattern is compiled at load: one that could never run fails there, at the pattern.
-    { sql: "SELECT regex_match(payload.s, 'a(?=b)') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 31, length: 8, message: /lookaround.*offset 1/ },
-    { sql: "SELECT 1 AS x FROM \"t/#\"\n  WHERE regex_match(payload.s, '(a)\\1')", code: 'SQL_BAD_ARGUMENT', line: 2, column: 32, message: /back references/ },
-    { sql: "SELECT regex_replace(payload.s, '(', 'x') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 33, message: /invalid regular expression/ },
-    { sql: "SELECT regex_extract(payload.s, '(?R)') AS m FROM \"t/#\"", code: 'SQL_BAD_ARGUMENT', line: 1, column: 33 },
+    {
+      sql: 'SELECT regex_match(payload.s, \'a(?=b)\') AS m FROM "t/#"',
+      code: 'SQL_BAD_ARGUMENT',
+      line: 1,
+      column: 31,
+      length: 8,
+      message: /lookaround.*offset 1/,
+    },
+    { sql: 'SELECT 1 AS x FROM "t/#"\n  WHERE regex_match(payload.s, \'(a)\\1\')', code: 'SQL_BAD_ARGUMENT', line: 2, column: 32, message: /back references/ },
+    {
+      sql: "SELECT regex_replace(payload.s, '(', 'x') AS m FROM \"t/#\"",
+      code: 'SQL_BAD_ARGUMENT',
+      line: 1,
+      column: 33,
+      message: /invalid regular expression/,
+    },
+    { sql: 'SELECT regex_extract(payload.s, \'(?R)\') AS m FROM "t/#"', code: 'SQL_BAD_ARGUMENT', line: 1, column: 33 },
   ];
   for (const c of cases) {
     it(`rejects ${JSON.stringify(c.sql)} with ${c.code} at ${c.line}:${c.column}`, () => {
@@ -58,11 +71,11 @@ describe('compile-time errors', () => {
     assert.equal(e.line, 21);
     assert.equal(e.column, 3);
     assert.equal(e.offset, 509);
-    assert.equal(e.format('rules.sql'), "rules.sql:21:3: SQL_UNKNOWN_FUNCTION: unknown function 'nosuch'\n  nosuch(1) AS x FROM \"t/#\"\n  ^^^^^^");
+    assert.equal(e.format('rules.sql'), 'rules.sql:21:3: SQL_UNKNOWN_FUNCTION: unknown function \'nosuch\'\n  nosuch(1) AS x FROM "t/#"\n  ^^^^^^');
   });
 
   it('accepts emqx_rule_funcs.f(...) as the function f', () => {
-    assert.deepEqual(run("SELECT emqx_rule_funcs.upper('a') AS u FROM \"t/#\""), { u: 'A' });
+    assert.deepEqual(run('SELECT emqx_rule_funcs.upper(\'a\') AS u FROM "t/#"'), { u: 'A' });
   });
 });
 
@@ -74,7 +87,6 @@ describe('compiled rule metadata', () => {
     assert.equal(r.isForeach, false);
     assert.equal(compileRule('FOREACH payload.l FROM "t"').isForeach, true);
   });
-
 
   it('warns at load time about constructs EMQX always rejects at run time, with positions', () => {
     const r = compileRule('SELECT topic() AS t FROM "t/#"\nWHERE clientid NOT IN (\'a\') OR payload.flag');

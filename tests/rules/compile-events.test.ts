@@ -8,9 +8,18 @@ describe('rule event registry', () => {
     assert.deepEqual(
       EVENTS.map((e) => e.eventType),
       [
-        'message_publish', 'message_delivered', 'message_acked', 'message_dropped', 'delivery_dropped', 'client_connected',
-        'client_disconnected', 'client_connack', 'client_check_authz_complete', 'client_check_authn_complete',
-        'session_subscribed', 'session_unsubscribed',
+        'message_publish',
+        'message_delivered',
+        'message_acked',
+        'message_dropped',
+        'delivery_dropped',
+        'client_connected',
+        'client_disconnected',
+        'client_connack',
+        'client_check_authz_complete',
+        'client_check_authn_complete',
+        'session_subscribed',
+        'session_unsubscribed',
       ],
     );
     assert.equal(new Set(EVENTS.map((e) => e.eventName)).size, 12);

@@ -55,9 +55,19 @@ table('FOREACH (EMQX t_sqlparse_foreach_*)', [
       { msg_type: '2', name: undefined },
     ],
   },
-  { title: 'a non-list collection gives []', sql: 'FOREACH payload.sensors AS s DO s.cmd AS msg_type FROM "t/#"', context: { payload: '{"sensors": 1}' }, expected: [] },
+  {
+    title: 'a non-list collection gives []',
+    sql: 'FOREACH payload.sensors AS s DO s.cmd AS msg_type FROM "t/#"',
+    context: { payload: '{"sensors": 1}' },
+    expected: [],
+  },
   { sql: 'FOREACH payload.sensors AS s DO s.cmd AS msg_type FROM "t/#"', context: { payload: '{"sensors": []}' }, expected: [] },
-  { title: 'INCASE that rejects every item gives []', sql: 'FOREACH payload.sensors AS s DO s AS s INCASE is_map(s) FROM "t/#"', context: { payload: '{"sensors": [1, 2]}' }, expected: [] },
+  {
+    title: 'INCASE that rejects every item gives []',
+    sql: 'FOREACH payload.sensors AS s DO s AS s INCASE is_map(s) FROM "t/#"',
+    context: { payload: '{"sensors": [1, 2]}' },
+    expected: [],
+  },
   {
     title: 'DO sees the columns (json_decode(payload) collection, EMQX t_sqlparse_foreach_6)',
     sql: 'FOREACH json_decode(payload) DO item.id AS zid, timestamp AS t FROM "t/#"',
@@ -69,7 +79,7 @@ table('FOREACH (EMQX t_sqlparse_foreach_*)', [
   },
   {
     title: 'cascaded AS items and WHERE on them (EMQX t_sqlparse_foreach_7)',
-    sql: "FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type, info.name AS name INCASE is_not_null(info.cmd) FROM \"t/#\" WHERE s.page = '2'",
+    sql: 'FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type, info.name AS name INCASE is_not_null(info.cmd) FROM "t/#" WHERE s.page = \'2\'',
     context: { payload: '{"sensors": {"page": 2, "collection": {"info":[{"name":"cmd1", "cmd":"1"}, {"cmd":"2"}]} } }' },
     expected: [
       { msg_type: '1', name: 'cmd1' },
@@ -78,13 +88,13 @@ table('FOREACH (EMQX t_sqlparse_foreach_*)', [
   },
   {
     title: 'WHERE false gives no match (null), not []',
-    sql: "FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type FROM \"t/#\" WHERE s.page = '3'",
+    sql: 'FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type FROM "t/#" WHERE s.page = \'3\'',
     context: { payload: '{"sensors": {"page": 2, "collection": {"info":[{"cmd":"1"}]} } }' },
     expected: null,
   },
   {
     title: 'DO can select earlier FOREACH aliases (EMQX t_sqlparse_foreach_8)',
-    sql: "FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type, info.name AS name, s, c INCASE is_map(info) FROM \"t/#\" WHERE s.page = '2'",
+    sql: 'FOREACH json_decode(payload) AS p, p.sensors AS s, s.collection AS c, c.info AS info DO info.cmd AS msg_type, info.name AS name, s, c INCASE is_map(info) FROM "t/#" WHERE s.page = \'2\'',
     context: { payload: '{"sensors": {"page": 2, "collection": {"info":["haha", {"name":"cmd1", "cmd":"1"}]} } }' },
     expected: [
       {
@@ -108,8 +118,18 @@ table('FOREACH (EMQX t_sqlparse_foreach_*)', [
     context: { payload: '{}' },
     expected: [{ x: undefined }, { x: 'u_emqx' }],
   },
-  { title: 'DO * copies columns, selected fields and the item', sql: 'FOREACH payload.l AS v DO * FROM "t/#"', context: { payload: '{"l":[7]}' }, expected: [{ ...messageColumns({ payload: '{"l":[7]}' }), v: 7 }] },
-  { title: 'IoT shortcuts work in INCASE', sql: "FOREACH payload.l AS v DO v INCASE topic(1) = 't' FROM \"t/#\"", context: { payload: '{"l":[1]}' }, expected: [{ v: 1 }] },
+  {
+    title: 'DO * copies columns, selected fields and the item',
+    sql: 'FOREACH payload.l AS v DO * FROM "t/#"',
+    context: { payload: '{"l":[7]}' },
+    expected: [{ ...messageColumns({ payload: '{"l":[7]}' }), v: 7 }],
+  },
+  {
+    title: 'IoT shortcuts work in INCASE',
+    sql: 'FOREACH payload.l AS v DO v INCASE topic(1) = \'t\' FROM "t/#"',
+    context: { payload: '{"l":[1]}' },
+    expected: [{ v: 1 }],
+  },
 ]);
 
 describe('FOREACH runtime errors are tagged by clause', () => {
@@ -120,7 +140,7 @@ describe('FOREACH runtime errors are tagged by clause', () => {
     assert.equal(runError('FOREACH payload.l FROM "t/#" WHERE payload.l', { payload: '{"l":[1]}' }).clause, 'WHERE');
   });
   it('INCASE fails on a non-boolean', () => {
-    assert.equal(runError("FOREACH payload.l INCASE upper('a') FROM \"t/#\"", { payload: '{"l":[1]}' }).clause, 'INCASE');
+    assert.equal(runError('FOREACH payload.l INCASE upper(\'a\') FROM "t/#"', { payload: '{"l":[1]}' }).clause, 'INCASE');
   });
   it('DO fails', () => {
     const e = runError('FOREACH payload.l DO item / 0 AS x FROM "t/#"', { payload: '{"l":[1]}' });

@@ -66,7 +66,10 @@ describe('payload: decoded once per context, shared between rules', () => {
   it('remembers that a payload is not JSON, and every rule reading a field fails', () => {
     const ctx = createMessageContext({ topic: 't/a', payload: 'nope' });
     for (let i = 0; i < 2; i++) {
-      assert.throws(() => compileRule('SELECT payload.a AS a FROM "t/#"').evaluate(ctx), (e: unknown) => e instanceof RuleEvalError && e.reason === 'decode_json_failed');
+      assert.throws(
+        () => compileRule('SELECT payload.a AS a FROM "t/#"').evaluate(ctx),
+        (e: unknown) => e instanceof RuleEvalError && e.reason === 'decode_json_failed',
+      );
     }
     assert.deepEqual(compileRule('SELECT payload AS p FROM "t/#"').evaluate(ctx), { p: 'nope' });
   });
@@ -74,8 +77,22 @@ describe('payload: decoded once per context, shared between rules', () => {
   it('builds message contexts with every publish column in a fixed order', () => {
     const ctx = createMessageContext({ clientid: 'c', payload: 'x', topic: 't' }, { extra: 1 });
     assert.deepEqual(Object.keys(ctx), [
-      'event', 'id', 'clientid', 'username', 'payload', 'peerhost', 'peername', 'topic', 'qos', 'flags', 'pub_props',
-      'publish_received_at', 'timestamp', 'node', 'client_attrs', 'extra',
+      'event',
+      'id',
+      'clientid',
+      'username',
+      'payload',
+      'peerhost',
+      'peername',
+      'topic',
+      'qos',
+      'flags',
+      'pub_props',
+      'publish_received_at',
+      'timestamp',
+      'node',
+      'client_attrs',
+      'extra',
     ]);
     assert.equal(ctx.event, 'message.publish');
   });

@@ -30,19 +30,27 @@ table('SELECT: the seed rule and columns', [
     expected: { up_timestamp: 1700000000123, client_id: 'dev-1', temp: '27.5', hum: '41.8' },
   },
   { sql: 'SELECT clientid, username FROM "t/#"', expected: { clientid: 'c_emqx', username: 'u_emqx' } },
-  { title: 'missing columns and fields are kept as undefined', sql: 'SELECT nosuch, payload.nosuch AS y FROM "t/#"', expected: { nosuch: undefined, y: undefined } },
+  {
+    title: 'missing columns and fields are kept as undefined',
+    sql: 'SELECT nosuch, payload.nosuch AS y FROM "t/#"',
+    expected: { nosuch: undefined, y: undefined },
+  },
   { sql: 'SELECT "topic", "a b" FROM "t/#"', expected: { topic: 't/a', 'a b': undefined } },
   { sql: 'SELECT payload FROM "t/#"', expected: { payload: '{"msg": "hello"}' } },
-  { sql: "SELECT pub_props.'User-Property'.foo AS up FROM \"t/#\"", expected: { up: 'bar' } },
+  { sql: 'SELECT pub_props.\'User-Property\'.foo AS up FROM "t/#"', expected: { up: 'bar' } },
   { sql: 'SELECT flags.retain AS r FROM "t/#"', expected: { r: false } },
-  { title: 'null and undefined are ordinary names (no NULL literal)', sql: 'SELECT null AS a, undefined AS b FROM "t/#"', expected: { a: undefined, b: undefined } },
+  {
+    title: 'null and undefined are ordinary names (no NULL literal)',
+    sql: 'SELECT null AS a, undefined AS b FROM "t/#"',
+    expected: { a: undefined, b: undefined },
+  },
   {
     title: 'SELECT * copies every column, payload as a string',
     sql: 'SELECT * FROM "t/#"',
     context: { payload: '{"a":1}' },
     expected: messageColumns({ payload: '{"a":1}' }),
   },
-  { title: 'later fields override * keys', sql: "SELECT *, 'x' AS clientid FROM \"t/#\"", expected: messageColumns({ clientid: 'x' }) },
+  { title: 'later fields override * keys', sql: 'SELECT *, \'x\' AS clientid FROM "t/#"', expected: messageColumns({ clientid: 'x' }) },
   {
     title: 'the metadata column holds the rule id when the rule has one',
     sql: 'SELECT metadata.rule_id AS id FROM "t/#"',
@@ -73,13 +81,13 @@ table('SELECT: alias resolution', [
   },
   {
     title: 'WHERE tests the alias, not the column',
-    sql: "SELECT payload.cid AS clientid FROM \"t/#\" WHERE clientid = 'p'",
+    sql: 'SELECT payload.cid AS clientid FROM "t/#" WHERE clientid = \'p\'',
     context: { payload: '{"cid":"p"}' },
     expected: { clientid: 'p' },
   },
   {
     title: 'WHERE sees an undefined alias as undefined (it does not fall back)',
-    sql: "SELECT payload.cid AS clientid FROM \"t/#\" WHERE clientid = 'c_emqx'",
+    sql: 'SELECT payload.cid AS clientid FROM "t/#" WHERE clientid = \'c_emqx\'',
     context: { payload: '{}' },
     expected: null,
   },
@@ -91,7 +99,7 @@ table('SELECT: alias resolution', [
   },
   {
     title: 'WHERE on a path into the payload (EMQX t_sqlselect_0)',
-    sql: "SELECT * FROM \"t/#\" WHERE payload.cmd.info = 'tt'",
+    sql: 'SELECT * FROM "t/#" WHERE payload.cmd.info = \'tt\'',
     context: { payload: '{"cmd": {"info":"tt"}}' },
     expected: messageColumns({ payload: '{"cmd": {"info":"tt"}}' }),
   },
@@ -104,7 +112,12 @@ table('SELECT: alias resolution', [
 ]);
 
 table('SELECT: output keys', [
-  { title: 'un-aliased paths keep their shape', sql: 'SELECT payload.a, payload.b FROM "t/#"', context: { payload: '{"a":1,"b":2,"c":3}' }, expected: { payload: { a: 1, b: 2 } } },
+  {
+    title: 'un-aliased paths keep their shape',
+    sql: 'SELECT payload.a, payload.b FROM "t/#"',
+    context: { payload: '{"a":1,"b":2,"c":3}' },
+    expected: { payload: { a: 1, b: 2 } },
+  },
   {
     title: 'an un-aliased indexed path nests into a one-element list (EMQX t_sqlparse_array_index_1)',
     sql: 'SELECT payload.x[2].y FROM "t/#"',
@@ -128,7 +141,12 @@ table('SELECT: output keys', [
       _v_case_switch_10: 2,
     },
   },
-  { title: 'an un-aliased slice keeps its path', sql: 'SELECT payload.a[1..2], l[2..3] FROM "t/#"', context: { payload: '{"a":[1,2,3]}', l: [5, 6, 7] }, expected: { payload: { a: [1, 2] }, l: [6, 7] } },
+  {
+    title: 'an un-aliased slice keeps its path',
+    sql: 'SELECT payload.a[1..2], l[2..3] FROM "t/#"',
+    context: { payload: '{"a":[1,2,3]}', l: [5, 6, 7] },
+    expected: { payload: { a: [1, 2] }, l: [6, 7] },
+  },
   {
     title: 'aliases with paths nest, [-0] appends and [0] prepends (EMQX t_sqlparse_array_index_2)',
     sql: 'SELECT payload.x AS b, 1 AS c[-0], 2 AS c[-0], b AS c[0] FROM "t/#"',
@@ -142,24 +160,51 @@ table('SELECT: output keys', [
     expected: { c: [0, 11, 't/a', 'c', 1, 2] },
   },
   { sql: 'SELECT [1..4] AS c, 5 AS c[-0], 6 AS c[-0], 0 AS c[0] FROM "t/#"', expected: { c: [0, 1, 2, 3, 4, 5, 6] } },
-  { title: 'setting an index replaces in range and leaves the list alone out of range', sql: 'SELECT [1,2,3] AS c, 9 AS c[2], 8 AS c[-1], 7 AS c[5] FROM "t/#"', expected: { c: [1, 9, 8] } },
-  { title: 'an index alias on a non-list makes a one-element list', sql: "SELECT 'x' AS c, 1 AS c[3], 2 AS d.e[2] FROM \"t/#\"", expected: { c: [1], d: { e: [2] } } },
-  { title: 'an index-by-variable alias resolves against the output', sql: 'SELECT 2 AS i, [1,2,3] AS c, 9 AS c[i] FROM "t/#"', expected: { i: 2, c: [1, 9, 3] } },
+  {
+    title: 'setting an index replaces in range and leaves the list alone out of range',
+    sql: 'SELECT [1,2,3] AS c, 9 AS c[2], 8 AS c[-1], 7 AS c[5] FROM "t/#"',
+    expected: { c: [1, 9, 8] },
+  },
+  {
+    title: 'an index alias on a non-list makes a one-element list',
+    sql: 'SELECT \'x\' AS c, 1 AS c[3], 2 AS d.e[2] FROM "t/#"',
+    expected: { c: [1], d: { e: [2] } },
+  },
+  {
+    title: 'an index-by-variable alias resolves against the output',
+    sql: 'SELECT 2 AS i, [1,2,3] AS c, 9 AS c[i] FROM "t/#"',
+    expected: { i: 2, c: [1, 9, 3] },
+  },
   { sql: 'SELECT true AS a, false AS b, false AS x.y, true AS c[-0] FROM "t/#"', expected: { a: true, b: false, x: { y: false }, c: [true] } },
   { sql: 'SELECT [21 + 21, abs(-abs(-2)), [1 + 1], 4] AS l FROM "t/#"', expected: { l: [42, 2, [2], 4] } },
   { title: 'a bare alias (no AS)', sql: 'SELECT clientid cid, payload.msg m FROM "t/#"', expected: { cid: 'c_emqx', m: 'hello' } },
 ]);
 
 table('SELECT: payload', [
-  { title: 'selecting payload then payload.a keeps only the written keys', sql: 'SELECT payload, payload.a FROM "t/#"', context: { payload: '{"a":1,"b":2}' }, expected: { payload: { a: 1 } } },
-  { title: 'payload then AS payload.x adds to the whole decoded payload', sql: 'SELECT payload, 1 AS payload.x FROM "t/#"', context: { payload: '{"a":1,"b":2}' }, expected: { payload: { a: 1, b: 2, x: 1 } } },
+  {
+    title: 'selecting payload then payload.a keeps only the written keys',
+    sql: 'SELECT payload, payload.a FROM "t/#"',
+    context: { payload: '{"a":1,"b":2}' },
+    expected: { payload: { a: 1 } },
+  },
+  {
+    title: 'payload then AS payload.x adds to the whole decoded payload',
+    sql: 'SELECT payload, 1 AS payload.x FROM "t/#"',
+    context: { payload: '{"a":1,"b":2}' },
+    expected: { payload: { a: 1, b: 2, x: 1 } },
+  },
   {
     title: '* then an un-aliased payload path decodes the whole payload',
     sql: 'SELECT *, payload.a FROM "t/#"',
     context: { payload: '{"a":1,"b":2}' },
     expected: messageColumns({ payload: { a: 1, b: 2 } }),
   },
-  { title: '* then AS payload.x keeps only x (EMQX key kinds differ)', sql: 'SELECT *, 1 AS payload.x FROM "t/#"', context: { payload: '{"a":1}' }, expected: messageColumns({ payload: { x: 1 } }) },
+  {
+    title: '* then AS payload.x keeps only x (EMQX key kinds differ)',
+    sql: 'SELECT *, 1 AS payload.x FROM "t/#"',
+    context: { payload: '{"a":1}' },
+    expected: messageColumns({ payload: { x: 1 } }),
+  },
   {
     title: 'payload, payload.x[2].y keeps the whole x list (EMQX t_sqlparse_array_index_3)',
     sql: 'SELECT payload, payload.x[2].y FROM "t/#"',
@@ -176,9 +221,18 @@ table('SELECT: payload', [
   },
   {
     title: 'AS payload.data[1].name rewrites one field of the whole payload (EMQX t_sqlselect_as_put)',
-    sql: "SELECT payload, 'STEVE' AS payload.data[1].name FROM \"t/#\"",
+    sql: 'SELECT payload, \'STEVE\' AS payload.data[1].name FROM "t/#"',
     context: { payload: '{"f1":"f1","f2":"f2","data":[{"name":"n1","idx":1},{"name":"n2","idx":2}]}' },
-    expected: { payload: { f1: 'f1', f2: 'f2', data: [{ name: 'STEVE', idx: 1 }, { name: 'n2', idx: 2 }] } },
+    expected: {
+      payload: {
+        f1: 'f1',
+        f2: 'f2',
+        data: [
+          { name: 'STEVE', idx: 1 },
+          { name: 'n2', idx: 2 },
+        ],
+      },
+    },
   },
   {
     title: 'map_get results written into the payload (EMQX t_sqlparse_payload_as)',
@@ -186,9 +240,24 @@ table('SELECT: payload', [
     context: { payload: '{ "msgId": 1002, "params": { "convertTemp": 20, "engineSpeed": 42 } }' },
     expected: { payload: { msgId: 1002, params: { convertTemp: 20, engineSpeed: 42, engineWorkTime: -1, hydOilTem: -1 } } },
   },
-  { title: 'a path into an alias of payload decodes it (EMQX t_sqlparse_nested_get)', sql: 'SELECT payload AS p, p.a.b AS c FROM "t/#"', context: { payload: '{"a": {"b": 0}}' }, expected: { p: '{"a": {"b": 0}}', c: 0 } },
-  { title: 'a JSON string met along a path is decoded', sql: 'SELECT payload.inner.k AS k FROM "t/#"', context: { payload: '{"inner":"{\\"k\\":5}"}' }, expected: { k: 5 } },
-  { title: 'a string that is not JSON along a path gives undefined', sql: 'SELECT payload.inner.k AS k FROM "t/#"', context: { payload: '{"inner":"plain"}' }, expected: { k: undefined } },
+  {
+    title: 'a path into an alias of payload decodes it (EMQX t_sqlparse_nested_get)',
+    sql: 'SELECT payload AS p, p.a.b AS c FROM "t/#"',
+    context: { payload: '{"a": {"b": 0}}' },
+    expected: { p: '{"a": {"b": 0}}', c: 0 },
+  },
+  {
+    title: 'a JSON string met along a path is decoded',
+    sql: 'SELECT payload.inner.k AS k FROM "t/#"',
+    context: { payload: '{"inner":"{\\"k\\":5}"}' },
+    expected: { k: 5 },
+  },
+  {
+    title: 'a string that is not JSON along a path gives undefined',
+    sql: 'SELECT payload.inner.k AS k FROM "t/#"',
+    context: { payload: '{"inner":"plain"}' },
+    expected: { k: undefined },
+  },
   {
     title: 'json_decode(payload) AS p, p[1] (EMQX t_sqlparse_array_index_1)',
     sql: 'SELECT json_decode(payload) AS p, p[1] AS a FROM "t/#"',
@@ -210,7 +279,12 @@ table('SELECT: paths and indexes', [
     context: { payload: '{"l":[10,20,30],"i":2}', i: 3 },
     expected: { a: 20, b: undefined },
   },
-  { title: 'an index variable on a column path reads the columns', sql: 'SELECT l[n] AS x, l[m] AS y FROM "t/#"', context: { l: [1, 2, 3], n: 2, m: 'a' }, expected: { x: 2, y: undefined } },
+  {
+    title: 'an index variable on a column path reads the columns',
+    sql: 'SELECT l[n] AS x, l[m] AS y FROM "t/#"',
+    context: { l: [1, 2, 3], n: 2, m: 'a' },
+    expected: { x: 2, y: undefined },
+  },
   {
     title: 'slices are inclusive, negative bounds count from the end, and clip at the end',
     sql: 'SELECT payload.a[1..4] AS c, payload.a[-2..-1] AS d, payload.a[2..1] AS e, payload.a[1..10] AS f, payload.a[7..9] AS g FROM "t/#"',
@@ -218,9 +292,24 @@ table('SELECT: paths and indexes', [
     expected: { c: [0, 1, 2, 3], d: [4, 5], e: [], f: [0, 1, 2, 3, 4, 5], g: [] },
   },
   { sql: 'SELECT payload.a[1..4] FROM "t/#"', context: { payload: '{"a":[0,1,2,3,4,5]}' }, expected: { payload: { a: [0, 1, 2, 3] } } },
-  { title: 'deep paths through maps and lists', sql: 'SELECT payload.a.b[3].c AS x, payload.a.b[-1].c AS y FROM "t/#"', context: { payload: '{"a":{"b":[1,2,{"c":3}]}}' }, expected: { x: 3, y: 3 } },
-  { title: 'JSON null stays null; paths through it are undefined', sql: 'SELECT payload.n AS n, payload.n.x AS nx FROM "t/#"', context: { payload: '{"n":null}' }, expected: { n: null, nx: undefined } },
-  { title: 'keys named like Object.prototype members are plain keys', sql: 'SELECT payload.constructor AS c, payload.toString AS t, payload."__proto__" AS p, 1 AS "__proto__".x FROM "t/#"', context: { payload: '{"toString":1,"__proto__":5}' }, expected: withOwnProto({ c: undefined, t: 1, p: 5 }, { x: 1 }) },
+  {
+    title: 'deep paths through maps and lists',
+    sql: 'SELECT payload.a.b[3].c AS x, payload.a.b[-1].c AS y FROM "t/#"',
+    context: { payload: '{"a":{"b":[1,2,{"c":3}]}}' },
+    expected: { x: 3, y: 3 },
+  },
+  {
+    title: 'JSON null stays null; paths through it are undefined',
+    sql: 'SELECT payload.n AS n, payload.n.x AS nx FROM "t/#"',
+    context: { payload: '{"n":null}' },
+    expected: { n: null, nx: undefined },
+  },
+  {
+    title: 'keys named like Object.prototype members are plain keys',
+    sql: 'SELECT payload.constructor AS c, payload.toString AS t, payload."__proto__" AS p, 1 AS "__proto__".x FROM "t/#"',
+    context: { payload: '{"toString":1,"__proto__":5}' },
+    expected: withOwnProto({ c: undefined, t: 1, p: 5 }, { x: 1 }),
+  },
 ]);
 
 describe('SELECT: runtime errors', () => {
@@ -231,8 +320,8 @@ describe('SELECT: runtime errors', () => {
     { sql: 'SELECT payload.a[2..0] AS x FROM "t/#"', context: { payload: '{"a":[1,2]}' }, reason: 'invalid_index' },
     { sql: 'SELECT payload.a[-9..1] AS x FROM "t/#"', context: { payload: '{"a":[1,2]}' }, reason: 'function_clause' },
     { sql: 'SELECT [5..3] AS x FROM "t/#"', reason: 'function_clause' },
-    { sql: "SELECT 'abc' AS payload, payload.x AS x FROM \"t/#\"", reason: 'decode_json_failed' },
-    { sql: "SELECT payload, 1 AS payload.x FROM \"t/#\"", context: { payload: 'text' }, reason: 'decode_json_failed' },
+    { sql: 'SELECT \'abc\' AS payload, payload.x AS x FROM "t/#"', reason: 'decode_json_failed' },
+    { sql: 'SELECT payload, 1 AS payload.x FROM "t/#"', context: { payload: 'text' }, reason: 'decode_json_failed' },
   ];
   for (const c of cases) {
     it(`fails in SELECT with ${c.reason}: ${c.sql}`, () => {

@@ -21,7 +21,16 @@ function fullEvent(): LiveEvent {
     username: 'u',
     properties: { sessionExpiryInterval: 60, receiveMaximum: 10, userProperties: { site: 'a' } },
   } as unknown as ConnectPacket);
-  const packet = { cmd: 'publish', topic: 't/1', payload: Buffer.from('{}'), qos: 1, retain: false, dup: false, clientId: 'pub', properties: { contentType: 'json' } } as unknown as AedesPublishPacket;
+  const packet = {
+    cmd: 'publish',
+    topic: 't/1',
+    payload: Buffer.from('{}'),
+    qos: 1,
+    retain: false,
+    dup: false,
+    clientId: 'pub',
+    properties: { contentType: 'json' },
+  } as unknown as AedesPublishPacket;
   return {
     clientid: 'dev1',
     info,
@@ -51,7 +60,10 @@ test('docs/rules.md lists every event with exactly the columns its descriptor de
     const name = event.topic ?? 'message.publish (topic filters)';
     const row = docs.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
     assert.ok(row, `docs/rules.md has a row for ${name}`);
-    const listed = row.split('|')[2].split(',').map((c) => c.trim().replace(/`/g, ''));
+    const listed = row
+      .split('|')[2]
+      .split(',')
+      .map((c) => c.trim().replace(/`/g, ''));
     assert.deepEqual(listed.sort(), [...event.columns].sort(), name);
   }
 });
@@ -59,7 +71,12 @@ test('docs/rules.md lists every event with exactly the columns its descriptor de
 test('MQTT 5 properties reach conn_props, pub_props and the client columns under EMQX names', () => {
   const e = fullEvent();
   const connected = EVENTS.find((d) => d.eventType === 'client_connected')!.live(e);
-  assert.deepEqual(connected.conn_props, { 'Session-Expiry-Interval': 60, 'Receive-Maximum': 10, 'User-Property': { site: 'a' }, 'User-Property-Pairs': [{ key: 'site', value: 'a' }] });
+  assert.deepEqual(connected.conn_props, {
+    'Session-Expiry-Interval': 60,
+    'Receive-Maximum': 10,
+    'User-Property': { site: 'a' },
+    'User-Property-Pairs': [{ key: 'site', value: 'a' }],
+  });
   assert.equal(connected.expiry_interval, 60);
   assert.equal(connected.receive_maximum, 10);
   assert.equal(connected.proto_ver, 5);

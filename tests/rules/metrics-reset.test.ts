@@ -6,7 +6,7 @@ import { httpGet, metricValue } from '../support/broker.js';
 
 const RULES = `CREATE RULE fwd AS SELECT payload.v as v FROM "m/#" INTO republish(topic = 'fwd/out', payload = '\${v}');\n`;
 
-test('resetting a rule\'s metrics zeroes the API view while every /metrics counter keeps counting up', async () => {
+test("resetting a rule's metrics zeroes the API view while every /metrics counter keeps counting up", async () => {
   const rb = await startRulesBroker(RULES);
   const dev = await connectClient(rb.mqttUrl, { clientId: 'reset-dev' });
   const scrape = async () => {

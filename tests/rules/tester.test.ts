@@ -57,11 +57,23 @@ describe('rule_test: 200', () => {
 
   it('matches event topics against FROM filters with wildcards (emqx_rule_sqltester:test/1, emqx_topic:match_any)', () => {
     const connected = { event_type: 'client_connected', clientid: 'abc' };
-    assert.deepEqual(testRule({ sql: 'SELECT clientid, event FROM "$events/#"', context: connected }), { status: 200, body: { clientid: 'abc', event: 'client.connected' } });
-    assert.deepEqual(testRule({ sql: 'SELECT event FROM "$events/+"', context: { event_type: 'message_dropped' } }), { status: 200, body: { event: 'message.dropped' } });
+    assert.deepEqual(testRule({ sql: 'SELECT clientid, event FROM "$events/#"', context: connected }), {
+      status: 200,
+      body: { clientid: 'abc', event: 'client.connected' },
+    });
+    assert.deepEqual(testRule({ sql: 'SELECT event FROM "$events/+"', context: { event_type: 'message_dropped' } }), {
+      status: 200,
+      body: { event: 'message.dropped' },
+    });
     // A publish context is matched by its own topic, which "$events/#" does not match; "#" never matches "$events/...".
-    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "$events/#"', context: { topic: 't/1' } }), notMatch(`FROM does not match: the context's topic 't/1' matches none of FROM "$events/#"`));
-    assert.deepEqual(testRule({ sql: 'SELECT 1 AS x FROM "#"', context: connected }), notMatch('FROM does not match: the event $events/client_connected matches none of FROM "#"'));
+    assert.deepEqual(
+      testRule({ sql: 'SELECT 1 AS x FROM "$events/#"', context: { topic: 't/1' } }),
+      notMatch(`FROM does not match: the context's topic 't/1' matches none of FROM "$events/#"`),
+    );
+    assert.deepEqual(
+      testRule({ sql: 'SELECT 1 AS x FROM "#"', context: connected }),
+      notMatch('FROM does not match: the event $events/client_connected matches none of FROM "#"'),
+    );
   });
 
   it("fills EMQX's default columns with EMQX's types: atoms stay atoms (emqx_rule_events:columns_with_exam/1)", () => {
@@ -71,14 +83,22 @@ describe('rule_test: 200', () => {
       ['client_disconnected', 'reason'],
       ['client_connack', 'reason_code'],
     ];
-    const expected: Record<string, string> = { message_dropped: 'no_subscribers', delivery_dropped: 'queue_full', client_disconnected: 'normal', client_connack: 'success' };
+    const expected: Record<string, string> = {
+      message_dropped: 'no_subscribers',
+      delivery_dropped: 'queue_full',
+      client_disconnected: 'normal',
+      client_connack: 'success',
+    };
     for (const [type, col] of rows) {
       const value = expected[type];
       const sql = `SELECT is_str(${col}) AS s, ${col} = '${value}' AS eq, str(${col}) AS t, ${col} AS v FROM "$events/${type}"`;
       assert.deepEqual(testRule({ sql, context: { event_type: type } }), { status: 200, body: { s: false, eq: true, t: value, v: value } }, type);
     }
     // A value given in the context is a string, as EMQX's API schema makes it.
-    assert.deepEqual(testRule({ sql: 'SELECT is_str(reason) AS s FROM "$events/message_dropped"', context: { event_type: 'message_dropped', reason: 'no_subscribers' } }), { status: 200, body: { s: true } });
+    assert.deepEqual(
+      testRule({ sql: 'SELECT is_str(reason) AS s FROM "$events/message_dropped"', context: { event_type: 'message_dropped', reason: 'no_subscribers' } }),
+      { status: 200, body: { s: true } },
+    );
     // EMQX 5.8's string functions refuse atoms (5.10 accepts them).
     assert.equal(testRule({ sql: 'SELECT upper(reason) AS u FROM "$events/client_disconnected"', context: { event_type: 'client_disconnected' } }).status, 400);
   });
@@ -88,7 +108,10 @@ describe('rule_test: 200', () => {
       status: 200,
       body: { clientid: 'abc' },
     });
-    assert.deepEqual(testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }), notMatch('FROM does not match: the event $events/client_connected matches none of FROM "t/#"'));
+    assert.deepEqual(
+      testRule({ sql: 'SELECT clientid FROM "t/#"', context: { event_type: 'client_connected', clientid: 'abc' } }),
+      notMatch('FROM does not match: the event $events/client_connected matches none of FROM "t/#"'),
+    );
   });
 
   it('keeps an undefined example column (mountpoint) as "undefined"', () => {
@@ -97,25 +120,31 @@ describe('rule_test: 200', () => {
   });
 
   it('matches publish contexts against mixed FROM lists (EMQX t_sqlparse_event_3)', () => {
-    assert.deepEqual(
-      testRule({ sql: 'select clientid, topic as tp from "t/tt", "$events/client_connected"', context: { clientid: 'abc', topic: 't/tt' } }),
-      { status: 200, body: { clientid: 'abc', tp: 't/tt' } },
-    );
-    assert.deepEqual(
-      testRule({ sql: "select clientid, topic as tp from 't/tt', \"$events/client_connected\"", context: { clientid: 'abc', topic: 't/tt' } }),
-      { status: 200, body: { clientid: 'abc', tp: 't/tt' } },
-    );
+    assert.deepEqual(testRule({ sql: 'select clientid, topic as tp from "t/tt", "$events/client_connected"', context: { clientid: 'abc', topic: 't/tt' } }), {
+      status: 200,
+      body: { clientid: 'abc', tp: 't/tt' },
+    });
+    assert.deepEqual(testRule({ sql: 'select clientid, topic as tp from \'t/tt\', "$events/client_connected"', context: { clientid: 'abc', topic: 't/tt' } }), {
+      status: 200,
+      body: { clientid: 'abc', tp: 't/tt' },
+    });
   });
 
   it('returns the FOREACH array, [] included', () => {
-    assert.deepEqual(testRule({ sql: 'FOREACH payload.sensors AS s DO s.cmd AS c FROM "t/#"', context: { topic: 't/a', payload: '{"sensors":[{"cmd":1},{"cmd":2}]}' } }), {
-      status: 200,
-      body: [{ c: 1 }, { c: 2 }],
-    });
-    assert.deepEqual(testRule({ sql: "FOREACH payload.sensors FROM 't/#', \"$events/client_connected\"", context: { topic: 't/a', payload: '{"sensors": 1}' } }), {
-      status: 200,
-      body: [],
-    });
+    assert.deepEqual(
+      testRule({ sql: 'FOREACH payload.sensors AS s DO s.cmd AS c FROM "t/#"', context: { topic: 't/a', payload: '{"sensors":[{"cmd":1},{"cmd":2}]}' } }),
+      {
+        status: 200,
+        body: [{ c: 1 }, { c: 2 }],
+      },
+    );
+    assert.deepEqual(
+      testRule({ sql: 'FOREACH payload.sensors FROM \'t/#\', "$events/client_connected"', context: { topic: 't/a', payload: '{"sensors": 1}' } }),
+      {
+        status: 200,
+        body: [],
+      },
+    );
   });
 
   it('accepts known columns beyond EMQX schema (timestamp, flags, pub_props) and an object payload', () => {
@@ -136,7 +165,10 @@ describe('rule_test: 200', () => {
 
 describe('rule_test: 412', () => {
   it('answers NOT_MATCH when the topic does not match FROM', () => {
-    assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#", "u/+"', context: { topic: 'x/1' } }), notMatch(`FROM does not match: the context's topic 'x/1' matches none of FROM "t/#", "u/+"`));
+    assert.deepEqual(
+      testRule({ sql: 'SELECT * FROM "t/#", "u/+"', context: { topic: 'x/1' } }),
+      notMatch(`FROM does not match: the context's topic 'x/1' matches none of FROM "t/#", "u/+"`),
+    );
   });
   it('answers NOT_MATCH when the context has no topic (empty topic)', () => {
     assert.deepEqual(testRule({ sql: 'SELECT * FROM "t/#"', context: {} }), notMatch('FROM does not match: the context has no topic (FROM "t/#")'));
@@ -160,17 +192,32 @@ describe('rule_test: 400', () => {
   it('reports evaluation errors the way EMQX names them', () => {
     const msg = bad(testRule({ sql: 'SELECT payload.x FROM "t/#"', context: { topic: 't/1', payload: 'not json' } }));
     assert.match(msg, /^\{"select_and_transform_error":"decode_json_failed"\} /);
-    assert.match(bad(testRule({ sql: 'SELECT 1 AS x FROM "t/#" WHERE x NOT IN (1)', context: { topic: 't/1' } })), /^\{"match_conditions_error":"function_clause"\} /);
-    assert.match(bad(testRule({ sql: "SELECT abs('a') AS x FROM \"t/#\"", context: { topic: 't/1' } })), /^\{"select_and_transform_error":"bad_sql_function_argument"\} abs\(\): /);
-    assert.match(bad(testRule({ sql: 'FOREACH payload.l DO 1 / 0 AS x FROM "t/#"', context: { topic: 't/1', payload: '{"l":[1]}' } })), /^\{"doeach_error":"badarith"\} /);
-    assert.match(bad(testRule({ sql: "FOREACH payload.l INCASE 'a' FROM \"t/#\"", context: { topic: 't/1', payload: '{"l":[1]}' } })), /^\{"match_incase_error":"function_clause"\} /);
+    assert.match(
+      bad(testRule({ sql: 'SELECT 1 AS x FROM "t/#" WHERE x NOT IN (1)', context: { topic: 't/1' } })),
+      /^\{"match_conditions_error":"function_clause"\} /,
+    );
+    assert.match(
+      bad(testRule({ sql: 'SELECT abs(\'a\') AS x FROM "t/#"', context: { topic: 't/1' } })),
+      /^\{"select_and_transform_error":"bad_sql_function_argument"\} abs\(\): /,
+    );
+    assert.match(
+      bad(testRule({ sql: 'FOREACH payload.l DO 1 / 0 AS x FROM "t/#"', context: { topic: 't/1', payload: '{"l":[1]}' } })),
+      /^\{"doeach_error":"badarith"\} /,
+    );
+    assert.match(
+      bad(testRule({ sql: 'FOREACH payload.l INCASE \'a\' FROM "t/#"', context: { topic: 't/1', payload: '{"l":[1]}' } })),
+      /^\{"match_incase_error":"function_clause"\} /,
+    );
   });
   it('rejects an unknown event type', () => {
     assert.match(bad(testRule({ sql: 'SELECT * FROM "t/#"', context: { event_type: 'nope' } })), /unknown event type "nope"/);
   });
   it('rejects context fields the event does not have', () => {
     assert.match(bad(testRule({ sql: 'SELECT * FROM "t/#"', context: { topic: 't/1', from_clientid: 'x' } })), /unknown field 'from_clientid'/);
-    assert.match(bad(testRule({ sql: 'SELECT * FROM "$events/client_connected"', context: { event_type: 'client_connected', payload: 'x' } })), /unknown field 'payload'/);
+    assert.match(
+      bad(testRule({ sql: 'SELECT * FROM "$events/client_connected"', context: { event_type: 'client_connected', payload: 'x' } })),
+      /unknown field 'payload'/,
+    );
   });
   it('rejects context values of the wrong type', () => {
     assert.match(bad(testRule({ sql: 'SELECT * FROM "t/#"', context: { topic: 't/1', qos: 3 } })), /context\.qos: expected a QoS/);

@@ -30,7 +30,8 @@ describe('ACL enforcement in a running broker', () => {
   });
   after(async () => broker.close(1000));
 
-  const denied = async (action: string) => metricValue((await httpGet(broker.ports.http, '/metrics')).text, 'rulemq_authorization_denied_total', `action="${action}"`);
+  const denied = async (action: string) =>
+    metricValue((await httpGet(broker.ports.http, '/metrics')).text, 'rulemq_authorization_denied_total', `action="${action}"`);
 
   test('a denied QoS 1 PUBLISH still gets its PUBACK, is dropped, and the connection stays up', async () => {
     const before = await denied('publish');
@@ -113,7 +114,10 @@ describe('ACL enforcement in a running broker', () => {
         reader.on('message', (t) => got.push(t));
         const last = nextMessages(reader, 1);
         await owner.publishAsync('devices/owner/private', 'x', { qos: 1 }); // owner may write, reader may not read
-        await broker.broker.publish({ cmd: 'publish', topic: 'public/news', payload: Buffer.from('hello'), qos: 1, retain: false, dup: false }, () => undefined);
+        await broker.broker.publish(
+          { cmd: 'publish', topic: 'public/news', payload: Buffer.from('hello'), qos: 1, retain: false, dup: false },
+          () => undefined,
+        );
         await last;
         assert.deepEqual(got, ['public/news']);
       } finally {
@@ -155,7 +159,10 @@ describe('ACL enforcement in a running broker', () => {
     test(`${label}: a reloaded ACL applies to connected clients without reconnecting`, async () => {
       const c = await connectClient(url, { clientId: `reloader-${protocolVersion}`, protocolVersion });
       try {
-        await assert.rejects(c.subscribeAsync(`news${protocolVersion}/#`), (err: { packet?: { granted?: number[] } }) => err.packet?.granted?.[0] === (protocolVersion === 5 ? 0x87 : 128));
+        await assert.rejects(
+          c.subscribeAsync(`news${protocolVersion}/#`),
+          (err: { packet?: { granted?: number[] } }) => err.packet?.granted?.[0] === (protocolVersion === 5 ? 0x87 : 128),
+        );
         writeFileSync(aclFile, `${ACL}topic read news${protocolVersion}/#\n`);
         assert.deepEqual(broker.security.reload(), []);
         assert.equal((await c.subscribeAsync(`news${protocolVersion}/#`))[0].qos, 0);
@@ -200,7 +207,15 @@ describe('ACL enforcement in a running broker', () => {
   test('MQTT 5: denied filters get SUBACK 0x87 next to granted ones', async () => {
     const { s } = await connectMqtt5(broker.ports['mqtt-tcp'], { clientId: 'sub-check-5' });
     try {
-      s.send({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'public/#', qos: 1 }, { topic: 'secret/#', qos: 1 }, { topic: 'devices/sub-check-5/#', qos: 2 }] });
+      s.send({
+        cmd: 'subscribe',
+        messageId: 5,
+        subscriptions: [
+          { topic: 'public/#', qos: 1 },
+          { topic: 'secret/#', qos: 1 },
+          { topic: 'devices/sub-check-5/#', qos: 2 },
+        ],
+      });
       assert.deepEqual((await s.next('suback')).granted, [1, 0x87, 2]);
     } finally {
       s.destroy();

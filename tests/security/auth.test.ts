@@ -70,9 +70,18 @@ describe('password authentication with anonymous access off', () => {
   for (const { label, protocolVersion } of PROTOCOLS) {
     test(`${label}: MQTT.js sees the refusals (${protocolVersion === 5 ? '0x86 bad credentials, 0x87 anonymous' : 'code 5'}) and success`, async () => {
       const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
-      await assert.rejects(connectClient(url, { clientId: `j1-${protocolVersion}`, username: 'alice', password: 'bad', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
-      await assert.rejects(connectClient(url, { clientId: `j2-${protocolVersion}`, username: 'nobody', password: 'x', protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5));
-      await assert.rejects(connectClient(url, { clientId: `j3-${protocolVersion}`, protocolVersion }), (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x87 : 5));
+      await assert.rejects(
+        connectClient(url, { clientId: `j1-${protocolVersion}`, username: 'alice', password: 'bad', protocolVersion }),
+        (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5),
+      );
+      await assert.rejects(
+        connectClient(url, { clientId: `j2-${protocolVersion}`, username: 'nobody', password: 'x', protocolVersion }),
+        (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x86 : 5),
+      );
+      await assert.rejects(
+        connectClient(url, { clientId: `j3-${protocolVersion}`, protocolVersion }),
+        (err: { code?: number }) => err.code === (protocolVersion === 5 ? 0x87 : 5),
+      );
       const ok = await connectClient(url, { clientId: `j4-${protocolVersion}`, username: 'bob', password: 'builder', protocolVersion });
       assert.equal(ok.connected, true);
       await endAll(ok);
@@ -142,13 +151,19 @@ describe('start-up with bad security files', () => {
   test('a password file with a bad line stops start-up with every problem and its line', async () => {
     const file = join(dir, 'bad.passwd');
     writeFileSync(file, `ok:${formatHash(await hashPassword('x'))}\nplain:text\n`);
-    await assert.rejects(startTestBroker({ passwordFile: file }), (err: unknown) => err instanceof BrokerError && err.code === 'PASSWORD_FILE_INVALID' && /bad\.passwd:2: user 'plain'/.test(err.message));
+    await assert.rejects(
+      startTestBroker({ passwordFile: file }),
+      (err: unknown) => err instanceof BrokerError && err.code === 'PASSWORD_FILE_INVALID' && /bad\.passwd:2: user 'plain'/.test(err.message),
+    );
   });
 
   test('an ACL file with a bad line stops start-up', async () => {
     const file = join(dir, 'bad.acl');
     writeFileSync(file, 'topic read ok\ntopic read bad/#/x\n');
-    await assert.rejects(startTestBroker({ aclFile: file }), (err: unknown) => err instanceof BrokerError && err.code === 'ACL_FILE_INVALID' && /bad\.acl:2:/.test(err.message));
+    await assert.rejects(
+      startTestBroker({ aclFile: file }),
+      (err: unknown) => err instanceof BrokerError && err.code === 'ACL_FILE_INVALID' && /bad\.acl:2:/.test(err.message),
+    );
   });
 
   test('useIdentityAsUsername without tlsVerifyClient is a configuration error', async () => {
@@ -174,8 +189,14 @@ describe('anonymous access warnings', () => {
     writeFileSync(file, `${await line('u', 'p')}\n`);
     const b = await startTestBroker({ host: '0.0.0.0', allowAnonymous: false, passwordFile: file, wsPort: 'off', tlsPort: 'off', wssPort: 'off' });
     try {
-      assert.equal(a.logs.some((l) => l.includes('SECURITY WARNING: anonymous')), false);
-      assert.equal(b.logs.some((l) => l.includes('SECURITY WARNING: anonymous')), false);
+      assert.equal(
+        a.logs.some((l) => l.includes('SECURITY WARNING: anonymous')),
+        false,
+      );
+      assert.equal(
+        b.logs.some((l) => l.includes('SECURITY WARNING: anonymous')),
+        false,
+      );
     } finally {
       await Promise.all([a.close(1000), b.close(1000)]);
     }
@@ -221,10 +242,13 @@ describe('TLS client certificate as user name (useIdentityAsUsername)', () => {
       key: readFileSync(certs.clientKey),
     });
     try {
-      await assert.rejects(c.subscribeAsync({ 'devices/device-1/cmd': { qos: 1 }, 'devices/other/cmd': { qos: 1 } }), (err: { packet?: { granted?: number[] } }) => {
-        assert.deepEqual(err.packet?.granted, [1, 128]);
-        return true;
-      });
+      await assert.rejects(
+        c.subscribeAsync({ 'devices/device-1/cmd': { qos: 1 }, 'devices/other/cmd': { qos: 1 } }),
+        (err: { packet?: { granted?: number[] } }) => {
+          assert.deepEqual(err.packet?.granted, [1, 128]);
+          return true;
+        },
+      );
     } finally {
       await endAll(c);
     }
@@ -244,7 +268,12 @@ describe('Authenticator decisions', () => {
     const a = new Authenticator({ allowAnonymous: true, useIdentityAsUsername: true }, null);
     assert.deepEqual(await a.authenticate(fakeTls(false, 'x'), 'u', Buffer.from('p')), { ok: false, returnCode: 4, result: 'no_client_certificate' });
     assert.deepEqual(await a.authenticate(fakeTls(true), undefined, undefined), { ok: false, returnCode: 4, result: 'no_client_certificate' });
-    assert.deepEqual(await a.authenticate(fakeTls(true, 'dev-9'), 'ignored', undefined), { ok: true, username: 'dev-9', result: 'success', method: 'certificate' });
+    assert.deepEqual(await a.authenticate(fakeTls(true, 'dev-9'), 'ignored', undefined), {
+      ok: true,
+      username: 'dev-9',
+      result: 'success',
+      method: 'certificate',
+    });
     // Not TLS: the usual rules apply.
     assert.deepEqual(await a.authenticate(plain, 'claimed', undefined), { ok: true, username: 'claimed', result: 'anonymous', method: 'none' });
   });

@@ -93,7 +93,10 @@ describe('WebSocket upgrade headers', () => {
     const broker = await startTestBroker({ wsMaxHeaderBytes: 65536 });
     try {
       // Node keeps the first 100 header lines (maxHeadersCount); the upgrade headers come first.
-      const reply = await rawUpgrade(broker.ports['mqtt-ws'], Array.from({ length: 2000 }, (_, i) => `x${i}: 1`));
+      const reply = await rawUpgrade(
+        broker.ports['mqtt-ws'],
+        Array.from({ length: 2000 }, (_, i) => `x${i}: 1`),
+      );
       assert.match(reply, /^HTTP\/1\.1 101 Switching Protocols/);
       const c = await connectClient(`ws://127.0.0.1:${broker.ports['mqtt-ws']}/mqtt`, { clientId: 'ws-after-many-headers' });
       assert.equal(c.connected, true);

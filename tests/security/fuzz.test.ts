@@ -33,7 +33,10 @@ describe(`seeded mutation fuzz of recorded sessions (${SECONDS} s, seed ${SEED})
 
   test('the recorded corpus holds real client sessions', () => {
     assert.ok(corpus.length >= 5, `${corpus.length} sessions`);
-    assert.ok(corpus.every((s) => s[0] === 0x10), 'every session starts with CONNECT');
+    assert.ok(
+      corpus.every((s) => s[0] === 0x10),
+      'every session starts with CONNECT',
+    );
     assert.ok(corpus.filter((s) => s[8] === 5 || s[9] === 5).length >= 3, 'MQTT 5 sessions are in it');
   });
 
@@ -63,6 +66,8 @@ describe(`seeded mutation fuzz of recorded sessions (${SECONDS} s, seed ${SEED})
     const errors = broker.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
     assert.deepEqual(errors, [], 'no error or fatal log lines');
     assert.equal(await broker.stop(), 0, 'a clean drain on SIGTERM');
-    process.stdout.write(`# fuzz: ${stats.sessions} sessions, ${stats.bytes} bytes, ${stats.closedByBroker} closed by the broker, ${stats.checks} live checks\n`);
+    process.stdout.write(
+      `# fuzz: ${stats.sessions} sessions, ${stats.bytes} bytes, ${stats.closedByBroker} closed by the broker, ${stats.checks} live checks\n`,
+    );
   });
 });

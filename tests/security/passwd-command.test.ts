@@ -77,7 +77,9 @@ describe('rulemq passwd', () => {
     assert.match(unwritable.stderr, /cannot write .*no-such-dir/);
   });
 
-  test('files stay usable by mosquitto_passwd, and its entries by rulemq', { skip: MOSQUITTO_PASSWD ? false : 'mosquitto_passwd is not installed here' }, async () => {
+  test('files stay usable by mosquitto_passwd, and its entries by rulemq', {
+    skip: MOSQUITTO_PASSWD ? false : 'mosquitto_passwd is not installed here',
+  }, async () => {
     const file = join(dir, 'mixed');
     assert.equal(run([file, 'ours', '--password', 'ours-pw']).code, 0);
     execFileSync(MOSQUITTO_PASSWD!, ['-b', file, 'theirs', 'theirs-pw']);

@@ -57,7 +57,10 @@ test('maxRetainedBytes bounds the payload bytes of all retained messages togethe
     await pub.publishAsync('b/2', Buffer.alloc(600, 0x62), { qos: 1, retain: true });
     await pub.publishAsync('b/1', Buffer.alloc(300, 0x63), { qos: 1, retain: true });
     await pub.publishAsync('b/3', Buffer.alloc(600, 0x64), { qos: 1, retain: true });
-    assert.deepEqual((await retainedSeen(url, 'b/#')).map((s) => s.slice(0, 5) + s.length), ['b/1=c304', 'b/3=d604']);
+    assert.deepEqual(
+      (await retainedSeen(url, 'b/#')).map((s) => s.slice(0, 5) + s.length),
+      ['b/1=c304', 'b/3=d604'],
+    );
     const metrics = (await httpGet(broker.ports.http, '/metrics')).text;
     assert.equal(metricValue(metrics, 'rulemq_limit_hits_total', 'limit="retained_bytes"'), 1);
   } finally {
@@ -72,7 +75,11 @@ test('messages retained by a rule are counted in rulemq_retained_messages', asyn
   try {
     await pub.publishAsync('in/a', 'x', { qos: 1 });
     await pub.publishAsync('in/b', 'y', { qos: 1 });
-    await eventually(async () => metricValue((await httpGet(rb.httpPort, '/metrics')).text, 'rulemq_retained_messages', '') === 2, 5000, 'two retained by the rule');
+    await eventually(
+      async () => metricValue((await httpGet(rb.httpPort, '/metrics')).text, 'rulemq_retained_messages', '') === 2,
+      5000,
+      'two retained by the rule',
+    );
   } finally {
     await endAll(pub);
     await rb.close();

@@ -35,7 +35,7 @@ const HOSTILE_PAYLOADS: Array<[string, Buffer]> = [
   ['ill-formed UTF-8', Buffer.from([0x7b, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xff, 0xfe, 0x7d])],
   ['random binary', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff))],
   ['10k-deep array', Buffer.from('['.repeat(10_000) + ']'.repeat(10_000))],
-  ['10k-deep object', Buffer.from('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000))],
+  ['10k-deep object', Buffer.from(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`)],
   ['1e400', Buffer.from('{"temp": 1e400, "a": {"b": -1e400}}')],
   ['900 kB string', Buffer.from(`{"temp": "${'x'.repeat(900_000)}"}`)],
   ['__proto__ keys', Buffer.from('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "temp": 3}')],
@@ -58,7 +58,8 @@ describe('hostile payloads through rules', () => {
       await sub.subscribeAsync('out/fields', { qos: 1 });
       for (const [, payload] of HOSTILE_PAYLOADS) await pub.publishAsync('hostile/x', payload, { qos: 1 });
       const r = rng(99);
-      for (let i = 0; i < 200; i++) await pub.publishAsync('hostile/fuzz', Buffer.from(Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256))), { qos: 0 });
+      for (let i = 0; i < 200; i++)
+        await pub.publishAsync('hostile/fuzz', Buffer.from(Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256))), { qos: 0 });
       // Whatever the hostile payloads produced may still arrive; a normal message must come through intact.
       const sentinel = new Promise<string>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('the sentinel message never came out of the rule')), 5000);
@@ -89,7 +90,9 @@ describe('rules and the ACL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rulemq-rule-acl-'));
     const aclFile = join(dir, 'acl');
     writeFileSync(aclFile, 'topic write in/allowed\ntopic read out/#\n');
-    const rb = await startRulesBroker(`CREATE RULE copy AS SELECT topic FROM "in/#" INTO republish(topic = 'out/copy', payload = '\${topic}');`, { flags: { aclFile, logLevel: 'error' } });
+    const rb = await startRulesBroker(`CREATE RULE copy AS SELECT topic FROM "in/#" INTO republish(topic = 'out/copy', payload = '\${topic}');`, {
+      flags: { aclFile, logLevel: 'error' },
+    });
     const c = await connectClient(rb.mqttUrl, { clientId: 'acl-rules' });
     try {
       await c.subscribeAsync('out/copy', { qos: 1 });

@@ -32,7 +32,11 @@ test('a subscriber that stops reading loses QoS 0 messages, counted, while other
     const payload = Buffer.alloc(4096, 0x61);
     // Far more than the socket buffers between the broker and the stalled client hold.
     for (let i = 0; i < 4000; i++) pub.publish('flood/x', payload, { qos: 0 });
-    await eventually(async () => metricValue((await httpGet(rb.httpPort, '/metrics')).text, 'rulemq_limit_hits_total', 'limit="slow_subscriber"') > 0, 10_000, 'drops counted');
+    await eventually(
+      async () => metricValue((await httpGet(rb.httpPort, '/metrics')).text, 'rulemq_limit_hits_total', 'limit="slow_subscriber"') > 0,
+      10_000,
+      'drops counted',
+    );
     const got = nextMessages(good, 1, 5000);
     await pub.publishAsync('good/t', 'still here', { qos: 0 });
     assert.equal((await got)[0].payload, 'still here');

@@ -161,7 +161,12 @@ describe('MQTT 5 property blocks', () => {
   const block = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
   const cases: Array<[string, string, PropertyContext, string | null]> = [
     ['no properties', '', PropertyContext.Publish, null],
-    ['every PUBLISH property once, User Property twice', '01 01 02 0000003C 03 0001 61 08 0001 62 09 0002 0102 23 0001 26 0001 6B 0001 76 26 0001 6B 0001 77', PropertyContext.Publish, null],
+    [
+      'every PUBLISH property once, User Property twice',
+      '01 01 02 0000003C 03 0001 61 08 0001 62 09 0002 0102 23 0001 26 0001 6B 0001 76 26 0001 6B 0001 77',
+      PropertyContext.Publish,
+      null,
+    ],
     ['a Will Delay Interval in a Will', '18 00000005', PropertyContext.Will, null],
     ['a Will Delay Interval in a PUBLISH', '18 00000005', PropertyContext.Publish, 'malformed_properties'],
     ['an unknown identifier', '7F', PropertyContext.Connect, 'malformed_properties'],

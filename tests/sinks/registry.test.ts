@@ -22,9 +22,25 @@ test('a rule INTO console and republish gets one action of each type, named afte
   const plan = planRules(`CREATE RULE r AS SELECT * FROM "t/#" INTO console, republish(topic = 'out/\${topic}');\n`, { fileName: 'r.sql', sinks });
   assert.deepEqual(plan.diagnostics, []);
   const published: string[] = [];
-  const { set } = buildRuleSet(plan, RuleSet.empty(), { logger: silentLogger, sinks, metricsFor, publisher: { publish: (p, cb) => (published.push(p.topic), cb()) } });
+  const { set } = buildRuleSet(plan, RuleSet.empty(), {
+    logger: silentLogger,
+    sinks,
+    metricsFor,
+    publisher: {
+      publish: (p, cb) => {
+        published.push(p.topic);
+        cb();
+      },
+    },
+  });
   const actions = set.rule('r')!.actions;
-  assert.deepEqual(actions.map((a) => [a.name, a.type]), [['r:console', 'console'], ['r:republish', 'republish']]);
+  assert.deepEqual(
+    actions.map((a) => [a.name, a.type]),
+    [
+      ['r:console', 'console'],
+      ['r:republish', 'republish'],
+    ],
+  );
   actions[1].send({ topic: 't/1' }, { ruleName: 'r' });
   assert.deepEqual(published, ['out/t/1']);
 });

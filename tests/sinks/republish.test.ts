@@ -4,7 +4,16 @@ import { RepublishAction, type RepublishPacket } from '../../sinks/republish.js'
 
 function capture(properties: Record<string, string | number>, topic = 'out/${clientid}') {
   const sent: RepublishPacket[] = [];
-  const action = new RepublishAction('r:republish', { topic, qos: 1, retain: false, payload: '${payload}', properties }, { publish: (p, cb) => (sent.push(p), cb()) });
+  const action = new RepublishAction(
+    'r:republish',
+    { topic, qos: 1, retain: false, payload: '${payload}', properties },
+    {
+      publish: (p, cb) => {
+        sent.push(p);
+        cb();
+      },
+    },
+  );
   const results: Array<Error | null> = [];
   const send = (row: Record<string, unknown>) => action.send(row, { ruleName: 'r' }, (e) => results.push(e ?? null));
   return { sent, results, send };
@@ -31,7 +40,12 @@ test('republish renders MQTT 5 properties from templates under mqtt-packet names
 });
 
 test('republish leaves out properties whose template finds nothing or a value of the wrong kind', () => {
-  const { sent, send } = capture({ content_type: '${missing}', message_expiry_interval: '${ttl}', response_topic: '${rt}', payload_format_indicator: '${pfi}' });
+  const { sent, send } = capture({
+    content_type: '${missing}',
+    message_expiry_interval: '${ttl}',
+    response_topic: '${rt}',
+    payload_format_indicator: '${pfi}',
+  });
   send({ clientid: 'd1', payload: 'x', ttl: 'soon', rt: 'a/#', pfi: 7 });
   assert.equal(sent[0].properties, undefined);
 });
@@ -50,6 +64,9 @@ test('a republish topic template that renders into $SYS fails the row and publis
   send({ t: '$SYSTEM/ok', payload: 'x' });
   assert.match(results[0]?.message ?? '', /under \$SYS/);
   assert.equal(results[1], null);
-  assert.deepEqual(sent.map((p) => p.topic), ['$SYSTEM/ok']);
+  assert.deepEqual(
+    sent.map((p) => p.topic),
+    ['$SYSTEM/ok'],
+  );
   assert.equal(sent.length, 1);
 });

@@ -29,11 +29,26 @@ test('classifies Append failures into retry, fail and stream checks', () => {
 });
 
 test('backoff doubles per attempt up to the cap and jitters within 50–100 %', () => {
-  assert.equal(backoffDelay(1, 100, 5000, () => 1), 100);
-  assert.equal(backoffDelay(2, 100, 5000, () => 1), 200);
-  assert.equal(backoffDelay(3, 100, 5000, () => 0), 200);
-  assert.equal(backoffDelay(20, 100, 5000, () => 1), 5000);
-  assert.equal(backoffDelay(20, 100, 5000, () => 0), 2500);
+  assert.equal(
+    backoffDelay(1, 100, 5000, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelay(2, 100, 5000, () => 1),
+    200,
+  );
+  assert.equal(
+    backoffDelay(3, 100, 5000, () => 0),
+    200,
+  );
+  assert.equal(
+    backoffDelay(20, 100, 5000, () => 1),
+    5000,
+  );
+  assert.equal(
+    backoffDelay(20, 100, 5000, () => 0),
+    2500,
+  );
   for (let i = 0; i < 100; i++) {
     const d = backoffDelay(4, 100, 5000);
     assert.ok(d >= 400 && d <= 800, String(d));

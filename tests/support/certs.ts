@@ -26,10 +26,42 @@ export function makeTestCerts(): TestCerts {
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rulemq test CA', '-keyout', p('ca.key'), '-out', p('ca.crt'));
   writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', p('server.key'), '-out', p('server.csr'));
-  ssl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p('server.ext'), '-out', p('server.crt'));
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    p('server.ext'),
+    '-out',
+    p('server.crt'),
+  );
   writeFileSync(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=device-1', '-keyout', p('client.key'), '-out', p('client.csr'));
-  ssl('x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p('client.ext'), '-out', p('client.crt'));
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    p('client.csr'),
+    '-CA',
+    p('ca.crt'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    p('client.ext'),
+    '-out',
+    p('client.crt'),
+  );
   cached = {
     dir,
     caCert: p('ca.crt'),

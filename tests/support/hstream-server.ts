@@ -71,17 +71,26 @@ export interface Faults {
   missingStreamListsNoShards: boolean;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: grpc-js types requests by the proto loaded at run time.
 type Handler = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => void;
 
 const hstreamError = (code: grpc.status, error: number, message: string): Partial<grpc.ServiceError> => ({
-  code, details: JSON.stringify({ error, message, extra: null }),
+  code,
+  details: JSON.stringify({ error, message, extra: null }),
 });
 
 let nextShardId = 19477587631215380n; // above 2^53 on purpose: ids must travel as strings
 
 export class HStreamTestServer {
   port = 0;
-  readonly faults: Faults = { unavailable: false, failAppends: 0, failAppendsCode: grpc.status.UNAVAILABLE, appendDelayMs: 0, commitNoReply: 0, missingStreamListsNoShards: false };
+  readonly faults: Faults = {
+    unavailable: false,
+    failAppends: 0,
+    failAppendsCode: grpc.status.UNAVAILABLE,
+    appendDelayMs: 0,
+    commitNoReply: 0,
+    missingStreamListsNoShards: false,
+  };
   /** Calls per RPC name (answered or not). */
   readonly calls: Record<string, number> = {};
   /** Records whose key does not hash into the shard they were appended to. */
@@ -173,8 +182,11 @@ export class HStreamTestServer {
 
   /** Resolves with the stream's records once there are at least `n`; rejects after `timeoutMs`. */
   waitForRecords(name: string, n: number, timeoutMs = 5000): Promise<StoredRecord[]> {
-    return this.waitUntil(() => this.records(name).length >= n, timeoutMs, () => `${this.records(name).length} of ${n} records in '${name}'`)
-      .then(() => this.records(name));
+    return this.waitUntil(
+      () => this.records(name).length >= n,
+      timeoutMs,
+      () => `${this.records(name).length} of ${n} records in '${name}'`,
+    ).then(() => this.records(name));
   }
 
   /** Resolves once `pred()` holds after some server event (checked at every call); rejects after `timeoutMs`. */
@@ -211,7 +223,7 @@ export class HStreamTestServer {
       if (this.faults.unavailable) return cb({ code: grpc.status.UNAVAILABLE, details: 'test server: unavailable' });
       const auth = this.opts.auth;
       if (auth) {
-        const want = 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+        const want = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
         if (call.metadata.get('authorization')[0] !== want) {
           return cb(hstreamError(grpc.status.UNAUTHENTICATED, 1, 'authentication failed'));
         }
@@ -227,7 +239,10 @@ export class HStreamTestServer {
   private handlers(): Record<string, Handler> {
     const notFound = (name: string) => hstreamError(grpc.status.NOT_FOUND, 200, `Stream ${name} not found`);
     const streamMsg = (st: StreamState) => ({
-      streamName: st.name, replicationFactor: 1, backlogDuration: 0, shardCount: st.shardCount,
+      streamName: st.name,
+      replicationFactor: 1,
+      backlogDuration: 0,
+      shardCount: st.shardCount,
       creationTime: { seconds: String(Math.floor(st.createdAt / 1000)), nanos: 0 },
     });
     const h: Record<string, Handler> = {
@@ -256,8 +271,12 @@ export class HStreamTestServer {
         if (!st) return cb(notFound(call.request.streamName));
         cb(null, {
           shards: st.shards.map((s) => ({
-            streamName: st.name, shardId: s.shardId, startHashRangeKey: s.start.toString(), endHashRangeKey: s.end.toString(),
-            epoch: '0', isActive: true,
+            streamName: st.name,
+            shardId: s.shardId,
+            startHashRangeKey: s.start.toString(),
+            endHashRangeKey: s.end.toString(),
+            epoch: '0',
+            isActive: true,
           })),
         });
       },
@@ -270,9 +289,13 @@ export class HStreamTestServer {
         if (resType === 'ResShard' && !this.findShard(String(resId))) return cb(hstreamError(grpc.status.NOT_FOUND, 202, `shard ${resId} not found`));
         cb(null, this.node());
       },
-      DescribeCluster: (_call, cb) => cb(null, {
-        protocolVersion: '0.3.0', serverNodes: [this.node()], serverNodesStatus: [{ node: this.node(), state: 'Running' }], clusterUpTime: '1',
-      }),
+      DescribeCluster: (_call, cb) =>
+        cb(null, {
+          protocolVersion: '0.3.0',
+          serverNodes: [this.node()],
+          serverNodesStatus: [{ node: this.node(), state: 'Running' }],
+          clusterUpTime: '1',
+        }),
       Append: (call, cb) => this.append(call, cb),
     };
     for (const k of Object.keys(h)) h[k] = this.guard(k, h[k]);
@@ -287,9 +310,12 @@ export class HStreamTestServer {
     return undefined;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: grpc-js types requests by the proto loaded at run time.
   private append(call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>): void {
     const { streamName, records } = call.request as {
-      streamName: string; shardId: string; records: { compressionType: string; batchSize: number; payload: Buffer } | null;
+      streamName: string;
+      shardId: string;
+      records: { compressionType: string; batchSize: number; payload: Buffer } | null;
     };
     const shardId = String(call.request.shardId);
     const st = this.streams.get(streamName);
@@ -318,7 +344,8 @@ export class HStreamTestServer {
       this.inProgress.set(shardId, this.inProgress.get(shardId)! - 1);
       this.inProgressTotal--;
       cb(null, {
-        streamName, shardId,
+        streamName,
+        shardId,
         recordIds: Array.from({ length: stored }, (_, i) => ({ shardId, batchId, batchIndex: i })),
       });
     };
@@ -421,11 +448,14 @@ function zstdOneShot(frame: Buffer, noSize: () => void): Uint8Array {
 
 // ------------------------------------------------------------------ helpers for sink tests
 
-
 /** matched = success + failed + dropped + queuing + inflight + lateReply, and dropped = Σ droppedByReason. */
 export function assertInvariant(s: ActionStats): void {
   assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply, `stats invariant: ${JSON.stringify(s)}`);
-  assert.equal(s.dropped, Object.values(s.droppedByReason).reduce((a, b) => a + b, 0), 'dropped = sum of droppedByReason');
+  assert.equal(
+    s.dropped,
+    Object.values(s.droppedByReason).reduce((a, b) => a + b, 0),
+    'dropped = sum of droppedByReason',
+  );
 }
 
 export interface SinkUnderTest {
@@ -446,9 +476,19 @@ export function openSink(
     more.logger,
     { reconnectBackoffMs: { initial: 20, max: 100 }, healthCheckIntervalMs: 200, ...more.connectorOpts },
   );
-  const a = createHStreamAction('test', parseActionSettings({
-    connector: 'c', batch_interval: '5ms', health_check_interval: '200ms', request_ttl: '5s', grpc_flush_timeout: '1s', ...action,
-  }), connector, { retryBaseMs: 10, retryMaxMs: 100, ...more.actionOpts });
+  const a = createHStreamAction(
+    'test',
+    parseActionSettings({
+      connector: 'c',
+      batch_interval: '5ms',
+      health_check_interval: '200ms',
+      request_ttl: '5s',
+      grpc_flush_timeout: '1s',
+      ...action,
+    }),
+    connector,
+    { retryBaseMs: 10, retryMaxMs: 100, ...more.actionOpts },
+  );
   return {
     connector,
     action: a,
@@ -470,10 +510,29 @@ export function selfSignedCert(): { cert: Buffer; key: Buffer; certFile: string;
   const dir = mkdtempSync(join(tmpdir(), 'rulemq-tls-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile, keyFile };
 }
 

@@ -6,7 +6,11 @@ export async function connectClient(url: string, opts: IClientOptions = {}): Pro
 }
 
 /** Resolves with the next `count` messages received by `client` (topic, payload as string, packet). */
-export function nextMessages(client: MqttClient, count = 1, timeoutMs = 5000): Promise<Array<{ topic: string; payload: string; retain: boolean; qos: number }>> {
+export function nextMessages(
+  client: MqttClient,
+  count = 1,
+  timeoutMs = 5000,
+): Promise<Array<{ topic: string; payload: string; retain: boolean; qos: number }>> {
   return new Promise((resolve, reject) => {
     const got: Array<{ topic: string; payload: string; retain: boolean; qos: number }> = [];
     const timer = setTimeout(() => {

@@ -83,7 +83,10 @@ export async function openMqtt5(port: number): Promise<Mqtt5Session> {
 }
 
 /** Opens a session and completes a v5 CONNECT; resolves with the session and its CONNACK. */
-export async function connectMqtt5(port: number, connect: Record<string, unknown> = {}): Promise<{ s: Mqtt5Session; connack: Packet & Record<string, unknown> }> {
+export async function connectMqtt5(
+  port: number,
+  connect: Record<string, unknown> = {},
+): Promise<{ s: Mqtt5Session; connack: Packet & Record<string, unknown> }> {
   const s = await openMqtt5(port);
   s.send({ cmd: 'connect', protocolVersion: 5, clientId: `raw5-${Math.random().toString(16).slice(2)}`, clean: true, keepalive: 60, ...connect });
   const connack = await s.next('connack');

@@ -19,7 +19,10 @@ export interface RulesBroker {
 }
 
 /** A broker on random ports with the rules plugin loading `rulesText` from a temp file. */
-export async function startRulesBroker(rulesText: string, opts: { watch?: boolean; env?: Record<string, string>; flags?: Record<string, unknown> } = {}): Promise<RulesBroker> {
+export async function startRulesBroker(
+  rulesText: string,
+  opts: { watch?: boolean; env?: Record<string, string>; flags?: Record<string, unknown> } = {},
+): Promise<RulesBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'rulemq-rules-'));
   const file = join(dir, 'rules.sql');
   writeFileSync(file, rulesText);

@@ -47,7 +47,10 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
     assert.equal(res.status, 200);
     assert.deepEqual(res.json.meta, { page: 1, limit: 100, count: 3, hasnext: false });
     const rows = res.json.data as ClientRow[];
-    assert.deepEqual(rows.map((c) => c.clientid), ['dev-a1', 'dev-a2', 'probe/b']);
+    assert.deepEqual(
+      rows.map((c) => c.clientid),
+      ['dev-a1', 'dev-a2', 'probe/b'],
+    );
     const a1 = rows[0];
     assert.equal(a1.username, 'alice');
     assert.equal(rows[1].username, null);
@@ -61,15 +64,33 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
   });
 
   test('filters by like_clientid, clientid and proto_ver, and pages with page and limit', async () => {
-    assert.deepEqual((await get('/api/v5/clients?like_clientid=dev-')).json.data.map((c: ClientRow) => c.clientid), ['dev-a1', 'dev-a2']);
-    assert.deepEqual((await get('/api/v5/clients?clientid=probe%2Fb')).json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
-    assert.deepEqual((await get('/api/v5/clients?proto_ver=3')).json.data.map((c: ClientRow) => c.clientid), ['dev-a2']);
-    assert.deepEqual((await get('/api/v5/clients?like_username=lic')).json.data.map((c: ClientRow) => c.clientid), ['dev-a1']);
-    assert.deepEqual((await get('/api/v5/clients?username=bob')).json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
+    assert.deepEqual(
+      (await get('/api/v5/clients?like_clientid=dev-')).json.data.map((c: ClientRow) => c.clientid),
+      ['dev-a1', 'dev-a2'],
+    );
+    assert.deepEqual(
+      (await get('/api/v5/clients?clientid=probe%2Fb')).json.data.map((c: ClientRow) => c.clientid),
+      ['probe/b'],
+    );
+    assert.deepEqual(
+      (await get('/api/v5/clients?proto_ver=3')).json.data.map((c: ClientRow) => c.clientid),
+      ['dev-a2'],
+    );
+    assert.deepEqual(
+      (await get('/api/v5/clients?like_username=lic')).json.data.map((c: ClientRow) => c.clientid),
+      ['dev-a1'],
+    );
+    assert.deepEqual(
+      (await get('/api/v5/clients?username=bob')).json.data.map((c: ClientRow) => c.clientid),
+      ['probe/b'],
+    );
     assert.equal((await get('/api/v5/clients?ip_address=127.0.0.1')).json.meta.count, 3);
     assert.equal((await get('/api/v5/clients?ip_address=10.0.0.1')).json.meta.count, 0);
     const page2 = await get('/api/v5/clients?limit=2&page=2');
-    assert.deepEqual(page2.json.data.map((c: ClientRow) => c.clientid), ['probe/b']);
+    assert.deepEqual(
+      page2.json.data.map((c: ClientRow) => c.clientid),
+      ['probe/b'],
+    );
     assert.deepEqual(page2.json.meta, { page: 2, limit: 2, count: 3, hasnext: false });
     assert.equal((await get('/api/v5/clients?limit=2')).json.meta.hasnext, true);
   });
@@ -112,10 +133,14 @@ describe('HTTP: /api/v5/clients (EMQX shapes) and /api/v5/stats, /api/v5/metrics
     await clients[1].publishAsync('m/x', 'two', { qos: 0 });
     // A QoS 0 publish resolves once written to the socket: wait for the broker to have read it.
     let after: Record<string, number> = {};
-    await eventually(async () => {
-      after = (await get('/api/v5/metrics?aggregate=true')).json;
-      return after['messages.received'] - before['messages.received'] >= 2;
-    }, 3000, 'both publishes counted');
+    await eventually(
+      async () => {
+        after = (await get('/api/v5/metrics?aggregate=true')).json;
+        return after['messages.received'] - before['messages.received'] >= 2;
+      },
+      3000,
+      'both publishes counted',
+    );
     assert.equal(after['messages.received'] - before['messages.received'], 2);
     assert.equal(after['messages.qos1.received'] - before['messages.qos1.received'], 1);
     assert.ok(after['bytes.received'] > before['bytes.received']);

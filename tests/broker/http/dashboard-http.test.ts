@@ -5,7 +5,12 @@ import { startTestBroker } from '../../support/broker.js';
 import type { RunningBroker } from '../../../broker/index.js';
 
 /** A raw request: lets a test set Origin, Host and Sec-Fetch-Site as a browser would. */
-function request(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -32,7 +37,8 @@ describe('HTTP: dashboard files, Content-Security-Policy, cross-site guard', () 
     assert.match(String(res.headers['content-type']), /^text\/html/);
     assert.match(res.body, /<script type="module" src="\/dashboard\/app.js">/);
     const csp = String(res.headers['content-security-policy']);
-    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
+    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+      assert.ok(csp.includes(d), `${d} in ${csp}`);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
   });
 
@@ -41,7 +47,14 @@ describe('HTTP: dashboard files, Content-Security-Policy, cross-site guard', () 
     assert.equal(js.status, 200);
     assert.match(String(js.headers['content-type']), /^text\/javascript/);
     assert.equal((await request(port, 'GET', '/dashboard/style.css')).headers['content-type'], 'text/css; charset=utf-8');
-    for (const bad of ['/dashboard/..%2Fpackage.json', '/dashboard/%2e%2e/package.json', '/dashboard/..%5cpackage.json', '/dashboard/.hidden.js', '/dashboard/nope.js', '/dashboard/app.ts']) {
+    for (const bad of [
+      '/dashboard/..%2Fpackage.json',
+      '/dashboard/%2e%2e/package.json',
+      '/dashboard/..%5cpackage.json',
+      '/dashboard/.hidden.js',
+      '/dashboard/nope.js',
+      '/dashboard/app.ts',
+    ]) {
       const res = await request(port, 'GET', bad);
       assert.equal(res.status, 404, bad);
       assert.doesNotMatch(res.body, /"name": "rulemq"/);
@@ -67,7 +80,11 @@ describe('HTTP: dashboard files, Content-Security-Policy, cross-site guard', () 
 
   test('the dashboard (same origin, with its header), scripts without Origin, and reads all pass', async () => {
     const host = `127.0.0.1:${port}`;
-    const own = await request(port, 'DELETE', '/api/v5/clients/x', { origin: `http://${host}`, 'sec-fetch-site': 'same-origin', 'x-rulemq-request': 'dashboard' });
+    const own = await request(port, 'DELETE', '/api/v5/clients/x', {
+      origin: `http://${host}`,
+      'sec-fetch-site': 'same-origin',
+      'x-rulemq-request': 'dashboard',
+    });
     assert.equal(own.status, 404, own.body); // reached the route: no such client
     const curl = await request(port, 'DELETE', '/api/v5/clients/x');
     assert.equal(curl.status, 404);

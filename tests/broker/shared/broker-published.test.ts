@@ -49,7 +49,10 @@ describe('messages the broker publishes itself reach shared subscription groups'
       const got = nextMessages(member, 1);
       const dying = await connectClient(url, { clientId: 'will-dying', will: { topic: 'wills/dying', payload: Buffer.from('gone'), qos: 1, retain: false } });
       dying.stream.destroy(); // no DISCONNECT: the will is published
-      assert.deepEqual((await got).map((m) => [m.topic, m.payload]), [['wills/dying', 'gone']]);
+      assert.deepEqual(
+        (await got).map((m) => [m.topic, m.payload]),
+        [['wills/dying', 'gone']],
+      );
     } finally {
       await endAll(member);
     }

@@ -69,7 +69,10 @@ describe('malformed shared subscription filters', () => {
       const got = nextMessages(member, 1);
       await pub.publishAsync('$share/lit/lit/t', 'literal', { qos: 1 });
       await pub.publishAsync('lit/t', 'real', { qos: 1 });
-      assert.deepEqual((await got).map((m) => [m.topic, m.payload]), [['lit/t', 'real']]);
+      assert.deepEqual(
+        (await got).map((m) => [m.topic, m.payload]),
+        [['lit/t', 'real']],
+      );
     } finally {
       await endAll(member, pub);
     }
@@ -89,7 +92,10 @@ describe('ACL on shared subscriptions', () => {
   after(async () => broker.close(1000));
 
   test('the ACL decides on the filter inside $share/<group>/ and $queue/', async () => {
-    assert.deepEqual(await subscribeRaw(broker, 'acl-1', ['$share/g/jobs/#', '$share/g/other/#', '$queue/jobs/a', '$queue/other', '$share/g/jobs/secret']), [1, 0x80, 1, 0x80, 0x80]);
+    assert.deepEqual(
+      await subscribeRaw(broker, 'acl-1', ['$share/g/jobs/#', '$share/g/other/#', '$queue/jobs/a', '$queue/other', '$share/g/jobs/secret']),
+      [1, 0x80, 1, 0x80, 0x80],
+    );
   });
 
   test('a member only receives topics it may read, even through a wide grant', async () => {
@@ -100,7 +106,10 @@ describe('ACL on shared subscriptions', () => {
       const got = nextMessages(member, 1);
       await pub.publishAsync('jobs/secret', 'hidden', { qos: 1 });
       await pub.publishAsync('jobs/open', 'visible', { qos: 1 });
-      assert.deepEqual((await got).map((m) => m.payload), ['visible']);
+      assert.deepEqual(
+        (await got).map((m) => m.payload),
+        ['visible'],
+      );
     } finally {
       await endAll(member, pub);
     }

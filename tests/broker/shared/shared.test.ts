@@ -36,8 +36,14 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     const pub = await client('rr-pub');
     for (let i = 0; i < 30; i++) await pub.publishAsync(`rr/${i % 3}`, `m${i}`, { qos: 1 });
     await eventually(() => got.flat().length === 30 && all.length === 30, 5000, 'all 30 messages delivered');
-    assert.deepEqual(got.map((g) => g.length), [10, 10, 10]);
-    const payloads = got.flat().map((m) => m.payload).sort();
+    assert.deepEqual(
+      got.map((g) => g.length),
+      [10, 10, 10],
+    );
+    const payloads = got
+      .flat()
+      .map((m) => m.payload)
+      .sort();
     assert.deepEqual(payloads, Array.from({ length: 30 }, (_, i) => `m${i}`).sort(), 'each message went to exactly one member');
     for (const m of got.flat()) assert.match(m.topic, /^rr\/[012]$/, 'members see the topic the message was published to');
     assert.ok(got.flat().every((m) => m.qos === 1));
@@ -69,10 +75,18 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     const plain = await client('ret-plain');
     const plainGot = nextMessages(plain, 1);
     await plain.subscribeAsync('ret/#');
-    assert.deepEqual((await plainGot).map((m) => [m.payload, m.retain]), [['kept', true]], 'a plain subscriber does get the retained message');
+    assert.deepEqual(
+      (await plainGot).map((m) => [m.payload, m.retain]),
+      [['kept', true]],
+      'a plain subscriber does get the retained message',
+    );
     await pub.publishAsync('ret/b', 'live', { qos: 1 });
     await eventually(() => got.length >= 1, 5000, 'the live message');
-    assert.deepEqual(got.map((m) => m.payload), ['live'], 'the first message a shared member sees is the live one');
+    assert.deepEqual(
+      got.map((m) => m.payload),
+      ['live'],
+      'the first message a shared member sees is the live one',
+    );
     await pub.publishAsync('ret/a', '', { qos: 1, retain: true });
   });
 
@@ -120,7 +134,10 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     assert.equal(got.length, 0);
     silent.stream.destroy(); // the connection drops without PUBACK
     await eventually(() => got.length === 1, 5000, 'the first message redelivered to the other member');
-    assert.deepEqual(got.map((m) => [m.topic, m.payload, m.qos]), [['redo/t', 'first', 1]]);
+    assert.deepEqual(
+      got.map((m) => [m.topic, m.payload, m.qos]),
+      [['redo/t', 'first', 1]],
+    );
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 1);
   });
 
@@ -141,7 +158,11 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await eventually(() => member()?.qos === 0, 5000, 'the member now has QoS 0');
     await pub.publishAsync('rs/t', 'm2', { qos: 1 }); // round robin: resub-b
     await eventually(() => got.length === 1, 5000, 'resub-b got m2');
-    assert.deepEqual(got.map((m) => m.payload), ['m2'], 'm1 was not given to resub-b');
+    assert.deepEqual(
+      got.map((m) => m.payload),
+      ['m2'],
+      'm1 was not given to resub-b',
+    );
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
     assert.equal(broker.shared.members('rs', 'rs/t'), 2);
   });
@@ -160,7 +181,10 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     await a.endAsync(); // waits for the PUBACK to be flushed
     await pub.publishAsync('acked/t', 'y', { qos: 1 });
     await eventually(() => gb.length >= 1, 5000, 'acked-b got the next one');
-    assert.deepEqual(gb.map((m) => m.payload), ['y']);
+    assert.deepEqual(
+      gb.map((m) => m.payload),
+      ['y'],
+    );
     assert.equal((await metric('rulemq_shared_redispatched_total')) - before, 0);
   });
 
@@ -175,12 +199,21 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
     const pub = await client('q2-pub');
     for (let i = 0; i < 6; i++) await pub.publishAsync('q2/t', `e${i}`, { qos: 2 });
     await eventually(() => got.flat().length === 6, 5000, 'six messages');
-    assert.deepEqual(got.map((g) => g.map((m) => m.qos)), [
-      [2, 2],
-      [2, 2],
-      [1, 1],
-    ]);
-    assert.deepEqual(got.flat().map((m) => m.payload).sort(), ['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+    assert.deepEqual(
+      got.map((g) => g.map((m) => m.qos)),
+      [
+        [2, 2],
+        [2, 2],
+        [1, 1],
+      ],
+    );
+    assert.deepEqual(
+      got
+        .flat()
+        .map((m) => m.payload)
+        .sort(),
+      ['e0', 'e1', 'e2', 'e3', 'e4', 'e5'],
+    );
   });
 
   test('a persistent session rejoins its groups on reconnect, and does not get again what was redelivered to another member', async () => {
@@ -210,7 +243,10 @@ describe('shared subscriptions ($share/<group>/<filter>, $queue/<filter>) with M
 });
 
 describe('shared subscription strategies other than round robin', () => {
-  for (const [strategy, key] of [['hash_clientid', 'publisher'], ['hash_topic', 'topic']] as const) {
+  for (const [strategy, key] of [
+    ['hash_clientid', 'publisher'],
+    ['hash_topic', 'topic'],
+  ] as const) {
     test(`${strategy}: every message of one ${key} goes to the same member`, async () => {
       const broker = await startTestBroker({ sharedSubscriptionStrategy: strategy });
       const url = `mqtt://127.0.0.1:${broker.ports['mqtt-tcp']}`;
@@ -220,7 +256,8 @@ describe('shared subscription strategies other than round robin', () => {
         const got = members.map(record);
         for (const m of members) await m.subscribeAsync('$share/h/h/+', { qos: 1 });
         // Two publishers, two topics; each (publisher, topic) pair sends 5 messages.
-        for (const [p, pub] of pubs.entries()) for (const t of ['h/x', 'h/y']) for (let i = 0; i < 5; i++) await pub.publishAsync(t, `${p}:${t}:${i}`, { qos: 1 });
+        for (const [p, pub] of pubs.entries())
+          for (const t of ['h/x', 'h/y']) for (let i = 0; i < 5; i++) await pub.publishAsync(t, `${p}:${t}:${i}`, { qos: 1 });
         await eventually(() => got.flat().length === 20, 5000, '20 messages');
         const owner = new Map<string, Set<number>>();
         got.forEach((msgs, member) => {

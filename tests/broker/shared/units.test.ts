@@ -46,7 +46,8 @@ describe('parseShareFilter', () => {
 describe('member picking strategies', () => {
   const members = ['a', 'b', 'c'].map((key) => ({ key }));
   const fresh = (): PickState => ({ next: 0, sticky: null });
-  const picks = (s: Strategy, state: PickState, n: number, topic = 't', publisher = 'p') => Array.from({ length: n }, () => pick(s, members, state, topic, publisher));
+  const picks = (s: Strategy, state: PickState, n: number, topic = 't', publisher = 'p') =>
+    Array.from({ length: n }, () => pick(s, members, state, topic, publisher));
 
   test('round_robin cycles through the members in order', () => {
     assert.deepEqual(picks('round_robin', fresh(), 7), [0, 1, 2, 0, 1, 2, 0]);
@@ -93,14 +94,29 @@ describe('GroupTable', () => {
     t.join({ group: 'g', filter: 's/+' }, member('n2', 'x'));
     t.join({ group: 'g', filter: 's/+' }, member('n1', 'y'));
     t.join({ group: 'g', filter: 's/+' }, member('n1', 'x'));
-    assert.deepEqual(t.get('g\u0000s/+')!.members.map((m) => m.key), [memberKey('n1', 'x'), memberKey('n1', 'y'), memberKey('n2', 'x')]);
-    assert.deepEqual(t.match('s/1').map((g) => g.group), ['g']);
+    assert.deepEqual(
+      t.get('g\u0000s/+')!.members.map((m) => m.key),
+      [memberKey('n1', 'x'), memberKey('n1', 'y'), memberKey('n2', 'x')],
+    );
+    assert.deepEqual(
+      t.match('s/1').map((g) => g.group),
+      ['g'],
+    );
     assert.deepEqual(t.match('$s/1'), []);
     t.join({ group: 'h', filter: '#' }, member('n1', 'x'));
-    assert.deepEqual(t.match('s/1').map((g) => g.group).sort(), ['g', 'h']);
+    assert.deepEqual(
+      t
+        .match('s/1')
+        .map((g) => g.group)
+        .sort(),
+      ['g', 'h'],
+    );
     assert.deepEqual(t.match('$SYS/x'), [], "'#' does not match $ topics [MQTT-4.7.2-1]");
     assert.equal(t.leaveNode('n1'), 3);
-    assert.deepEqual(t.match('s/1').map((g) => g.group), ['g']);
+    assert.deepEqual(
+      t.match('s/1').map((g) => g.group),
+      ['g'],
+    );
     t.leave('g\u0000s/+', memberKey('n2', 'x'));
     assert.equal(t.size, 0);
     assert.deepEqual(t.match('s/1'), []);

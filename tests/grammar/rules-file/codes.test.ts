@@ -132,7 +132,11 @@ for (const c of cases) {
     else assert.match(d.message, c.message);
     if (c.length !== undefined) assert.equal(d.length, c.length);
     // offset agrees with line/column
-    const lineStart = c.text.split('\n').slice(0, d.line - 1).join('\n').length + (d.line > 1 ? 1 : 0);
+    const lineStart =
+      c.text
+        .split('\n')
+        .slice(0, d.line - 1)
+        .join('\n').length + (d.line > 1 ? 1 : 0);
     assert.equal(d.offset, lineStart + d.column - 1);
   });
 }
@@ -149,8 +153,18 @@ test('republish settings: each bad value and key is reported at its own position
       ['RULES_BAD_REPUBLISH', 2, 24, 'republish qos must be 0, 1 or 2 (got 3)'],
       ['RULES_BAD_REPUBLISH', 2, 36, "republish retain must be true or false (got 'yes')"],
       ['RULES_BAD_REPUBLISH', 2, 53, "republish payload must be a 'string' template, like payload = '${payload}' (got 1)"],
-      ['RULES_BAD_REPUBLISH', 3, 3, 'republish has no setting `foo`; it takes topic, qos, retain, payload and user_properties, payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data'],
-      ['RULES_BAD_REPUBLISH', 3, 12, 'republish takes each MQTT 5 property as its own setting: payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data'],
+      [
+        'RULES_BAD_REPUBLISH',
+        3,
+        3,
+        'republish has no setting `foo`; it takes topic, qos, retain, payload and user_properties, payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data',
+      ],
+      [
+        'RULES_BAD_REPUBLISH',
+        3,
+        12,
+        'republish takes each MQTT 5 property as its own setting: payload_format_indicator, content_type, message_expiry_interval, response_topic, correlation_data',
+      ],
       ['RULES_BAD_REPUBLISH', 3, 53, "republish user_properties must be one placeholder for a map, like '${pub_props.''User-Property''}'"],
     ],
   );
@@ -168,7 +182,7 @@ test('republish MQTT 5 properties: templates or literals of their type; a $SYS t
       ['RULES_BAD_REPUBLISH', 59, 'republish topic is under $SYS, which belongs to the broker: rules cannot publish there'],
       ['RULES_BAD_REPUBLISH', 96, 'republish payload_format_indicator must be 0, 1 or a template (got 2)'],
       ['RULES_BAD_REPUBLISH', 125, 'republish message_expiry_interval must be seconds from 0 to 4294967295 or a template (got -1)'],
-      ['RULES_BAD_REPUBLISH', 144, 'republish content_type must be a \'string\' template (got 5)'],
+      ['RULES_BAD_REPUBLISH', 144, "republish content_type must be a 'string' template (got 5)"],
     ],
   );
 });

@@ -50,11 +50,7 @@ test('parses the spec example into typed settings, exact SQL text and positioned
           ['connector', 'hstream', 'connector = '],
           ['stream', 'temp_hum', 'stream = '],
           ['partition_key', '${client_id}', 'partition_key = '],
-          [
-            'record_template',
-            '{"up_timestamp": ${up_timestamp}, "client_id": ${client_id}, "temp": ${temp}, "hum": ${hum}}',
-            'record_template = ',
-          ],
+          ['record_template', '{"up_timestamp": ${up_timestamp}, "client_id": ${client_id}, "temp": ${temp}, "hum": ${hum}}', 'record_template = '],
           ['query_mode', 'async', 'query_mode = '],
           ['batch_size', 100, 'batch_size = '],
           ['batch_interval', '500ms', 'batch_interval = '],
@@ -66,10 +62,7 @@ test('parses the spec example into typed settings, exact SQL text and positioned
         name: 'temp_hum',
         namePos: at(t, 'temp_hum AS'),
         enabled: true,
-        sql:
-          'SELECT timestamp as up_timestamp, clientid as client_id,\n' +
-          '         payload.temp as temp, payload.hum as hum\n' +
-          '  FROM "temp_hum/emqx"',
+        sql: 'SELECT timestamp as up_timestamp, clientid as client_id,\n' + '         payload.temp as temp, payload.hum as hum\n' + '  FROM "temp_hum/emqx"',
         sqlPos: { line: 20, column: 3, offset: 583 },
         targets: [{ kind: 'action', name: 'to_hstream', pos: { line: 23, column: 8, offset: 720 } }],
       },

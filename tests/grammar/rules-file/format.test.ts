@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  formatDiagnostic,
-  formatDiagnostics,
-  parseRulesFile,
-  RulesFileError,
-  type RulesFileDiagnostic,
-} from '../../../grammar/rules-file/index.js';
+import { formatDiagnostic, formatDiagnostics, parseRulesFile, RulesFileError, type RulesFileDiagnostic } from '../../../grammar/rules-file/index.js';
 
 test('renders file:line:col: CODE: message, the source line and a caret under the offending token', () => {
   const text = `CREATE RULE r AS SELECT 1 FROM "t" INTO console;\nCREATE RULE r AS SELECT 2 FROM "t" INTO console;\n`;
@@ -26,11 +20,9 @@ test('the caret covers the whole token and the brief example message renders as 
   const { diagnostics } = parseRulesFile(text, { fileName: 'rules.sql' });
   assert.equal(
     formatDiagnostics(diagnostics, 'conf/rules.sql', text),
-    [
-      "conf/rules.sql:3:3: RULES_SYNTAX: expected ',' or ')' after setting `url` but found 'grpc_timeout'",
-      "  grpc_timeout = '30s'",
-      '  ^^^^^^^^^^^^',
-    ].join('\n'),
+    ["conf/rules.sql:3:3: RULES_SYNTAX: expected ',' or ')' after setting `url` but found 'grpc_timeout'", "  grpc_timeout = '30s'", '  ^^^^^^^^^^^^'].join(
+      '\n',
+    ),
   );
 });
 
@@ -58,7 +50,10 @@ test('CRLF: the \\r is not printed and the caret is clipped to the end of the li
     length: 10,
     severity: 'error',
   };
-  assert.equal(formatDiagnostic(d, 'r.sql', text), "r.sql:1:37: RULES_SYNTAX: m\nCREATE CONNECTOR c TYPE t WITH (a = 'one\n                                    ^^^^");
+  assert.equal(
+    formatDiagnostic(d, 'r.sql', text),
+    "r.sql:1:37: RULES_SYNTAX: m\nCREATE CONNECTOR c TYPE t WITH (a = 'one\n                                    ^^^^",
+  );
   const { diagnostics } = parseRulesFile(text, { fileName: 'r.sql' });
   assert.equal(
     formatDiagnostic(diagnostics[0], 'r.sql', text),

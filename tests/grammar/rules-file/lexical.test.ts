@@ -27,20 +27,33 @@ cReAtE rUlE R1 eNaBlEd DeScRiPtIoN 'd' aS sElEcT * FrOm "t" InTo Act, CONSOLE, R
   assert.equal(r.enabled, true);
   assert.equal(r.description, 'd');
   assert.equal(r.sql, 'sElEcT * FrOm "t"');
-  assert.deepEqual(r.targets.map((t) => t.kind), ['action', 'console', 'republish']);
+  assert.deepEqual(
+    r.targets.map((t) => t.kind),
+    ['action', 'console', 'republish'],
+  );
 });
 
 test('names are case-sensitive: an INTO that differs in case is unknown', () => {
   const { diagnostics } = parse(`CREATE ACTION act TYPE t;\nCREATE RULE r AS SELECT 1 FROM "t" INTO Act;`);
-  assert.deepEqual(diagnostics.map((d) => d.code), ['RULES_UNKNOWN_ACTION']);
+  assert.deepEqual(
+    diagnostics.map((d) => d.code),
+    ['RULES_UNKNOWN_ACTION'],
+  );
   assert.match(diagnostics[0].message, /did you mean `act`\?/);
 });
 
 test('value types: strings, integers, negative and decimal numbers, booleans in any case', () => {
-  assert.deepEqual(
-    values(`CREATE CONNECTOR c TYPE t WITH (s = 'x', i = 42, n = -7, d = 1.5, nd = -0.25, z = 0, t1 = TRUE, f1 = False, e = '');`),
-    { s: 'x', i: 42, n: -7, d: 1.5, nd: -0.25, z: 0, t1: true, f1: false, e: '' },
-  );
+  assert.deepEqual(values(`CREATE CONNECTOR c TYPE t WITH (s = 'x', i = 42, n = -7, d = 1.5, nd = -0.25, z = 0, t1 = TRUE, f1 = False, e = '');`), {
+    s: 'x',
+    i: 42,
+    n: -7,
+    d: 1.5,
+    nd: -0.25,
+    z: 0,
+    t1: true,
+    f1: false,
+    e: '',
+  });
 });
 
 test("a doubled '' inside a setting string is one quote; backslashes are literal; strings may span lines", () => {
@@ -94,7 +107,10 @@ test('env() never reads process.env when no env map is given', () => {
   process.env.RULEMQ_TEST_ONLY_VAR = 'x';
   try {
     const { diagnostics } = parse(`CREATE CONNECTOR c TYPE t WITH (p = env('RULEMQ_TEST_ONLY_VAR'));`);
-    assert.deepEqual(diagnostics.map((d) => d.code), ['RULES_ENV_MISSING']);
+    assert.deepEqual(
+      diagnostics.map((d) => d.code),
+      ['RULES_ENV_MISSING'],
+    );
   } finally {
     delete process.env.RULEMQ_TEST_ONLY_VAR;
   }
@@ -102,10 +118,13 @@ test('env() never reads process.env when no env map is given', () => {
 
 test('an env map entry set to undefined, or an inherited property name, counts as missing', () => {
   const { diagnostics } = parse(`CREATE CONNECTOR c TYPE t WITH (a = env('U'), b = env('constructor'));`, { U: undefined });
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.column]), [
-    ['RULES_ENV_MISSING', 41],
-    ['RULES_ENV_MISSING', 55],
-  ]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.column]),
+    [
+      ['RULES_ENV_MISSING', 41],
+      ['RULES_ENV_MISSING', 55],
+    ],
+  );
 });
 
 test('CRLF line endings give the same lines, columns and values as LF; the SQL keeps its CRLFs', () => {
@@ -114,8 +133,7 @@ test('CRLF line endings give the same lines, columns and values as LF; the SQL k
   const crlfText = EXAMPLE.replace(/\n/g, '\r\n');
   const crlf = parse(crlfText, env);
   assert.deepEqual(crlf.diagnostics, []);
-  const strip = (f: typeof lf.file) =>
-    JSON.stringify(f, (k, v) => (k === 'offset' ? undefined : v instanceof Map ? [...v] : v));
+  const strip = (f: typeof lf.file) => JSON.stringify(f, (k, v) => (k === 'offset' ? undefined : v instanceof Map ? [...v] : v));
   assert.equal(strip(crlf.file).replace(/\\r/g, ''), strip(lf.file));
   const r = crlf.file.rules[0];
   assert.equal(r.sql, lf.file.rules[0].sql.replace(/\n/g, '\r\n'));
@@ -126,9 +144,10 @@ test('CRLF line endings give the same lines, columns and values as LF; the SQL k
 test('CRLF: diagnostics point at the right line and column', () => {
   const text = 'CREATE CONNECTOR c TYPE t WITH (\r\n  a = 1\r\n  b = 2\r\n);\r\n';
   const { diagnostics } = parse(text);
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.line, d.column, d.message]), [
-    ['RULES_SYNTAX', 3, 3, "expected ',' or ')' after setting `a` but found 'b'"],
-  ]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.line, d.column, d.message]),
+    [['RULES_SYNTAX', 3, 3, "expected ',' or ')' after setting `a` but found 'b'"]],
+  );
 });
 
 test('a byte order mark at the start is ignored', () => {

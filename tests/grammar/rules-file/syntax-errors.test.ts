@@ -32,10 +32,25 @@ test('syntax errors: each message says what was expected and what was found', ()
     ['CREATE RULE r AS SELECT 1 FROM "t" INTO ;', 1, 41, "expected an action name, console or republish(...) after INTO but found ';'"],
     ['CREATE RULE r AS SELECT 1 FROM "t" INTO a,;', 1, 43, "expected an action name, console or republish(...) after ',' but found ';'"],
     ['CREATE RULE r AS SELECT 1 FROM "t" INTO a b;', 1, 43, "expected ',' or ';' after INTO target `a` but found 'b'"],
-    ['CREATE RULE r AS SELECT 1 FROM "t" INTO republish;', 1, 50, "republish needs its settings in parentheses, like republish(topic = 'out/${clientid}'), but found ';'"],
+    [
+      'CREATE RULE r AS SELECT 1 FROM "t" INTO republish;',
+      1,
+      50,
+      "republish needs its settings in parentheses, like republish(topic = 'out/${clientid}'), but found ';'",
+    ],
     ['CREATE RULE r AS SELECT 1 FROM "t"', 1, 35, "expected INTO or ';' after the SELECT of rule `r` but found end of file"],
-    ['CREATE RULE r AS SELECT f(1 FROM "t" INTO a;', 1, 26, "'(' in the SELECT of rule `r` is never closed, so the end of the SELECT (INTO or ';') cannot be found"],
-    ["CREATE RULE r AS SELECT 'x FROM \"t\" INTO a;", 1, 25, "' in the SELECT of rule `r` is never closed (inside a SELECT, '...' has no escapes: '' is two strings)"],
+    [
+      'CREATE RULE r AS SELECT f(1 FROM "t" INTO a;',
+      1,
+      26,
+      "'(' in the SELECT of rule `r` is never closed, so the end of the SELECT (INTO or ';') cannot be found",
+    ],
+    [
+      'CREATE RULE r AS SELECT \'x FROM "t" INTO a;',
+      1,
+      25,
+      "' in the SELECT of rule `r` is never closed (inside a SELECT, '...' has no escapes: '' is two strings)",
+    ],
     ["CREATE CONNECTOR c TYPE t WITH (a = 'x);", 1, 37, "string is never closed: add a ' (write '' for a quote inside a string)"],
     ['CREATE CONNECTOR c TYPE t; /* note', 1, 28, 'block comment `/*` is never closed with `*/`'],
     ['CREATE RULE r ENABLED DISABLED AS SELECT 1 FROM "t" INTO console;', 1, 23, 'rule `r` says ENABLED or DISABLED more than once'],
@@ -79,14 +94,23 @@ CREATE ACTION good TYPE t WITH (connector = 'broken');
 CREATE RULE r AS SELECT 1 FROM "t" INTO act, good;
 `;
   const { file, diagnostics } = parseRulesFile(text, { fileName: 'rules.sql' });
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.line, d.column]), [
-    ['RULES_SYNTAX', 1, 44],
-    ['RULES_SYNTAX', 2, 58],
-  ]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.line, d.column]),
+    [
+      ['RULES_SYNTAX', 1, 44],
+      ['RULES_SYNTAX', 2, 58],
+    ],
+  );
   // Statements with syntax errors are left out, but their names resolve (no cascade of unknown-name errors).
   assert.deepEqual(file.connectors, []);
-  assert.deepEqual(file.actions.map((a) => a.name), ['good']);
-  assert.deepEqual(file.rules.map((r) => r.name), ['r']);
+  assert.deepEqual(
+    file.actions.map((a) => a.name),
+    ['good'],
+  );
+  assert.deepEqual(
+    file.rules.map((r) => r.name),
+    ['r'],
+  );
   assert.equal(hasErrors(diagnostics), true);
 });
 
@@ -97,23 +121,49 @@ CREATE RULE r2 AS SELECT 2 FROM "t"
 CREATE RULE r3 AS SELECT 3 FROM "t" INTO a;
 `;
   const { file, diagnostics } = parseRulesFile(text, { fileName: 'rules.sql' });
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.line, d.column, d.message]), [
-    ['RULES_SYNTAX', 1, 36, "expected ';' after the WITH (...) of action `a` before the next CREATE"],
-    ['RULES_SYNTAX', 2, 43, "expected ',' or ';' after INTO target `a` before the next CREATE"],
-    ['RULES_SYNTAX', 3, 36, "expected INTO or ';' after the SELECT of rule `r2` before the next CREATE"],
-  ]);
-  assert.deepEqual(file.rules.map((r) => [r.name, r.sql]), [['r3', 'SELECT 3 FROM "t"']]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.line, d.column, d.message]),
+    [
+      ['RULES_SYNTAX', 1, 36, "expected ';' after the WITH (...) of action `a` before the next CREATE"],
+      ['RULES_SYNTAX', 2, 43, "expected ',' or ';' after INTO target `a` before the next CREATE"],
+      ['RULES_SYNTAX', 3, 36, "expected INTO or ';' after the SELECT of rule `r2` before the next CREATE"],
+    ],
+  );
+  assert.deepEqual(
+    file.rules.map((r) => [r.name, r.sql]),
+    [['r3', 'SELECT 3 FROM "t"']],
+  );
 });
 
 test('a SELECT with a column named create is not mistaken for the next statement during recovery', () => {
   const text = `CREATE RULE r BAD AS SELECT create FROM "t" INTO console;\nCREATE RULE ok AS SELECT 1 FROM "t" INTO console;`;
   const { file, diagnostics } = parseRulesFile(text, { fileName: 'rules.sql' });
-  assert.deepEqual(diagnostics.map((d) => [d.code, d.line, d.column]), [['RULES_SYNTAX', 1, 15]]);
-  assert.deepEqual(file.rules.map((r) => r.name), ['ok']);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.line, d.column]),
+    [['RULES_SYNTAX', 1, 15]],
+  );
+  assert.deepEqual(
+    file.rules.map((r) => r.name),
+    ['ok'],
+  );
 });
 
 test('never throws on arbitrary input', () => {
-  const samples = ['', ';;;', "'", '"', '/*', '--', 'CREATE', 'CREATE RULE', 'CREATE RULE r AS SELECT', '((((', '\u0000\uFFFF😀', 'CREATE ACTION a TYPE t WITH (x = env(', 'CREATE RULE r AS SELECT 1 INTO republish(topic='];
+  const samples = [
+    '',
+    ';;;',
+    "'",
+    '"',
+    '/*',
+    '--',
+    'CREATE',
+    'CREATE RULE',
+    'CREATE RULE r AS SELECT',
+    '((((',
+    '\u0000\uFFFF😀',
+    'CREATE ACTION a TYPE t WITH (x = env(',
+    'CREATE RULE r AS SELECT 1 INTO republish(topic=',
+  ];
   for (const s of samples) {
     const r = parseRulesFile(s, { fileName: 'rules.sql' });
     assert.ok(Array.isArray(r.diagnostics), s);

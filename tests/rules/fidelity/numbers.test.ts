@@ -28,7 +28,11 @@ const rows: Row[] = [
   { select: "2.0 = '2' AS r", json: '{"r":true}', emqx: 'emqx_rule_runtime:compare/3 (binary_to_integer, then float)' },
   // Membership is exact (lists:member/2, pattern matching).
   { select: 'CASE WHEN 1 IN (1.0) THEN true ELSE false END AS r', json: '{"r":false}', emqx: 'emqx_rule_runtime:match_conditions {in, ...} (lists:member)' },
-  { select: 'CASE WHEN 2.0 IN (1, 2.0) THEN true ELSE false END AS r', json: '{"r":true}', emqx: 'emqx_rule_runtime:match_conditions {in, ...} (lists:member)' },
+  {
+    select: 'CASE WHEN 2.0 IN (1, 2.0) THEN true ELSE false END AS r',
+    json: '{"r":true}',
+    emqx: 'emqx_rule_runtime:match_conditions {in, ...} (lists:member)',
+  },
   { select: 'CASE WHEN (6 / 3) IN (2) THEN true ELSE false END AS r', json: '{"r":false}', emqx: "emqx_rule_funcs:'/'/2 (float) + lists:member" },
   { select: "CASE 1 WHEN 1.0 THEN 'float' WHEN 1 THEN 'int' END AS r", json: '{"r":"int"}', emqx: 'emqx_rule_runtime:eval {case, ...} (=:= match)' },
   { select: 'contains(1, [1.0]) AS r', json: '{"r":false}', emqx: 'emqx_rule_funcs:contains/2 (lists:member)' },
@@ -58,7 +62,7 @@ const rows: Row[] = [
   { select: 'is_float(6 / 3) AS r', json: '{"r":true}', emqx: 'emqx_rule_funcs:is_float/1' },
   { select: "sprintf('~p', 2.0) AS r", json: '{"r":"2.0"}', emqx: 'emqx_rule_funcs:sprintf/2 (io_lib:format ~p)' },
   { select: 'json_encode(float(1)) AS r', json: '{"r":"1.0"}', emqx: 'emqx_utils_json:encode/1 (jiffy prints floats with .0)' },
-  { select: "bin2hexstr(term_encode(2.0)) AS r", json: '{"r":"83464000000000000000"}', emqx: 'erlang:term_to_binary/1 (NEW_FLOAT_EXT)' },
+  { select: 'bin2hexstr(term_encode(2.0)) AS r', json: '{"r":"83464000000000000000"}', emqx: 'erlang:term_to_binary/1 (NEW_FLOAT_EXT)' },
   // JSON payload numbers keep the type they were written with (jiffy decodes 2.0 to a float).
   { select: 'payload.t AS r', payload: '{"t": 20.0}', json: '{"r":20.0}', emqx: 'emqx_rule_maps:nested_get + jiffy:decode/2' },
   { select: 'payload.t AS r', payload: '{"t": 20}', json: '{"r":20}', emqx: 'jiffy:decode/2 (integer)' },
@@ -68,7 +72,12 @@ const rows: Row[] = [
   { select: 'payload.t = 20 AS r', payload: '{"t": 20.0}', json: '{"r":true}', emqx: 'compare/3 (20.0 == 20)' },
   { select: 'payload.t + 1 AS r', payload: '{"t": 20.0}', json: '{"r":21.0}', emqx: "emqx_rule_funcs:'+'/2" },
   { select: 'payload AS r', payload: '{"t": 20.0}', json: '{"r":"{\\"t\\": 20.0}"}', emqx: 'payload stays the raw binary' },
-  { select: "map_get('t', json_decode(payload)) AS r", payload: '{"t": 1e3}', json: '{"r":1000.0}', emqx: 'emqx_rule_funcs:json_decode/1 (jiffy: 1e3 is a float)' },
+  {
+    select: "map_get('t', json_decode(payload)) AS r",
+    payload: '{"t": 1e3}',
+    json: '{"r":1000.0}',
+    emqx: 'emqx_rule_funcs:json_decode/1 (jiffy: 1e3 is a float)',
+  },
   { select: "json_decode('[12345678901234567890]') AS r", json: '{"r":[12345678901234567890]}', emqx: 'jiffy bignums' },
   // Integers are unbounded.
   { select: '9007199254740993 + 1 AS r', json: '{"r":9007199254740994}', emqx: 'Erlang bignum arithmetic' },
@@ -100,7 +109,11 @@ describe('nanosecond time keeps every digit past 2^53', () => {
     ["unix_ts_to_rfc3339(1708933353472123456, 'nanosecond') AS r", '', 'emqx_rule_funcs:unix_ts_to_rfc3339/2'],
     ["rfc3339_to_unix_ts('2024-02-26T07:42:33.472123456Z', 'nanosecond') AS r", '{"r":1708933353472123456}', 'calendar:rfc3339_to_system_time/2'],
     ["date_to_unix_ts('nanosecond', '%Y-%m-%d %H:%M:%S.%N', '2024-02-26 07:42:33.472123456') AS r", '{"r":1708933353472123456}', 'emqx_utils_calendar:parse/3'],
-    ["date_to_unix_ts('nanosecond', 3600, '%Y-%m-%d %H:%M:%S.%N', '2024-02-26 07:42:33.472123456') AS r", '{"r":1708929753472123456}', 'emqx_utils_calendar:parse/3 - offset'],
+    [
+      "date_to_unix_ts('nanosecond', 3600, '%Y-%m-%d %H:%M:%S.%N', '2024-02-26 07:42:33.472123456') AS r",
+      '{"r":1708929753472123456}',
+      'emqx_utils_calendar:parse/3 - offset',
+    ],
   ];
   for (const [select, json, emqx] of cases) {
     it(`${select} [${emqx}]`, () => {
@@ -116,13 +129,16 @@ describe('nanosecond time keeps every digit past 2^53', () => {
 
 describe('floats reach the outputs as floats', () => {
   it('rule_test answers 123.0 for float(123)', () => {
-    const res = testRule({ sql: "SELECT float('123') AS f, 6 / 3 AS d, 7 AS i FROM \"t/#\"", context: { topic: 't/1' } });
+    const res = testRule({ sql: 'SELECT float(\'123\') AS f, 6 / 3 AS d, 7 AS i FROM "t/#"', context: { topic: 't/1' } });
     assert.equal(res.status, 200);
     assert.equal(renderRuleTestJson(res.body), '{"f":123.0,"d":2.0,"i":7}');
   });
 
   it('an HStreamDB JSON record text keeps 123.0, -0.0 and exact big integers', () => {
-    assert.equal(jsonText({ f: new Number(123), z: new Number(-0), i: 123, b: 12345678901234567891n, x: 1.5 }), '{"f":123.0,"z":-0.0,"i":123,"b":12345678901234567891,"x":1.5}');
+    assert.equal(
+      jsonText({ f: new Number(123), z: new Number(-0), i: 123, b: 12345678901234567891n, x: 1.5 }),
+      '{"f":123.0,"z":-0.0,"i":123,"b":12345678901234567891,"x":1.5}',
+    );
   });
 
   it('a record template reaching into a JSON payload string keeps its 2.0', () => {
@@ -145,7 +161,7 @@ describe('the payload decoder', () => {
     assert.ok(v.a instanceof Number && v.a.valueOf() === 2);
     assert.equal(v.b, 2);
     assert.deepEqual(v.c, [1.5, 'x.0', { d: new Number(-0) }]);
-    assert.ok(Object.prototype.hasOwnProperty.call(v, '__proto__'));
+    assert.ok(Object.hasOwn(v, '__proto__'));
   });
   it('decodes escapes in strings and top-level scalars', () => {
     assert.deepEqual(parseJson('["a\\"b\\u00e9", 3.0]'), ['a"bé', new Number(3)]);

@@ -34,7 +34,14 @@ table([
   ['contains', [2, [1, 2, 3]], true],
   ['contains', [2.3, [1.8, 2.5, 2.0]], false],
   ['contains', ['John', ['John', 'David']], true],
-  ['contains', [[1, 2], ['a', 'b', [1, 2]]], true],
+  [
+    'contains',
+    [
+      [1, 2],
+      ['a', 'b', [1, 2]],
+    ],
+    true,
+  ],
   ['contains', [{ a: 1 }, [{ a: 1 }, { b: 2 }]], true],
   ['contains', [{ a: 'b' }, [{ a: 1 }]], false],
   ['contains', ['a', ['', 'ab', 3, 'a']], true],

@@ -64,7 +64,10 @@ test('decompression stops at maxDecompressedBytes: a double-gzipped bomb is a ba
   assert.equal((call('gunzip', gzipSync(zeros.subarray(0, DEFAULT_MAX_DECOMPRESSED_BYTES))) as Buffer).length, DEFAULT_MAX_DECOMPRESSED_BYTES);
   setMaxDecompressedBytes(1024);
   try {
-    assert.throws(() => call('gunzip', gzipSync(Buffer.alloc(1025))), (e: unknown) => e instanceof RuleFunctionError && /exceeds 1024 bytes/.test(e.message));
+    assert.throws(
+      () => call('gunzip', gzipSync(Buffer.alloc(1025))),
+      (e: unknown) => e instanceof RuleFunctionError && /exceeds 1024 bytes/.test(e.message),
+    );
     assert.equal((call('gunzip', gzipSync(Buffer.alloc(1024))) as Buffer).length, 1024);
     // A compressed external term states its size: past the ceiling it is refused before inflating.
     const term = call('term_encode', 'x'.repeat(2000)) as Buffer;

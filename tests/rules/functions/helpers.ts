@@ -42,13 +42,9 @@ export function approx(x: number): { __approx: number } {
 export function table(rows: Row[]): void {
   for (const [name, args, expected] of rows) {
     const raisesCode =
-      typeof expected === 'object' && expected !== null && '__raises' in expected
-        ? (expected as { __raises: RuleFunctionError['code'] }).__raises
-        : undefined;
+      typeof expected === 'object' && expected !== null && '__raises' in expected ? (expected as { __raises: RuleFunctionError['code'] }).__raises : undefined;
     const shown =
-      typeof expected === 'object' && expected !== null && '__approx' in expected
-        ? `~ ${(expected as { __approx: number }).__approx}`
-        : `= ${show(expected)}`;
+      typeof expected === 'object' && expected !== null && '__approx' in expected ? `~ ${(expected as { __approx: number }).__approx}` : `= ${show(expected)}`;
     const title = `${name}(${args.map(show).join(', ')}) ${raisesCode ? `raises ${raisesCode}` : shown}`;
     test(title, () => {
       if (typeof expected === 'object' && expected !== null && '__approx' in expected) {

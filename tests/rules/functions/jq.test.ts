@@ -41,9 +41,15 @@ test('a TimeoutMs past the ceiling is clamped, and the calls of one event-loop t
   const loop = 'def w(c; u): def _w: if c then (u | _w) else . end; _w; w(. < 42; . * 2)';
   await new Promise((r) => setImmediate(r)); // start from a fresh turn
   // A program that never ends, asked to run 50 s: cut off at the ceiling, which the message names.
-  assert.throws(() => call('jq', loop, '-2', 50_000), (e: unknown) => e instanceof RuleFunctionError && e.code === 'FUNC_JQ_ERROR' && e.message.includes(`${JQ_MAX_TIMEOUT_MS} ms`));
+  assert.throws(
+    () => call('jq', loop, '-2', 50_000),
+    (e: unknown) => e instanceof RuleFunctionError && e.code === 'FUNC_JQ_ERROR' && e.message.includes(`${JQ_MAX_TIMEOUT_MS} ms`),
+  );
   // Same turn: the budget is spent, so even a trivial program is refused without running.
-  assert.throws(() => call('jq', '.', '1'), (e: unknown) => e instanceof RuleFunctionError && /already used this turn/.test(e.message));
+  assert.throws(
+    () => call('jq', '.', '1'),
+    (e: unknown) => e instanceof RuleFunctionError && /already used this turn/.test(e.message),
+  );
   // The next turn has a fresh budget.
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(call('jq', '.', '1'), [1]);

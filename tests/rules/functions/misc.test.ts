@@ -38,7 +38,18 @@ table([
   ['contains_topic_match', [[{ topic: 't/#', qos: 0 }], 't'], true],
   ['contains_topic_match', [[{ topic: '#', qos: 0 }], '$SYS/x'], false],
   ['contains_topic_match', [[{ topic: '$SYS/#', qos: 0 }], '$SYS/x'], true],
-  ['contains_topic_match', [[{ topic: 'a/b', qos: 2 }, { topic: 'a/+', qos: 1 }], 'a/c', 1], true],
+  [
+    'contains_topic_match',
+    [
+      [
+        { topic: 'a/b', qos: 2 },
+        { topic: 'a/+', qos: 1 },
+      ],
+      'a/c',
+      1,
+    ],
+    true,
+  ],
   ['getenv', [1], raises()],
 ]);
 

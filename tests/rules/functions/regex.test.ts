@@ -89,7 +89,10 @@ test('a pattern the linear-time engine cannot run names the offset where transla
     () => translatePcre('ab(?=c)'),
     (e: unknown) => e instanceof UnsupportedRegexError && e.offset === 2 && /lookaround/.test(e.message),
   );
-  assert.throws(() => translatePcre('(a)\\1'), (e: unknown) => e instanceof UnsupportedRegexError && e.offset === 3);
+  assert.throws(
+    () => translatePcre('(a)\\1'),
+    (e: unknown) => e instanceof UnsupportedRegexError && e.offset === 3,
+  );
 });
 
 test('matching is linear: catastrophic-backtracking patterns answer at once on long crafted input', () => {

@@ -29,11 +29,7 @@ table([
   ['split', ['', '/', 'leading_notrim'], ['']],
   ['split', ['/', '/', 'leading_notrim'], ['', '']],
   ['split', ['/a/b/c', '/', 'leading_notrim'], ['', 'a/b/c']],
-  [
-    'split',
-    ['哈哈, 你好, 是的\r\n', ',', 'leading_notrim'],
-    ['哈哈', ' 你好, 是的\r\n'],
-  ],
+  ['split', ['哈哈, 你好, 是的\r\n', ',', 'leading_notrim'], ['哈哈', ' 你好, 是的\r\n']],
   // trailing / trailing_notrim
   ['split', ['', '/', 'trailing'], []],
   ['split', ['/a/b/c', '/', 'trailing'], ['/a/b', 'c']],

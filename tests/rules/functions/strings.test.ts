@@ -85,7 +85,7 @@ table([
   ['unescape', ['\\b'], '\b'],
   ['unescape', ['\\f'], '\f'],
   ['unescape', ['\\v'], '\v'],
-  ["unescape", ["\\'"], "'"],
+  ['unescape', ["\\'"], "'"],
   ['unescape', ['\\"'], '"'],
   ['unescape', ['\\?'], '?'],
   ['unescape', ['\\a'], '\x07'],

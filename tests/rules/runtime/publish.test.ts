@@ -79,8 +79,14 @@ describe('rules on the publish path', () => {
       await eventually(() => rule.stats.matched === 3);
       assert.equal(rule.stats.failedException, 2);
       assert.equal(rule.stats.passed, 1);
-      assert.ok(rb.broker.logs.some((l) => l.includes('rule evaluation failed') && l.includes('"rule":"strict"')), 'failure logged');
-      assert.ok(rb.broker.logs.some((l) => l.includes('"msg":"rule output"') && l.includes('"x":1')), 'console action logged the output');
+      assert.ok(
+        rb.broker.logs.some((l) => l.includes('rule evaluation failed') && l.includes('"rule":"strict"')),
+        'failure logged',
+      );
+      assert.ok(
+        rb.broker.logs.some((l) => l.includes('"msg":"rule output"') && l.includes('"x":1')),
+        'console action logged the output',
+      );
     } finally {
       await endAll(dev);
     }
@@ -92,7 +98,11 @@ describe('rules on the publish path', () => {
 
   test('messages on $SYS topics and from the broker itself do not trigger rules', async () => {
     const before = rb.plugin.current.rule('off')!.stats.matched;
-    await new Promise<void>((resolve) => rb.broker.broker.publish({ cmd: 'publish', topic: 'sensors/x/temp', payload: Buffer.from('{"temp": 99}'), qos: 0, retain: false, dup: false }, () => resolve()));
+    await new Promise<void>((resolve) =>
+      rb.broker.broker.publish({ cmd: 'publish', topic: 'sensors/x/temp', payload: Buffer.from('{"temp": 99}'), qos: 0, retain: false, dup: false }, () =>
+        resolve(),
+      ),
+    );
     assert.equal(rb.plugin.current.rule('alerts')!.stats.matched, 2);
     assert.equal(rb.plugin.current.rule('off')!.stats.matched, before);
   });
@@ -101,12 +111,24 @@ describe('rules on the publish path', () => {
     const res = await httpGet(rb.httpPort, '/api/v5/rules');
     assert.equal(res.status, 200);
     const body = JSON.parse(res.text) as { data: Array<Record<string, unknown>> };
-    assert.deepEqual(body.data.map((r) => r.id), ['alerts', 'wide', 'narrow', 'strict', 'off']);
+    assert.deepEqual(
+      body.data.map((r) => r.id),
+      ['alerts', 'wide', 'narrow', 'strict', 'off'],
+    );
     const alerts = body.data[0];
     assert.equal(alerts.description, 'too hot');
     assert.deepEqual(alerts.from, ['sensors/+/temp']);
     assert.equal(alerts.enable, true);
-    assert.deepEqual(Object.keys(alerts.metrics as object), ['matched', 'passed', 'failed', 'failed.exception', 'failed.no_result', 'actions.total', 'actions.success', 'actions.failed']);
+    assert.deepEqual(Object.keys(alerts.metrics as object), [
+      'matched',
+      'passed',
+      'failed',
+      'failed.exception',
+      'failed.no_result',
+      'actions.total',
+      'actions.success',
+      'actions.failed',
+    ]);
     assert.equal((alerts.metrics as Record<string, number>).matched, 2);
     const one = await httpGet(rb.httpPort, '/api/v5/rules/strict');
     const strictBefore = (JSON.parse(one.text) as { metrics: Record<string, number> }).metrics;
@@ -123,7 +145,10 @@ describe('rules on the publish path', () => {
 
   test('GET /api/v5/actions lists the built-in actions with their counters', async () => {
     const res = await httpGet(rb.httpPort, '/api/v5/actions');
-    const body = JSON.parse(res.text) as { data: Array<{ name: string; type: string; status: string; metrics: Record<string, number> }>; meta: { count: number } };
+    const body = JSON.parse(res.text) as {
+      data: Array<{ name: string; type: string; status: string; metrics: Record<string, number> }>;
+      meta: { count: number };
+    };
     const actions = body.data;
     assert.equal(body.meta.count, actions.length);
     const alerts = actions.find((a) => a.name === 'alerts:republish')!;
@@ -142,7 +167,10 @@ describe('rules on the publish path', () => {
 
   test('POST /api/v5/rule_test answers like EMQX: 200 output, 412 no match, 400 bad SQL', async () => {
     const sql = 'SELECT timestamp as up_timestamp, clientid as client_id, payload.temp as temp, payload.hum as hum FROM "temp_hum/emqx"';
-    const ok = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql, context: { event_type: 'message_publish', topic: 'temp_hum/emqx', clientid: 'dev1', payload: '{"temp": "27.5", "hum": "41.8"}' } });
+    const ok = await httpPost(rb.httpPort, '/api/v5/rule_test', {
+      sql,
+      context: { event_type: 'message_publish', topic: 'temp_hum/emqx', clientid: 'dev1', payload: '{"temp": "27.5", "hum": "41.8"}' },
+    });
     assert.equal(ok.status, 200);
     const out = ok.json as Record<string, unknown>;
     assert.equal(out.client_id, 'dev1');
@@ -151,7 +179,11 @@ describe('rules on the publish path', () => {
     assert.equal(typeof out.up_timestamp, 'number');
     const miss = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql, context: { topic: 'other', payload: '{}' } });
     assert.equal(miss.status, 412);
-    assert.deepEqual(miss.json, { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `FROM does not match: the context's topic 'other' matches none of FROM "temp_hum/emqx"` });
+    assert.deepEqual(miss.json, {
+      code: 'NOT_MATCH',
+      message: 'SQL Not Match',
+      reason: `FROM does not match: the context's topic 'other' matches none of FROM "temp_hum/emqx"`,
+    });
     const bad = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT FROM', context: {} });
     assert.equal(bad.status, 400);
     assert.equal((bad.json as { code: string }).code, 'BAD_REQUEST');
@@ -161,10 +193,17 @@ describe('rules on the publish path', () => {
 
   test('POST /api/v5/rule_test answers 400 with a message, not 500, for a payload nested 50,000 deep; the broker keeps answering', async () => {
     const deep = '['.repeat(50_000) + ']'.repeat(50_000);
-    const asString = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT payload.x AS x FROM "t/#"', context: { topic: 't/1', payload: `{"x":${deep}}` } });
+    const asString = await httpPost(rb.httpPort, '/api/v5/rule_test', {
+      sql: 'SELECT payload.x AS x FROM "t/#"',
+      context: { topic: 't/1', payload: `{"x":${deep}}` },
+    });
     assert.equal(asString.status, 400);
     assert.match((asString.json as { message: string }).message, /nested too deeply/);
-    const asObject = await httpPost(rb.httpPort, '/api/v5/rule_test', `{"sql":"SELECT payload FROM \\"t/#\\"","context":{"topic":"t/1","payload":{"x":${deep}}}}`);
+    const asObject = await httpPost(
+      rb.httpPort,
+      '/api/v5/rule_test',
+      `{"sql":"SELECT payload FROM \\"t/#\\"","context":{"topic":"t/1","payload":{"x":${deep}}}}`,
+    );
     assert.equal(asObject.status, 400);
     assert.equal((asObject.json as { code: string }).code, 'BAD_REQUEST');
     const ok = await httpPost(rb.httpPort, '/api/v5/rule_test', { sql: 'SELECT 6 / 3 AS r FROM "t/#"', context: { topic: 't/1' } });

@@ -41,4 +41,3 @@ export const BAD_CHARACTERS: Array<{ what: string; bytes: string; spec: string }
 
 /** 'to' + the bad bytes + 'p': a string with one bad character inside. */
 export const withBad = (bytes: string) => Buffer.concat([Buffer.from('to'), hex(bytes), Buffer.from('p')]);
-

@@ -25,7 +25,25 @@ export interface BrokerProcess {
  * of the broker shows as an exit, not as a failure of the test process.
  */
 export function startBrokerProcess(flags: string[] = [], cwd = mkdtempSync(join(tmpdir(), 'rulemq-proc-'))): Promise<BrokerProcess> {
-  const args = [CLI, 'start', '--host', '127.0.0.1', '--mqtt-port', '0', '--ws-port', '0', '--tls-port', 'off', '--wss-port', 'off', '--http-port', '0', '--log-level', 'info', ...flags];
+  const args = [
+    CLI,
+    'start',
+    '--host',
+    '127.0.0.1',
+    '--mqtt-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--tls-port',
+    'off',
+    '--wss-port',
+    'off',
+    '--http-port',
+    '0',
+    '--log-level',
+    'info',
+    ...flags,
+  ];
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RULEMQ_CONFIG: '' } });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';

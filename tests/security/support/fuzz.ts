@@ -56,7 +56,13 @@ export async function recordSessions(brokerPort: number): Promise<Buffer[]> {
   const url = `mqtt://127.0.0.1:${port}`;
   const opts = { reconnectPeriod: 0, connectTimeout: 5000 } as const;
   try {
-    const a = await mqtt.connectAsync(url, { ...opts, clientId: 'rec-a', username: 'user-a', password: 'pw', will: { topic: 'rec/will', payload: Buffer.from('gone'), qos: 1, retain: true } });
+    const a = await mqtt.connectAsync(url, {
+      ...opts,
+      clientId: 'rec-a',
+      username: 'user-a',
+      password: 'pw',
+      will: { topic: 'rec/will', payload: Buffer.from('gone'), qos: 1, retain: true },
+    });
     const b = await mqtt.connectAsync(url, { ...opts, clientId: 'rec-b', clean: false, keepalive: 30 });
     await b.subscribeAsync({ 'rec/+/qos0': { qos: 0 }, 'rec/#': { qos: 2 }, 'rec/retained': { qos: 1 } });
     await a.subscribeAsync('rec/a/#', { qos: 1 });
@@ -80,7 +86,16 @@ export async function recordSessions(brokerPort: number): Promise<Buffer[]> {
     });
     const d = await mqtt.connectAsync(url, { ...opts, protocolVersion: 5, clientId: 'rec-v5-d' });
     await c.subscribeAsync('rec/v5/#', { qos: 2, nl: true, rap: true, rh: 1, properties: { subscriptionIdentifier: 42 } });
-    await d.publishAsync('rec/v5/a', 'with props', { qos: 1, properties: { userProperties: { site: 'x' }, contentType: 'application/json', messageExpiryInterval: 30, responseTopic: 'rec/v5/reply', correlationData: Buffer.from([1, 2]) } });
+    await d.publishAsync('rec/v5/a', 'with props', {
+      qos: 1,
+      properties: {
+        userProperties: { site: 'x' },
+        contentType: 'application/json',
+        messageExpiryInterval: 30,
+        responseTopic: 'rec/v5/reply',
+        correlationData: Buffer.from([1, 2]),
+      },
+    });
     await d.publishAsync('rec/v5/alias', 'first', { qos: 0, properties: { topicAlias: 1 } });
     await d.publishAsync('', 'second', { qos: 2, properties: { topicAlias: 1 } });
     await new Promise((r) => setTimeout(r, 100));
@@ -97,13 +112,36 @@ export async function recordSessions(brokerPort: number): Promise<Buffer[]> {
 /** Sessions written by hand, reaching corners MQTT.js never sends. */
 export function handMadeSessions(): Buffer[] {
   return [
-    Buffer.concat([connect('hand-1', { keepalive: 5 }), PINGREQ, publish('h/1', { qos: 2, id: 9 }), ack(0x62, 9), ack(0x40, 3), ack(0x50, 4), ack(0x70, 5), Buffer.from([0xe0, 0x00])]),
-    Buffer.concat([connect('hand-2', { protocol: { name: 'MQIsdp', level: 3 }, will: { topic: 'h/will', payload: 'x', qos: 2 } }), subscribe(1, ['h/#', 2], ['+/+', 1]), unsubscribe(2, 'h/#')]),
-    Buffer.concat([connect('', { clean: true, username: '', password: Buffer.from([0, 1, 2]) }), publish('h/' + 'l/'.repeat(40) + 'x', { qos: 1, id: 1, payload: Buffer.alloc(2000, 1) })]),
+    Buffer.concat([
+      connect('hand-1', { keepalive: 5 }),
+      PINGREQ,
+      publish('h/1', { qos: 2, id: 9 }),
+      ack(0x62, 9),
+      ack(0x40, 3),
+      ack(0x50, 4),
+      ack(0x70, 5),
+      Buffer.from([0xe0, 0x00]),
+    ]),
+    Buffer.concat([
+      connect('hand-2', { protocol: { name: 'MQIsdp', level: 3 }, will: { topic: 'h/will', payload: 'x', qos: 2 } }),
+      subscribe(1, ['h/#', 2], ['+/+', 1]),
+      unsubscribe(2, 'h/#'),
+    ]),
+    Buffer.concat([
+      connect('', { clean: true, username: '', password: Buffer.from([0, 1, 2]) }),
+      publish(`h/${'l/'.repeat(40)}x`, { qos: 1, id: 1, payload: Buffer.alloc(2000, 1) }),
+    ]),
     // MQTT 5, built with mqtt-packet: acknowledgements with reason codes and properties, AUTH, DISCONNECT with properties.
     Buffer.concat(
       [
-        { cmd: 'connect', protocolVersion: 5, clientId: 'hand-5', clean: true, keepalive: 10, properties: { requestProblemInformation: false, requestResponseInformation: true } },
+        {
+          cmd: 'connect',
+          protocolVersion: 5,
+          clientId: 'hand-5',
+          clean: true,
+          keepalive: 10,
+          properties: { requestProblemInformation: false, requestResponseInformation: true },
+        },
         { cmd: 'publish', topic: 'h5/t', qos: 2, messageId: 3, payload: Buffer.from('x'), properties: { payloadFormatIndicator: true, topicAlias: 2 } },
         { cmd: 'pubrel', messageId: 3, reasonCode: 0x92, properties: { reasonString: 'gone' } },
         { cmd: 'puback', messageId: 4, reasonCode: 0x10 },
@@ -158,7 +196,11 @@ export function mutate(session: Buffer, corpus: readonly Buffer[], r: () => numb
         if (p.length > 0) p[pick(p.length)] = INTERESTING[pick(INTERESTING.length)];
         break;
       case 2: // insert random bytes
-        packets[idx] = Buffer.concat([p.subarray(0, pick(p.length + 1)), Buffer.from(Array.from({ length: 1 + pick(8) }, () => pick(256))), p.subarray(pick(p.length + 1))]);
+        packets[idx] = Buffer.concat([
+          p.subarray(0, pick(p.length + 1)),
+          Buffer.from(Array.from({ length: 1 + pick(8) }, () => pick(256))),
+          p.subarray(pick(p.length + 1)),
+        ]);
         break;
       case 3: {
         // delete a range

@@ -21,7 +21,10 @@ function readAll(q: DiskQueue, max = 1_000_000): [number, string][] {
   return out;
 }
 
-const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.seg'))
+    .sort();
 
 test('crc32: the table-driven fallback equals zlib for random inputs and known vectors', () => {
   assert.equal(crc32Table(Buffer.from('123456789')), 0xcbf43926);
@@ -54,7 +57,12 @@ test('records come back in order with increasing sequence numbers; acknowledged 
   for (let i = 0; i < 10; i++) q.append(rec(i), false);
   assert.equal(q.unread, 10);
   const got = readAll(q, 4);
-  assert.deepEqual(got, [[0, 'record-0'], [1, 'record-1'], [2, 'record-2'], [3, 'record-3']]);
+  assert.deepEqual(got, [
+    [0, 'record-0'],
+    [1, 'record-1'],
+    [2, 'record-2'],
+    [3, 'record-3'],
+  ]);
   assert.equal(q.unread, 6);
   q.ack(1); // out of order: the ack position cannot pass record 0
   q.ack(0);
@@ -65,7 +73,10 @@ test('records come back in order with increasing sequence numbers; acknowledged 
   const q2 = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
   // 2 was never acknowledged, 3 was but sits behind it: both come back (at-least-once)
   assert.deepEqual(q2.recovery, { records: 8, bytes: 8 * 8, corruptTails: 0, skippedBytes: 0, ackReset: false });
-  assert.deepEqual(readAll(q2).map(([, t]) => t), ['record-2', 'record-3', 'record-4', 'record-5', 'record-6', 'record-7', 'record-8', 'record-9']);
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t),
+    ['record-2', 'record-3', 'record-4', 'record-5', 'record-6', 'record-7', 'record-8', 'record-9'],
+  );
   for (let s = 0; s < 8; s++) q2.ack(s);
   q2.close();
   const q3 = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
@@ -86,7 +97,10 @@ test('taken records are handed out at once and survive a restart until acknowled
   q.ack(a);
   q.close();
   const q2 = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
-  assert.deepEqual(readAll(q2).map(([, t]) => t), ['record-2', 'record-3']);
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t),
+    ['record-2', 'record-3'],
+  );
   q2.close();
 });
 
@@ -107,7 +121,10 @@ test('segments rotate at segmentBytes, and wholly acknowledged ones are deleted'
   q.close();
   const q2 = DiskQueue.open(dir, { segmentBytes: 1000 });
   assert.equal(q2.recovery.records, 50);
-  assert.deepEqual(readAll(q2).map(([, t]) => t.replace(/\.+$/, '')), Array.from({ length: 50 }, (_, i) => `record-${i + 50}`));
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t.replace(/\.+$/, '')),
+    Array.from({ length: 50 }, (_, i) => `record-${i + 50}`),
+  );
   q2.close();
 });
 
@@ -121,9 +138,15 @@ test('a truncated tail (crash in the middle of a write) is cut off and counted; 
   truncateSync(seg, size - 3); // the last record loses its last 3 bytes
   const q2 = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
   assert.deepEqual(q2.recovery, { records: 4, bytes: 32, corruptTails: 1, skippedBytes: 8 + 8 - 3, ackReset: false });
-  assert.deepEqual(readAll(q2).map(([, t]) => t), ['record-0', 'record-1', 'record-2', 'record-3']);
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t),
+    ['record-0', 'record-1', 'record-2', 'record-3'],
+  );
   q2.append(rec(9), false);
-  assert.deepEqual(readAll(q2).map(([, t]) => t), ['record-9']);
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t),
+    ['record-9'],
+  );
   q2.close();
   assert.equal(statSync(seg).size, size - 16, 'the bad tail was cut off the file');
 });
@@ -141,7 +164,10 @@ test('a corrupt record (checksum mismatch) ends its segment: later segments are 
   const q2 = DiskQueue.open(dir, { segmentBytes: 50 });
   assert.equal(q2.recovery.corruptTails, 1);
   assert.equal(q2.recovery.skippedBytes, 48);
-  assert.deepEqual(readAll(q2).map(([, t]) => t), ['record-0', 'record-4', 'record-5']);
+  assert.deepEqual(
+    readAll(q2).map(([, t]) => t),
+    ['record-0', 'record-4', 'record-5'],
+  );
   q2.close();
 });
 
@@ -149,7 +175,7 @@ test('garbage appended after the last record and a corrupt ack file are both sur
   const dir = tempDir();
   const q = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
   for (let i = 0; i < 3; i++) q.append(rec(i), false);
-  readAll(q).forEach(([s]) => q.ack(s));
+  for (const [s] of readAll(q)) q.ack(s);
   q.append(rec(3), false);
   q.close();
   appendFileSync(join(dir, segments(dir).at(-1)!), Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2]));
@@ -158,7 +184,11 @@ test('garbage appended after the last record and a corrupt ack file are both sur
   assert.equal(q2.recovery.ackReset, true);
   assert.equal(q2.recovery.corruptTails, 1);
   // without a trustworthy ack position everything still on disk is replayed: duplicates, not loss
-  assert.ok(readAll(q2).map(([, t]) => t).includes('record-3'));
+  assert.ok(
+    readAll(q2)
+      .map(([, t]) => t)
+      .includes('record-3'),
+  );
   q2.close();
 });
 
@@ -169,8 +199,14 @@ test('read hands out at most the asked number of records and bytes: the buffer i
   q.close();
   const q2 = DiskQueue.open(dir, { segmentBytes: 1 << 20, readChunkBytes: 4096 });
   let n = 0;
-  assert.equal(q2.read(10, Number.MAX_SAFE_INTEGER, () => n++), 10);
-  assert.equal(q2.read(1000, 1000, () => n++), 10); // stops once 1000 body bytes were handed out (109 bytes each)
+  assert.equal(
+    q2.read(10, Number.MAX_SAFE_INTEGER, () => n++),
+    10,
+  );
+  assert.equal(
+    q2.read(1000, 1000, () => n++),
+    10,
+  ); // stops once 1000 body bytes were handed out (109 bytes each)
   assert.equal(n, 20);
   assert.equal(q2.unread, 2000 - 20);
   q2.close();
@@ -200,7 +236,10 @@ test('FrameReader tells a clean end from a truncated or corrupt record', () => {
 test('a directory is used by one queue at a time; a lock left by a dead process is taken over', () => {
   const dir = tempDir();
   const q = DiskQueue.open(dir, { segmentBytes: 1 << 20 });
-  assert.throws(() => DiskQueue.open(dir, { segmentBytes: 1 << 20 }), (e: unknown) => e instanceof BufferError && e.code === 'BUFFER_LOCKED');
+  assert.throws(
+    () => DiskQueue.open(dir, { segmentBytes: 1 << 20 }),
+    (e: unknown) => e instanceof BufferError && e.code === 'BUFFER_LOCKED',
+  );
   q.close();
   assert.equal(existsSync(join(dir, 'lock')), false);
   writeFileSync(join(dir, 'lock'), '2147480000\n'); // no such process

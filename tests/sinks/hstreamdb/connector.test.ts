@@ -49,7 +49,8 @@ test('connector status goes connecting → connected → disconnected with the s
   const server = new HStreamTestServer();
   await server.start();
   const c = createHStreamConnector(parseConnectorSettings({ url: `hstream://${server.address}`, grpc_timeout: '500ms' }), undefined, {
-    healthCheckIntervalMs: 60_000, reconnectBackoffMs: { initial: 20, max: 40 },
+    healthCheckIntervalMs: 60_000,
+    reconnectBackoffMs: { initial: 20, max: 40 },
   });
   try {
     assert.equal(c.status(), 'connecting');
@@ -102,7 +103,10 @@ test('basic auth: the right credentials write; wrong ones fail rows without retr
     await bad.action.start();
     await server.waitUntil(() => bad.action.status() === 'disconnected', 2000);
     const appends = server.calls.Append;
-    const results = await sendAll(bad.action, Array.from({ length: 50 }, () => ({ payload: 'y' })));
+    const results = await sendAll(
+      bad.action,
+      Array.from({ length: 50 }, () => ({ payload: 'y' })),
+    );
     assert.ok(results.every((e) => (e as { code?: string }).code === 'SINK_UNRECOVERABLE'));
     assert.equal(server.calls.Append, appends, 'no Append with refused credentials');
     assert.match(bad.action.health().reason, /authentication failed/);
@@ -120,9 +124,14 @@ test('TLS: writes over hstreams:// with the server CA; without the CA the test n
   const server = new HStreamTestServer({ tls: { cert: cert!.cert, key: cert!.key } });
   await server.start();
   server.createStream('s', 2);
-  const sink = openSink(server, { stream: 's', partition_key: '${k}', record_template: '{"k": ${k}}' }, {
-    url: `hstreams://${server.address}`, connector: { ssl_ca: cert!.certFile },
-  });
+  const sink = openSink(
+    server,
+    { stream: 's', partition_key: '${k}', record_template: '{"k": ${k}}' },
+    {
+      url: `hstreams://${server.address}`,
+      connector: { ssl_ca: cert!.certFile },
+    },
+  );
   const untrusting = createHStreamConnector(parseConnectorSettings({ url: `hstreams://${server.address}`, grpc_timeout: '1s' }));
   const plain = createHStreamConnector(parseConnectorSettings({ url: `hstream://${server.address}`, grpc_timeout: '1s' }));
   try {
@@ -152,7 +161,9 @@ test('TLS with ssl = true on an http:// url, and ssl_verify = false without a CA
   server.createStream('s', 1);
   const a = createHStreamConnector(parseConnectorSettings({ url: `http://${server.address}`, ssl: true, ssl_ca: cert!.certFile, grpc_timeout: '1s' }));
   const b = createHStreamConnector(parseConnectorSettings({ url: `hstreams://${server.address}`, ssl_verify: false, grpc_timeout: '1s' }));
-  const c = createHStreamConnector(parseConnectorSettings({ url: `hstreams://localhost:${server.port}`, ssl_ca: cert!.certFile, ssl_server_name: 'localhost', grpc_timeout: '1s' }));
+  const c = createHStreamConnector(
+    parseConnectorSettings({ url: `hstreams://localhost:${server.port}`, ssl_ca: cert!.certFile, ssl_server_name: 'localhost', grpc_timeout: '1s' }),
+  );
   try {
     assert.equal((await a.testConnection('s')).ok, true);
     assert.equal((await b.testConnection('s')).ok, true);
@@ -167,14 +178,31 @@ test('TLS with ssl = true on an http:// url, and ssl_verify = false without a CA
 
 test('call errors become messages that name the cause', () => {
   const t = 'h:6570';
-  assert.equal(describeCallError({ code: status.UNAVAILABLE, details: 'Name resolution failed for target dns:nohost.invalid:6570' }, t),
-    'cannot resolve host of h:6570: check the url (Name resolution failed for target dns:nohost.invalid:6570)');
-  assert.match(describeCallError({ code: status.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED 1.2.3.4:6570' }, t), /^connection refused by h:6570/);
-  assert.match(describeCallError({ code: status.UNAVAILABLE, details: 'No connection established. Last error: self-signed certificate' }, t), /^TLS handshake with h:6570 failed/);
-  assert.match(describeCallError({ code: status.UNAUTHENTICATED, details: '{"error":1,"message":"bad creds"}' }, t), /^authentication failed at h:6570: check username and password \(bad creds\)/);
-  assert.match(describeCallError({ code: status.NOT_FOUND, details: '{"error":200,"message":"Stream x not found"}' }, t, 'x'), /^stream 'x' does not exist on h:6570; create it first \(Stream x not found\)/);
+  assert.equal(
+    describeCallError({ code: status.UNAVAILABLE, details: 'Name resolution failed for target dns:nohost.invalid:6570' }, t),
+    'cannot resolve host of h:6570: check the url (Name resolution failed for target dns:nohost.invalid:6570)',
+  );
+  assert.match(
+    describeCallError({ code: status.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED 1.2.3.4:6570' }, t),
+    /^connection refused by h:6570/,
+  );
+  assert.match(
+    describeCallError({ code: status.UNAVAILABLE, details: 'No connection established. Last error: self-signed certificate' }, t),
+    /^TLS handshake with h:6570 failed/,
+  );
+  assert.match(
+    describeCallError({ code: status.UNAUTHENTICATED, details: '{"error":1,"message":"bad creds"}' }, t),
+    /^authentication failed at h:6570: check username and password \(bad creds\)/,
+  );
+  assert.match(
+    describeCallError({ code: status.NOT_FOUND, details: '{"error":200,"message":"Stream x not found"}' }, t, 'x'),
+    /^stream 'x' does not exist on h:6570; create it first \(Stream x not found\)/,
+  );
   assert.match(describeCallError({ code: status.DEADLINE_EXCEEDED, details: '' }, t), /^no answer from h:6570 within the deadline/);
-  assert.equal(describeCallError({ code: status.INVALID_ARGUMENT, details: '{"error":207,"message":"record too big"}' }, t), 'INVALID_ARGUMENT from h:6570: record too big');
+  assert.equal(
+    describeCallError({ code: status.INVALID_ARGUMENT, details: '{"error":207,"message":"record too big"}' }, t),
+    'INVALID_ARGUMENT from h:6570: record too big',
+  );
   assert.deepEqual(serverError('{"error":200,"message":"m","extra":null}'), { code: 200, message: 'm' });
   assert.deepEqual(serverError('plain'), { message: 'plain' });
 });

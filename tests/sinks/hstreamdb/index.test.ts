@@ -22,12 +22,28 @@ test('the registry sink type parses settings, builds connector and action, and w
     assert.equal(t.actionTarget?.(config), 'temp_hum');
     assert.equal(connector.name, 'hs');
     assert.equal(action.type, 'hstreamdb');
-    assert.ok(logs.some((l) => JSON.stringify(l).includes('a1')), 'the ack_mode note is logged');
+    assert.ok(
+      logs.some((l) => JSON.stringify(l).includes('a1')),
+      'the ack_mode note is logged',
+    );
     await action.start();
     assert.deepEqual(await sendAll(action, [{ v: 1 }, { v: 2 }]), [null, null]);
-    assert.deepEqual(server.records('temp_hum').map((r) => r.value).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [{ v: 1 }, { v: 2 }]);
-    assert.equal(batchSizes.reduce((a, b) => a + b, 0), 2);
-    assert.deepEqual(await connector.test('temp_hum'), { ok: true, message: `connected to ${server.address}; stream 'temp_hum' has 2 active shard(s)`, shardCount: 2 });
+    assert.deepEqual(
+      server
+        .records('temp_hum')
+        .map((r) => r.value)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      [{ v: 1 }, { v: 2 }],
+    );
+    assert.equal(
+      batchSizes.reduce((a, b) => a + b, 0),
+      2,
+    );
+    assert.deepEqual(await connector.test('temp_hum'), {
+      ok: true,
+      message: `connected to ${server.address}; stream 'temp_hum' has 2 active shard(s)`,
+      shardCount: 2,
+    });
     assert.equal(connector.status(), 'connected');
     assertInvariant(action.stats());
     assert.throws(() => t.createAction('x', config, null, deps), /not an hstreamdb connector/);

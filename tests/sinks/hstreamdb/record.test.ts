@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { hstreamRoot } from '../../../sinks/hstreamdb/proto.js';
-import { MAX_BATCH_BYTES, RecordEncoder, appendRequestPrefix, compressBatch, encodeAppendRequest, encodeBatch, loadZstd } from '../../../sinks/hstreamdb/record.js';
+import {
+  MAX_BATCH_BYTES,
+  RecordEncoder,
+  appendRequestPrefix,
+  compressBatch,
+  encodeAppendRequest,
+  encodeBatch,
+  loadZstd,
+} from '../../../sinks/hstreamdb/record.js';
 import { SinkError } from '../../../sinks/errors.js';
 
 const root = hstreamRoot();
@@ -20,7 +28,15 @@ test('an encoded batch decodes (protobufjs) into the same records, headers inclu
   const decoded = Batch.toObject(Batch.decode(encodeBatch(records)), { enums: String, defaults: true }) as {
     records: { header: { flag: string; key: string; attributes: object }; payload: Uint8Array }[];
   };
-  assert.deepEqual(decoded.records.map((r) => [r.header.flag, r.header.key]), [['JSON', 'a'], ['RAW', 'b'], ['JSON', ''], ['RAW', 'x'.repeat(200)]]);
+  assert.deepEqual(
+    decoded.records.map((r) => [r.header.flag, r.header.key]),
+    [
+      ['JSON', 'a'],
+      ['RAW', 'b'],
+      ['JSON', ''],
+      ['RAW', 'x'.repeat(200)],
+    ],
+  );
   assert.equal(Buffer.from(decoded.records[1].payload).toString(), 'id=b');
 });
 
@@ -62,17 +78,26 @@ test('zstd batches are one-shot frames whose header carries the content size', a
 
 test('a record bigger than one Append batch is rejected when rendered', () => {
   const enc = encoder('${payload}');
-  assert.throws(() => enc.encode({ payload: 'x'.repeat(MAX_BATCH_BYTES) }), (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_TOO_LARGE');
+  assert.throws(
+    () => enc.encode({ payload: 'x'.repeat(MAX_BATCH_BYTES) }),
+    (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_TOO_LARGE',
+  );
   assert.ok(enc.encode({ payload: 'x'.repeat(MAX_BATCH_BYTES - 100) }).length > MAX_BATCH_BYTES - 100);
 });
 
 test('AppendRequest is encoded by hand exactly as protobufjs reads it, 64-bit shard ids included', () => {
   const Append = root.lookupType('hstream.server.AppendRequest');
   const payload = Buffer.alloc(300, 7);
-  for (const [shardId, compression, enumName] of [['19477587631215380', 'gzip', 'Gzip'], ['18446744073709551615', 'none', 'None'], ['1', 'zstd', 'Zstd']] as const) {
+  for (const [shardId, compression, enumName] of [
+    ['19477587631215380', 'gzip', 'Gzip'],
+    ['18446744073709551615', 'none', 'None'],
+    ['1', 'zstd', 'Zstd'],
+  ] as const) {
     const bytes = encodeAppendRequest(appendRequestPrefix('temp_hum', shardId), compression, 42, payload, 1700000000123);
     const o = Append.toObject(Append.decode(bytes), { longs: String, enums: String, defaults: true }) as {
-      streamName: string; shardId: string; records: { compressionType: string; publishTime: { seconds: string; nanos: number }; batchSize: number; payload: Uint8Array };
+      streamName: string;
+      shardId: string;
+      records: { compressionType: string; publishTime: { seconds: string; nanos: number }; batchSize: number; payload: Uint8Array };
     };
     assert.equal(o.streamName, 'temp_hum');
     assert.equal(o.shardId, shardId);

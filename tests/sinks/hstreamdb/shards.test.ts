@@ -5,8 +5,15 @@ import { HASH_SPACE_MAX, ShardMap, activeRanges, keyHash, splitKeySpace } from '
 
 test('the key hash is MD5 of the UTF-8 key read as an unsigned big-endian 128-bit integer', () => {
   assert.equal(keyHash(''), BigInt('0xd41d8cd98f00b204e9800998ecf8427e'));
-  assert.equal(keyHash('dev-1'), BigInt('0x' + createHash('md5').update('dev-1').digest('hex')));
-  assert.equal(keyHash('é'), BigInt('0x' + createHash('md5').update(Buffer.from([0xc3, 0xa9])).digest('hex')));
+  assert.equal(keyHash('dev-1'), BigInt(`0x${createHash('md5').update('dev-1').digest('hex')}`));
+  assert.equal(
+    keyHash('é'),
+    BigInt(
+      `0x${createHash('md5')
+        .update(Buffer.from([0xc3, 0xa9]))
+        .digest('hex')}`,
+    ),
+  );
 });
 
 test('the key space splits into contiguous inclusive ranges, the last ending at 2^128-1', () => {
@@ -43,7 +50,10 @@ test('only active shards are kept, sorted by range, ids kept as strings', () => 
     { shardId: '19477587631215383', startHashRangeKey: '0', endHashRangeKey: '5', isActive: false },
   ];
   const ranges = activeRanges(wire);
-  assert.deepEqual(ranges.map((r) => r.shardId), ['19477587631215381', '19477587631215382']);
+  assert.deepEqual(
+    ranges.map((r) => r.shardId),
+    ['19477587631215381', '19477587631215382'],
+  );
   assert.throws(() => activeRanges([{ shardId: '1', startHashRangeKey: 'x', endHashRangeKey: '1', isActive: true }]), /malformed/);
   assert.notEqual(new ShardMap(ranges).signature, new ShardMap(ranges.slice(0, 1)).signature);
 });

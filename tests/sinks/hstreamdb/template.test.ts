@@ -25,13 +25,34 @@ function render(template: string, row: Record<string, unknown>, format: RecordFo
 }
 
 const HOSTILE = [
-  'a"b', 'back\\slash', 'brace}', '{"x":1}', 'line\nbreak', 'sep\u2028arator', '${x}', '${payload}', '"},"evil":"1',
-  '\\u0000', 'tab\t', 'emoji 🚀', 'lone \ud800 surrogate', '\u0000nul', '', ' ', 'x'.repeat(300),
+  'a"b',
+  'back\\slash',
+  'brace}',
+  '{"x":1}',
+  'line\nbreak',
+  'sep\u2028arator',
+  '${x}',
+  '${payload}',
+  '"},"evil":"1',
+  '\\u0000',
+  'tab\t',
+  'emoji 🚀',
+  'lone \ud800 surrogate',
+  '\u0000nul',
+  '',
+  ' ',
+  'x'.repeat(300),
 ];
 
 test('a JSON-shaped object template becomes a JSON HRecord with typed values', () => {
   const r = render('{"n": ${n}, "s": ${s}, "b": ${b}, "nul": ${nul}, "missing": ${nope}, "o": ${o}, "a": ${a}, "buf": ${buf}}', {
-    n: 27.5, s: '27.5', b: true, nul: null, o: { x: [1, 'two', null, { y: false }] }, a: [], buf: Buffer.from('héllo'),
+    n: 27.5,
+    s: '27.5',
+    b: true,
+    nul: null,
+    o: { x: [1, 'two', null, { y: false }] },
+    a: [],
+    buf: Buffer.from('héllo'),
   });
   assert.equal(r.flag, 'JSON');
   assert.deepEqual(r.value, { n: 27.5, s: '27.5', b: true, nul: null, missing: null, o: { x: [1, 'two', null, { y: false }] }, a: [], buf: 'héllo' });
@@ -113,7 +134,9 @@ test('long and nested values widen length prefixes correctly', () => {
 
 test('constant parts of a template are written as they are', () => {
   assert.deepEqual(render('{"const": {"a": [1, "b", true, null]}, "x": ${x}, "s": "plain \\"q\\" \\u00e9"}', { x: 1 }).value, {
-    const: { a: [1, 'b', true, null] }, x: 1, s: 'plain "q" é',
+    const: { a: [1, 'b', true, null] },
+    x: 1,
+    s: 'plain "q" é',
   });
 });
 
@@ -136,7 +159,10 @@ test('record modes: auto picks struct for objects, RAW text otherwise; json and 
 
 test('text templates render missing values as empty text and keep Buffers byte-exact when alone', () => {
   assert.deepEqual(render('t=${temp};h=${hum};m=${missing}', { temp: 27.5, hum: '41.8' }), {
-    flag: 'RAW', key: '', value: 't=27.5;h=41.8;m=', raw: Buffer.from('t=27.5;h=41.8;m='),
+    flag: 'RAW',
+    key: '',
+    value: 't=27.5;h=41.8;m=',
+    raw: Buffer.from('t=27.5;h=41.8;m='),
   });
   const bin = Buffer.from([0xff, 0x00, 0xfe, 0x80]);
   assert.deepEqual(render('${payload}', { payload: bin }).raw, bin);
@@ -148,14 +174,21 @@ test('record_format = json parses a JSON payload into an HRecord and rejects non
   assert.deepEqual(render('${payload}', { payload: { temp: 1 } }, 'json').value, { temp: 1 });
   assert.deepEqual(render('{"a": ${a}}', { a: 2 }, 'json').value, { a: 2 });
   for (const payload of ['[1,2]', 'not json', '42', undefined]) {
-    assert.throws(() => render('${payload}', { payload }, 'json'), (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_UNENCODABLE', String(payload));
+    assert.throws(
+      () => render('${payload}', { payload }, 'json'),
+      (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_UNENCODABLE',
+      String(payload),
+    );
   }
 });
 
 test('cyclic values make the row unencodable instead of hanging', () => {
   const o: Record<string, unknown> = {};
   o.self = o;
-  assert.throws(() => render('{"o": ${o}}', { o }), (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_UNENCODABLE');
+  assert.throws(
+    () => render('{"o": ${o}}', { o }),
+    (e: unknown) => e instanceof SinkError && e.code === 'SINK_RECORD_UNENCODABLE',
+  );
 });
 
 test('partition keys are text templates; the key lands in the record header', () => {

@@ -4,10 +4,23 @@ import { parseHStreamUrl, hostPortKey, UrlError } from '../../../sinks/hstreamdb
 
 test('parses hstream:// and hstreams:// lists; hosts without a port get 6570 and inherit the scheme', () => {
   assert.deepEqual(parseHStreamUrl('hstream://h1:6570,h2,h3:6572'), {
-    scheme: 'hstream', tls: false, hosts: [{ host: 'h1', port: 6570 }, { host: 'h2', port: 6570 }, { host: 'h3', port: 6572 }],
+    scheme: 'hstream',
+    tls: false,
+    hosts: [
+      { host: 'h1', port: 6570 },
+      { host: 'h2', port: 6570 },
+      { host: 'h3', port: 6572 },
+    ],
   });
   assert.deepEqual(parseHStreamUrl('hstreams://db.example.com'), { scheme: 'hstreams', tls: true, hosts: [{ host: 'db.example.com', port: 6570 }] });
-  assert.deepEqual(parseHStreamUrl(' hstream://a , hstream://b:1 '), { scheme: 'hstream', tls: false, hosts: [{ host: 'a', port: 6570 }, { host: 'b', port: 1 }] });
+  assert.deepEqual(parseHStreamUrl(' hstream://a , hstream://b:1 '), {
+    scheme: 'hstream',
+    tls: false,
+    hosts: [
+      { host: 'a', port: 6570 },
+      { host: 'b', port: 1 },
+    ],
+  });
 });
 
 test('accepts http:// and https:// as EMQX users write them (https means TLS), with a trailing slash', () => {
@@ -17,7 +30,10 @@ test('accepts http:// and https:// as EMQX users write them (https means TLS), w
 
 test('parses bracketed IPv6 hosts and prints them back bracketed', () => {
   const u = parseHStreamUrl('hstream://[::1]:7000,[fe80::1]');
-  assert.deepEqual(u.hosts, [{ host: '::1', port: 7000 }, { host: 'fe80::1', port: 6570 }]);
+  assert.deepEqual(u.hosts, [
+    { host: '::1', port: 7000 },
+    { host: 'fe80::1', port: 6570 },
+  ]);
   assert.equal(hostPortKey(u.hosts[0]), '[::1]:7000');
   assert.equal(hostPortKey({ host: 'h', port: 1 }), 'h:1');
 });
@@ -38,6 +54,10 @@ test('rejects bad URLs with a message that says what is wrong', () => {
     ['hstream://bad_host!', /not a valid host name/],
   ];
   for (const [url, re] of cases) {
-    assert.throws(() => parseHStreamUrl(url), (e: unknown) => e instanceof UrlError && re.test(e.message), url);
+    assert.throws(
+      () => parseHStreamUrl(url),
+      (e: unknown) => e instanceof UrlError && re.test(e.message),
+      url,
+    );
   }
 });
