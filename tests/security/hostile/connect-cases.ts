@@ -1,6 +1,6 @@
 /** Hostile CONNECT sequences (see common.ts). */
 import { hex } from '../support/session.js';
-import { connack, connect, levels, publish, subscribe, PINGREQ, CONNACK_OK } from '../support/packets.js';
+import { connack, connect, levels, malformed, publish, subscribe, PINGREQ, CONNACK_OK } from '../../support/wire.js';
 import { BAD_CHARACTERS, expect, send, withBad, type HostileCase } from './common.js';
 
 export const connectCases: HostileCase[] = [
@@ -29,7 +29,7 @@ export const connectCases: HostileCase[] = [
   { name: 'Will Flag without Will Topic and Message closes', spec: 'MQTT-3.1.2-9', connect: false, steps: [send(hex('10 0D 0004 4D515454 04 06 000A 0001 70'))], end: 'closed' },
   { name: 'Will Flag with a topic but no Will Message closes', spec: 'MQTT-3.1.2-9', connect: false, steps: [send(hex('10 10 0004 4D515454 04 06 000A 0001 70 0001 70'))], end: 'closed' },
   { name: 'a valid Will is accepted', spec: 'MQTT-3.1.2-9', connect: false, steps: [send(hex('10 13 0004 4D515454 04 06 000A 0001 70 0001 70 0001 70')), expect(CONNACK_OK)], end: 'open' },
-  { name: 'an empty Will Topic closes', spec: 'MQTT-4.7.3-1', connect: false, steps: [send(connect('w', { will: { topic: '' } }))], end: 'closed' },
+  { name: 'an empty Will Topic closes', spec: 'MQTT-4.7.3-1', connect: false, steps: [send(malformed.connect('w', { willTopic: '' }))], end: 'closed' },
   { name: "a Will Topic with '#' closes", spec: 'MQTT-3.3.2-2', connect: false, steps: [send(connect('w', { will: { topic: 'a/#' } }))], end: 'closed' },
   { name: "a Will Topic with '+' closes", spec: 'MQTT-3.3.2-2', connect: false, steps: [send(connect('w', { will: { topic: 'a/+/b' } }))], end: 'closed' },
   { name: 'a Will Topic of 101 levels closes', spec: 'limit maxTopicLevels', connect: false, steps: [send(connect('w', { will: { topic: levels(101) } }))], end: 'closed' },
@@ -67,7 +67,7 @@ for (const c of BAD_CHARACTERS) {
   connectCases.push(
     { name: `a client id with ${c.what} closes`, spec: `MQTT-3.1.3-4 ${c.spec}`, connect: false, steps: [send(connect(withBad(c.bytes)))], end: 'closed' },
     { name: `a user name with ${c.what} closes`, spec: `MQTT-3.1.3-11 ${c.spec}`, connect: false, steps: [send(connect('u', { username: withBad(c.bytes) }))], end: 'closed' },
-    { name: `a Will Topic with ${c.what} closes`, spec: `MQTT-3.1.3-10 ${c.spec}`, connect: false, steps: [send(connect('w', { will: { topic: withBad(c.bytes) } }))], end: 'closed' },
+    { name: `a Will Topic with ${c.what} closes`, spec: `MQTT-3.1.3-10 ${c.spec}`, connect: false, steps: [send(malformed.connect('w', { willTopic: withBad(c.bytes) }))], end: 'closed' },
   );
 }
 

@@ -7,8 +7,7 @@
 import net from 'node:net';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import mqttPacket from 'mqtt-packet';
-import { connect, publish, subscribe, unsubscribe, ack, PINGREQ } from './packets.js';
+import { connect, publish, subscribe, unsubscribe, ack, encode, DISCONNECT, PINGREQ } from '../../support/wire.js';
 
 /** mulberry32: small, fast, good enough to make runs repeatable from a seed. */
 export function rng(seed: number): () => number {
@@ -97,7 +96,7 @@ export async function recordSessions(brokerPort: number): Promise<Buffer[]> {
 /** Sessions written by hand, reaching corners MQTT.js never sends. */
 export function handMadeSessions(): Buffer[] {
   return [
-    Buffer.concat([connect('hand-1', { keepalive: 5 }), PINGREQ, publish('h/1', { qos: 2, id: 9 }), ack(0x62, 9), ack(0x40, 3), ack(0x50, 4), ack(0x70, 5), Buffer.from([0xe0, 0x00])]),
+    Buffer.concat([connect('hand-1', { keepalive: 5 }), PINGREQ, publish('h/1', { qos: 2, id: 9 }), ack('pubrel', 9), ack('puback', 3), ack('pubrec', 4), ack('pubcomp', 5), DISCONNECT]),
     Buffer.concat([connect('hand-2', { protocol: { name: 'MQIsdp', level: 3 }, will: { topic: 'h/will', payload: 'x', qos: 2 } }), subscribe(1, ['h/#', 2], ['+/+', 1]), unsubscribe(2, 'h/#')]),
     Buffer.concat([connect('', { clean: true, username: '', password: Buffer.from([0, 1, 2]) }), publish('h/' + 'l/'.repeat(40) + 'x', { qos: 1, id: 1, payload: Buffer.alloc(2000, 1) })]),
     // MQTT 5, built with mqtt-packet: acknowledgements with reason codes and properties, AUTH, DISCONNECT with properties.
@@ -112,7 +111,7 @@ export function handMadeSessions(): Buffer[] {
         { cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'h5/#', qos: 1, rh: 2 }], properties: { subscriptionIdentifier: 268435455 } },
         { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } },
         { cmd: 'disconnect', reasonCode: 0, properties: { reasonString: 'bye', sessionExpiryInterval: 0 } },
-      ].map((p) => mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 })),
+      ].map((p) => encode(p, 5)),
     ),
   ];
 }
