@@ -8,7 +8,8 @@
  */
 import net from 'node:net';
 import { runIngest, seedRules, SEED_STREAM, SEED_TOPIC, startBroker, startHStream, type IngestResult } from './ingest.js';
-import { CONNACK, PUBACK, PacketReader, benchPayload, connectPacket, publishTemplate } from './lib/mqtt-wire.js';
+import { CONNACK, PUBACK, PacketReader, connect as connectPacket, publishTemplate } from '../tests/support/wire.js';
+import { benchPayload } from './lib/payload.js';
 
 const PROBE_DELAY_MS = 600;
 
@@ -61,7 +62,7 @@ function timePuback(port: number, timeoutMs: number): Promise<number | null> {
     });
     sock.on('data', (d) => reader.push(d));
     sock.on('error', () => finish(null));
-    sock.once('connect', () => sock.write(connectPacket('ack-probe', 60)));
+    sock.once('connect', () => sock.write(connectPacket('ack-probe', { keepalive: 60 })));
   });
 }
 

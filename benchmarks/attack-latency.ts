@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import mqtt, { type MqttClient } from 'mqtt';
-import mqttPacket from 'mqtt-packet';
 import { freePort, sleep, waitForPort } from './lib/procs.js';
 import { percentileOf } from './lib/histogram.js';
+import { connect as connectPacket, publish as publishPacket, subscribe as subscribePacket } from '../tests/support/wire.js';
 
 const SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 5);
 const CLI = fileURLToPath(new URL('../broker/cli.js', import.meta.url));
@@ -93,8 +93,8 @@ const PHASES: Phase[] = [
       for (let i = 0; i < 100; i++) {
         const s = net.connect(port, '127.0.0.1');
         s.on('error', () => undefined);
-        s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `half-${i}`, keepalive: 600 }));
-        const header = mqttPacket.generate({ cmd: 'publish', topic: 'half', payload: Buffer.alloc(1024 * 1024 - 16), qos: 0, retain: false, dup: false });
+        s.write(connectPacket(`half-${i}`, { keepalive: 600 }));
+        const header = publishPacket('half', { payload: Buffer.alloc(1024 * 1024 - 16) });
         s.write(header.subarray(0, 512 * 1024)); // half of it, never the rest
         socks.push(s);
       }
@@ -177,8 +177,8 @@ async function rawSubscriber(port: number, clientId: string, filter: string): Pr
   const s = net.connect(port, '127.0.0.1');
   s.on('error', () => undefined);
   await new Promise((r) => s.once('connect', r));
-  s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 600 }));
-  s.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 0 }] }));
+  s.write(connectPacket(clientId, { keepalive: 600 }));
+  s.write(subscribePacket(1, [filter, 0]));
   await sleep(200);
   s.pause();
   return s;

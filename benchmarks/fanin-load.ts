@@ -8,21 +8,8 @@
  */
 import net from 'node:net';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
-import {
-  CONNACK,
-  PUBACK,
-  PacketReader,
-  benchPayload,
-  connectPacket,
-  publishTemplate,
-  writeDigits,
-  PAYLOAD_PUB_AT,
-  PAYLOAD_SEQ_AT,
-  PAYLOAD_TS_AT,
-  PUB_WIDTH,
-  SEQ_WIDTH,
-  TS_WIDTH,
-} from './lib/mqtt-wire.js';
+import { CONNACK, PUBACK, PacketReader, connect as connectPacket, publishTemplate } from '../tests/support/wire.js';
+import { benchPayload, writeDigits, PAYLOAD_PUB_AT, PAYLOAD_SEQ_AT, PAYLOAD_TS_AT, PUB_WIDTH, SEQ_WIDTH, TS_WIDTH } from './lib/payload.js';
 import { childArg, emit, serveIpc } from './lib/procs.js';
 
 export interface FaninLoadArg {
@@ -92,7 +79,7 @@ async function main(): Promise<void> {
         if (settled) closed++;
         done(null);
       });
-      sock.once('connect', () => sock.write(connectPacket(`fan-${String(i).padStart(6, '0')}`, 60)));
+      sock.once('connect', () => sock.write(connectPacket(`fan-${String(i).padStart(6, '0')}`, { keepalive: 60 })));
     });
 
   const tpl = publishTemplate(arg.topic, arg.qos, benchPayload());

@@ -12,26 +12,18 @@
 import net from 'node:net';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
 import {
+  ack,
+  connect as connectPacket,
+  subscribe as subscribePacket,
+  publishTemplate,
+  PacketReader,
   CONNACK,
   PUBACK,
   PUBLISH,
   SUBACK,
-  PacketReader,
-  benchPayload,
-  connectPacket,
-  publishTemplate,
-  pubackPacket,
-  readDigits,
-  subscribePacket,
-  writeDigits,
-  PAYLOAD_PUB_AT,
-  PAYLOAD_SEQ_AT,
-  PAYLOAD_TS_AT,
-  PUB_WIDTH,
-  SEQ_WIDTH,
-  TS_WIDTH,
   type PublishTemplate,
-} from './lib/mqtt-wire.js';
+} from '../tests/support/wire.js';
+import { benchPayload, readDigits, writeDigits, PAYLOAD_PUB_AT, PAYLOAD_SEQ_AT, PAYLOAD_TS_AT, PUB_WIDTH, SEQ_WIDTH, TS_WIDTH } from './lib/payload.js';
 import { childArg, emit, serveIpc } from './lib/procs.js';
 
 export interface IngestLoadArg {
@@ -77,6 +69,8 @@ export interface IngestLoadResult {
 
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 const perfMicros = () => Math.round(performance.now() * 1000);
+/** PUBACK encoded once; the subscriber copies it and sets the packet id per reply. */
+const PUBACK_REPLY = ack('puback', 0);
 
 function connect(port: number, clientId: string, onPacket: (type: number, flags: number, buf: Buffer, s: number, e: number) => void): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -94,7 +88,7 @@ function connect(port: number, clientId: string, onPacket: (type: number, flags:
     });
     sock.on('data', (d) => reader.push(d));
     sock.once('error', reject);
-    sock.once('connect', () => sock.write(connectPacket(clientId, 60)));
+    sock.once('connect', () => sock.write(connectPacket(clientId, { keepalive: 60 })));
   });
 }
 
@@ -169,7 +163,10 @@ async function main(): Promise<void> {
       const topicLen = (buf[s] << 8) | buf[s + 1];
       let p = s + 2 + topicLen;
       if (qos > 0) {
-        replies.push(pubackPacket((buf[p] << 8) | buf[p + 1]));
+        const reply = Buffer.from(PUBACK_REPLY);
+        reply[2] = buf[p];
+        reply[3] = buf[p + 1];
+        replies.push(reply);
         p += 2;
       }
       if (e - p < PAYLOAD_PUB_AT + PUB_WIDTH) return;
@@ -195,7 +192,7 @@ async function main(): Promise<void> {
       replies.length = 0;
       pumpAll();
     });
-    sub.write(subscribePacket(arg.topic, arg.qos));
+    sub.write(subscribePacket(1, [arg.topic, arg.qos]));
     await subReady;
   }
 

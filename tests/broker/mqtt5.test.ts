@@ -8,6 +8,7 @@ import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
 import { makeTestCerts } from '../support/certs.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { connectMqtt5, openMqtt5 } from '../support/mqtt5-session.js';
+import { malformed } from '../support/wire.js';
 import type { RunningBroker } from '../../broker/index.js';
 
 const run = promisify(execFile);
@@ -447,8 +448,7 @@ describe('bad MQTT 5 input gets the reason code the spec asks for, and the broke
   // PUBLISH QoS 0 to topic "a", with the given property bytes, payload "x".
   const publishWithProps = (props: string) => {
     const p = Buffer.from(props.replace(/\s+/g, ''), 'hex');
-    const body = Buffer.concat([Buffer.from([0x00, 0x01, 0x61, p.length]), p, Buffer.from('x')]);
-    return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    return malformed.packet(0x30, malformed.field('a'), Buffer.from([p.length]), p, Buffer.from('x'));
   };
 
   for (const [what, props, code] of [

@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
-import { connectPacket, rawConnect, remainingLength } from '../support/raw.js';
+import { rawConnect } from '../support/raw.js';
+import { connect, malformed, PINGREQ } from '../support/wire.js';
 import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import type { RunningBroker } from '../../broker/index.js';
 import WebSocket from 'ws';
@@ -18,18 +19,18 @@ describe('protections bare Aedes lacks', () => {
 
   test('closes a connection whose first packet is not CONNECT', async () => {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
-    c.socket.write(Buffer.from([0xc0, 0x00])); // PINGREQ
+    c.socket.write(PINGREQ);
     await c.closed();
     assert.equal(Buffer.concat(c.received).length, 0, 'no reply before the close');
   });
 
   test('closes a connection that declares a PUBLISH larger than maxPacketBytes before reading its body', async () => {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
-    c.socket.write(connectPacket('big-1'));
+    c.socket.write(connect('big-1'));
     const connack = await c.bytes(4);
     assert.deepEqual([...connack], [0x20, 0x02, 0x00, 0x00]);
     // Declares 50 MiB but sends only the header and a few bytes.
-    c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024), Buffer.from([0x00, 0x01, 0x74])]));
+    c.socket.write(malformed.publishHeader(50 * 1024 * 1024, malformed.field('t')));
     await c.closed();
     const metrics = await httpGet(broker.ports.http, '/metrics');
     assert.ok(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="packet_too_large"') >= 1);
@@ -64,7 +65,7 @@ describe('protections bare Aedes lacks', () => {
 
   test('refuses an empty client id with clean session false with CONNACK 0x02', async () => {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
-    c.socket.write(connectPacket('', { clean: false }));
+    c.socket.write(malformed.connect('', { clean: false }));
     const connack = await c.bytes(4);
     assert.deepEqual([...connack], [0x20, 0x02, 0x00, 0x02]);
     await c.closed();
@@ -72,7 +73,7 @@ describe('protections bare Aedes lacks', () => {
 
   test('accepts an empty client id with clean session true', async () => {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
-    c.socket.write(connectPacket('', { clean: true }));
+    c.socket.write(connect('', { clean: true }));
     assert.deepEqual([...(await c.bytes(4))], [0x20, 0x02, 0x00, 0x00]);
     c.socket.destroy();
   });
@@ -106,9 +107,9 @@ describe('memory under oversize declared packets', () => {
       const before = process.memoryUsage().rss;
       const conns = await Promise.all([0, 1, 2, 3].map(() => rawConnect(broker.ports['mqtt-tcp'])));
       for (const [i, c] of conns.entries()) {
-        c.socket.write(connectPacket(`oversize-${i}`));
+        c.socket.write(connect(`oversize-${i}`));
         await c.bytes(4);
-        c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024)]));
+        c.socket.write(malformed.publishHeader(50 * 1024 * 1024));
         // Keep streaming body bytes; the broker must close before buffering them.
         const chunk = Buffer.alloc(64 * 1024, 0x61);
         for (let k = 0; k < 16 && !c.socket.destroyed; k++) c.socket.write(chunk);
@@ -130,9 +131,9 @@ describe('memory under oversize declared packets', () => {
         const before = process.memoryUsage().rss;
         const conns = await Promise.all([0, 1, 2, 3].map(() => openSession(broker, transport, { ca: certs.ca })));
         for (const [i, c] of conns.entries()) {
-          c.write(connectPacket(`oversize-${transport}-${i}`));
+          c.write(connect(`oversize-${transport}-${i}`));
           assert.deepEqual([...(await c.read(4))], [0x20, 0x02, 0x00, 0x00]);
-          c.write(Buffer.concat([Buffer.from([0x30]), remainingLength(50 * 1024 * 1024)]));
+          c.write(malformed.publishHeader(50 * 1024 * 1024));
           const chunk = Buffer.alloc(64 * 1024, 0x61);
           for (let k = 0; k < 16 && !c.closed; k++) c.write(chunk);
         }
@@ -140,7 +141,7 @@ describe('memory under oversize declared packets', () => {
         const growth = process.memoryUsage().rss - before;
         assert.ok(growth < 20 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
         const ok = await openSession(broker, transport, { ca: certs.ca });
-        ok.write(connectPacket(`after-oversize-${transport}`));
+        ok.write(connect(`after-oversize-${transport}`));
         assert.deepEqual([...(await ok.read(4))], [0x20, 0x02, 0x00, 0x00]);
         ok.destroy();
       } finally {
@@ -155,7 +156,7 @@ describe('logging under a flood of hostile connections', () => {
     const broker = await startTestBroker();
     try {
       const conns = await Promise.all(Array.from({ length: 30 }, () => rawConnect(broker.ports['mqtt-tcp'])));
-      for (const c of conns) c.socket.write(Buffer.from([0xc0, 0x00]));
+      for (const c of conns) c.socket.write(PINGREQ);
       await Promise.all(conns.map((c) => c.closed()));
       const lines = broker.logs.filter((l) => l.includes('connection closed by protection'));
       assert.ok(lines.length >= 1 && lines.length <= 3, `${lines.length} log lines for 30 closures`);
@@ -177,10 +178,10 @@ describe('bytes held in unfinished packets across connections', () => {
   /** A connected client that starts a 600 KiB PUBLISH and sends `bytes` of it. */
   async function startUpload(id: string, bytes: number) {
     const c = await rawConnect(broker.ports['mqtt-tcp']);
-    c.socket.write(connectPacket(id));
+    c.socket.write(connect(id));
     await c.bytes(4);
     const body = 600 * 1024;
-    c.socket.write(Buffer.concat([Buffer.from([0x30]), remainingLength(body), Buffer.from([0x00, 0x01, 0x74]), Buffer.alloc(bytes)]));
+    c.socket.write(malformed.publishHeader(body, Buffer.concat([malformed.field('t'), Buffer.alloc(bytes)])));
     return c;
   }
 
@@ -193,12 +194,12 @@ describe('bytes held in unfinished packets across connections', () => {
     assert.equal(metricValue(metrics.text, 'rulemq_connections_rejected_total', 'reason="incomplete_packets_budget"'), 1);
     // The first upload still holds its share and can finish.
     first.socket.write(Buffer.alloc(600 * 1024 - 3 - 550 * 1024));
-    first.socket.write(Buffer.from([0xc0, 0x00])); // PINGREQ after the PUBLISH
+    first.socket.write(PINGREQ); // PINGREQ after the PUBLISH
     assert.deepEqual([...(await first.bytes(6)).subarray(4)], [0xd0, 0x00], 'PINGRESP after the CONNACK: the finished upload left the budget');
     // A closed connection gives its share back: a new upload fits.
     const third = await startUpload('slow-3', 300 * 1024);
     third.socket.write(Buffer.alloc(600 * 1024 - 3 - 300 * 1024));
-    third.socket.write(Buffer.from([0xc0, 0x00]));
+    third.socket.write(PINGREQ);
     assert.deepEqual([...(await third.bytes(6)).subarray(4)], [0xd0, 0x00]);
     first.socket.destroy();
     third.socket.destroy();

@@ -7,7 +7,8 @@ import { type HStreamTestServer, withTestServer } from '../support/hstream-serve
 import { connectClient, endAll } from '../support/mqtt.js';
 import { startTestBroker } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
-import { rawConnect, connectPacket } from '../support/raw.js';
+import { rawConnect } from '../support/raw.js';
+import { ack, connect, publish as publishPacket, CONNACK_OK } from '../support/wire.js';
 import { RulesPlugin, readPlan } from '../../rules/plugin.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 import type { HStreamAction } from '../../sinks/hstreamdb/sink.js';
@@ -79,7 +80,8 @@ test("ack_mode = 'sink': every rule runs exactly once per message, broker-mode r
     const file = join(dir, 'rules.sql');
     writeFileSync(
       file,
-      `${deliveryRules({ port: server.port, action: { ack_mode: "'sink'" } })}
+      deliveryRules({ port: server.port, action: { ack_mode: "'sink'" } }) +
+        `
 CREATE RULE echo AS SELECT payload.seq as seq FROM "dev/#" INTO republish(topic = 'echo/\${seq}', payload = '\${seq}', qos = 0);
 `,
     );
@@ -189,25 +191,20 @@ test("ack_mode = 'sink' with QoS 2: PUBREC waits for the write, and a DUP resend
     const conn = await rawConnect(rb.mqttPort);
     try {
       assert.equal(await rb.action.whenReady(5000), true);
-      conn.socket.write(connectPacket('q2'));
+      conn.socket.write(connect('q2'));
       await conn.bytes(4);
-      const publish = (dup: boolean) => {
-        const topic = Buffer.from('dev/q2/seq');
-        const payload = Buffer.from('{"seq": 7}');
-        const body = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from([0, 9]), payload]);
-        conn.socket.write(Buffer.concat([Buffer.from([0x34 | (dup ? 0x08 : 0), body.length]), body]));
-      };
+      const publish = (dup: boolean) => conn.socket.write(publishPacket('dev/q2/seq', { qos: 2, id: 9, dup, payload: '{"seq": 7}' }));
       server.faults.appendDelayMs = 300;
       publish(false);
       await server.waitForRecords(STREAM, 1, 5000);
       assert.equal(Buffer.concat(conn.received).length, 4, 'stored, but no PUBREC before the Append returned');
-      const pubrec = Buffer.from([0x50, 0x02, 0x00, 0x09]);
-      assert.deepEqual(await conn.bytes(8, 5000), Buffer.concat([Buffer.from([0x20, 0x02, 0x00, 0x00]), pubrec]));
+      const pubrec = ack('pubrec', 9);
+      assert.deepEqual(await conn.bytes(8, 5000), Buffer.concat([CONNACK_OK, pubrec]));
       server.faults.appendDelayMs = 0;
       publish(true);
       assert.deepEqual((await conn.bytes(12, 5000)).subarray(8), pubrec);
-      conn.socket.write(Buffer.from([0x62, 0x02, 0x00, 0x09])); // PUBREL
-      assert.deepEqual((await conn.bytes(16, 5000)).subarray(12), Buffer.from([0x70, 0x02, 0x00, 0x09]));
+      conn.socket.write(ack('pubrel', 9));
+      assert.deepEqual((await conn.bytes(16, 5000)).subarray(12), ack('pubcomp', 9));
       assert.equal(rb.plugin.current.rule('seqs')!.stats.matched, 1);
       assert.equal(server.records(STREAM).length, 1);
       assert.deepEqual(rb.plugin.ruleEngine.acks, { held: 1, written: 1, refused: 0 });

@@ -7,6 +7,7 @@
  * dropped behind the test's back.
  */
 import net from 'node:net';
+import { ack, connect, publish, PacketReader, CONNACK, PUBACK, PUBREC } from '../support/wire.js';
 
 export interface DeviceOptions {
   /** The broker's MQTT port now (it may change across a broker restart). */
@@ -41,7 +42,6 @@ export class SeqDevice {
   private socket: net.Socket | undefined;
   private connected = false;
   private stopped = true;
-  private buf: Buffer = Buffer.alloc(0);
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
   private readonly qos: 1 | 2;
   private readonly window: number;
@@ -124,10 +124,11 @@ export class SeqDevice {
     if (this.stopped) return;
     const socket = net.connect(this.o.port(), '127.0.0.1');
     this.socket = socket;
-    this.buf = Buffer.alloc(0);
+    // A fresh reader per connection: bytes of a packet cut by a close are not carried over.
+    const reader = new PacketReader((type, _flags, buf, start, end) => this.onPacket(socket, type, buf.subarray(start, end)));
     socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(connectPacket(this.o.clientId)));
-    socket.on('data', (d) => this.onData(socket, d));
+    socket.on('connect', () => socket.write(connect(this.o.clientId)));
+    socket.on('data', (d) => reader.push(d));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.socket !== socket) return;
@@ -139,48 +140,45 @@ export class SeqDevice {
     });
   }
 
-  private onData(socket: net.Socket, d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    for (;;) {
-      const p = readPacket(this.buf);
-      if (!p) return;
-      this.buf = this.buf.subarray(p.length);
-      const type = p.header >> 4;
-      switch (type) {
-        case 2: // CONNACK
-          if (p.body[1] !== 0) {
-            socket.destroy();
-            return;
-          }
-          this.connected = true;
-          this.connects++;
-          // Resend everything not acknowledged, oldest first, with DUP set.
-          for (const [id, seq] of [...this.unacked.entries()].sort((a, b) => a[1] - b[1])) {
-            socket.write(publishPacket(this.o.topic, id, this.qos, payloadOf(seq, this.o.padding ?? 0), true));
-            this.sent++;
-            this.resent++;
-          }
-          this.fill(socket);
-          this.notify();
-          break;
-        case 4: // PUBACK
-        case 5: {
-          // PUBREC
-          const id = p.body.readUInt16BE(0);
-          const seq = this.unacked.get(id);
-          if (type === 5) socket.write(Buffer.from([0x62, 0x02, id >> 8, id & 0xff])); // PUBREL
-          if (seq !== undefined) {
-            this.unacked.delete(id);
-            this.acked.add(seq);
-          }
-          this.fill(socket);
-          this.notify();
-          break;
+  private onPacket(socket: net.Socket, type: number, body: Buffer): void {
+    if (socket.destroyed) return; // the rest of a chunk after a refused CONNACK
+    switch (type) {
+      case CONNACK:
+        if (body[1] !== 0) {
+          socket.destroy();
+          return;
         }
-        default:
-          break; // PUBCOMP, PINGRESP
+        this.connected = true;
+        this.connects++;
+        // Resend everything not acknowledged, oldest first, with DUP set.
+        for (const [id, seq] of [...this.unacked.entries()].sort((a, b) => a[1] - b[1])) {
+          socket.write(this.publishPacket(id, seq, true));
+          this.sent++;
+          this.resent++;
+        }
+        this.fill(socket);
+        this.notify();
+        break;
+      case PUBACK:
+      case PUBREC: {
+        const id = body.readUInt16BE(0);
+        const seq = this.unacked.get(id);
+        if (type === PUBREC) socket.write(ack('pubrel', id));
+        if (seq !== undefined) {
+          this.unacked.delete(id);
+          this.acked.add(seq);
+        }
+        this.fill(socket);
+        this.notify();
+        break;
       }
+      default:
+        break; // PUBCOMP, PINGRESP
     }
+  }
+
+  private publishPacket(id: number, seq: number, dup: boolean): Buffer {
+    return publish(this.o.topic, { qos: this.qos, id, dup, payload: payloadOf(seq, this.o.padding ?? 0) });
   }
 
   /** Publishes new sequence numbers while the window has room. */
@@ -189,7 +187,7 @@ export class SeqDevice {
       const seq = this.next++;
       const id = (seq % 65_000) + 1;
       this.unacked.set(id, seq);
-      socket.write(publishPacket(this.o.topic, id, this.qos, payloadOf(seq, this.o.padding ?? 0), false));
+      socket.write(this.publishPacket(id, seq, false));
       this.sent++;
     }
   }
@@ -197,46 +195,4 @@ export class SeqDevice {
 
 export function payloadOf(seq: number, padding: number): Buffer {
   return Buffer.from(padding > 0 ? `{"seq": ${seq}, "pad": "${'x'.repeat(padding)}"}` : `{"seq": ${seq}}`);
-}
-
-function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
-function connectPacket(clientId: string): Buffer {
-  const id = Buffer.from(clientId, 'utf8');
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 60]);
-  const payload = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(variable.length + payload.length), variable, payload]);
-}
-
-function publishPacket(topic: string, id: number, qos: 1 | 2, payload: Buffer, dup: boolean): Buffer {
-  const t = Buffer.from(topic, 'utf8');
-  const variable = Buffer.concat([Buffer.from([t.length >> 8, t.length & 0xff]), t, Buffer.from([id >> 8, id & 0xff])]);
-  const header = 0x30 | (dup ? 0x08 : 0) | (qos << 1);
-  return Buffer.concat([Buffer.from([header]), remainingLength(variable.length + payload.length), variable, payload]);
-}
-
-/** One whole packet at the start of `buf`, or undefined when more bytes are needed. */
-function readPacket(buf: Buffer): { header: number; body: Buffer; length: number } | undefined {
-  if (buf.length < 2) return undefined;
-  let len = 0;
-  let mul = 1;
-  let i = 1;
-  for (;;) {
-    if (i >= buf.length) return undefined;
-    const b = buf[i++];
-    len += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) break;
-    mul *= 128;
-  }
-  if (buf.length < i + len) return undefined;
-  return { header: buf[0], body: buf.subarray(i, i + len), length: i + len };
 }

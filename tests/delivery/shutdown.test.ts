@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HStreamTestServer } from '../support/hstream-server.js';
 import { SeqDevice } from './device.js';
-import { startChildBroker } from './child-broker.js';
+import { getJson, startChildBroker } from './child-broker.js';
+import { eventually } from '../support/rules-broker.js';
 import { STREAM, deliveryRules } from './support.js';
 
 test('SIGTERM with rows queued for an unavailable HStreamDB (memory mode): the rows are counted as dropped (shutdown) and logged at warn with their count', async () => {
@@ -25,6 +26,8 @@ test('SIGTERM with rows queued for an unavailable HStreamDB (memory mode): the r
   try {
     await dev.start(200);
     await dev.allAcked(15_000); // broker mode: every PUBACK is sent; the 200 rows wait for HStreamDB
+    // A PUBACK goes out before the message reaches the rules: wait until all 200 were matched.
+    await eventually(async () => (await getJson<{ data: Array<{ metrics: { matched: number } }> }>(broker.httpPort, '/api/v5/actions')).data[0]?.metrics.matched === 200, 10_000, 'all 200 rows reached the action');
     dev.stop();
     await broker.stop();
     assert.equal(broker.proc.exitCode, 0);

@@ -7,7 +7,7 @@ import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
 import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import type { RunningBroker } from '../../broker/index.js';
 import { openSession, hex } from './support/session.js';
-import { ack, connect, publish, subscribe, CONNACK_OK } from './support/packets.js';
+import { ack, connect, publish, subscribe, CONNACK_OK } from '../support/wire.js';
 import { connectMqtt5 } from '../support/mqtt5-session.js';
 import { PROTOCOLS } from '../support/protocols.js';
 
@@ -42,10 +42,10 @@ describe('ACL enforcement in a running broker', () => {
       s.write(connect('intruder'));
       assert.equal((await s.read(4)).toString('hex'), CONNACK_OK.toString('hex'));
       s.write(publish('devices/watcher-1/cmd', { qos: 1, id: 42, payload: 'evil' }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x40, 42).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('puback', 42).toString('hex'));
       // An allowed publish after it arrives; the denied one never did (same connection, in order).
       s.write(publish('devices/intruder/state', { qos: 1, id: 43 }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x40, 43).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('puback', 43).toString('hex'));
       const got: string[] = [];
       watcher.on('message', (t) => got.push(t));
       const own = await connectClient(url, { clientId: 'watcher-1-pub' });
@@ -67,9 +67,9 @@ describe('ACL enforcement in a running broker', () => {
       s.write(connect('qos2-intruder'));
       await s.read(4);
       s.write(publish('devices/someone-else/x', { qos: 2, id: 7 }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
-      s.write(ack(0x62, 7));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x70, 7).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('pubrec', 7).toString('hex'));
+      s.write(ack('pubrel', 7));
+      assert.equal((await s.read(4)).toString('hex'), ack('pubcomp', 7).toString('hex'));
     } finally {
       s.destroy();
     }
@@ -133,7 +133,7 @@ describe('ACL enforcement in a running broker', () => {
       s.write(connect('sys-writer'));
       await s.read(4);
       s.write(publish('$SYS/another-node/new/clients', { qos: 1, id: 3, payload: 'sys-watch' }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x40, 3).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('puback', 3).toString('hex'));
       // Aedes closes a local client named in $SYS/<other node>/new/clients: the forged message must not get through.
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(watcher.connected, true);

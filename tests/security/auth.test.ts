@@ -14,7 +14,7 @@ import { BrokerError } from '../../broker/errors.js';
 import { Authenticator } from '../../broker/auth/authenticator.js';
 import type { Client } from 'aedes';
 import { openSession } from './support/session.js';
-import { connect, subscribe, CONNACK_OK } from './support/packets.js';
+import { connect, subscribe, CONNACK_OK } from '../support/wire.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rulemq-auth-'));
 const MOSQUITTO_PASSWD = ['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd'].find((p) => existsSync(p));

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { openSession } from './support/session.js';
-import { connect, CONNACK_OK } from './support/packets.js';
+import { connect, CONNACK_OK } from '../support/wire.js';
 
 describe('connections that never speak', () => {
   test('600 sockets that never send CONNECT are all closed after connectTimeoutMs, and the broker still serves', async () => {

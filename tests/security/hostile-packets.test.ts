@@ -6,7 +6,7 @@ import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import type { RunningBroker } from '../../broker/index.js';
 import { HOSTILE_CASES, type HostileCase } from './hostile/cases.js';
 import { openSession, type TransportName } from './support/session.js';
-import { CONNACK_OK, PINGREQ, connect } from './support/packets.js';
+import { CONNACK_OK, PINGREQ, connect } from '../support/wire.js';
 
 const certs = makeTestCerts();
 let broker: RunningBroker;

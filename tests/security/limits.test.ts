@@ -4,7 +4,7 @@ import { startTestBroker, httpGet, metricValue } from '../support/broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import type { RunningBroker } from '../../broker/index.js';
 import { openSession, type RawSession } from './support/session.js';
-import { ack, connack, connect, levels, publish, subscribe, CONNACK_OK } from './support/packets.js';
+import { ack, connack, connect, levels, publish, subscribe, CONNACK_OK } from '../support/wire.js';
 import { TokenBucket } from '../../broker/limits/token-bucket.js';
 import mqtt from 'mqtt';
 import { PROTOCOLS, persistentSession } from '../support/protocols.js';
@@ -56,7 +56,7 @@ describe('size and protocol limits', () => {
     assert.equal(await limitHits(broker, 'topic_levels'), 1);
     const c = await connected(broker, 'fits');
     c.write(publish(levels(8), { qos: 1, id: 1 }));
-    assert.equal((await c.read(4)).toString('hex'), ack(0x40, 1).toString('hex'));
+    assert.equal((await c.read(4)).toString('hex'), ack('puback', 1).toString('hex'));
     c.destroy();
   });
 
@@ -64,7 +64,7 @@ describe('size and protocol limits', () => {
     const s = await connected(broker, 'qos2-hoarder');
     for (let id = 1; id <= 3; id++) {
       s.write(publish('hoard', { qos: 2, id }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x50, id).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('pubrec', id).toString('hex'));
     }
     s.write(publish('hoard', { qos: 2, id: 4 }));
     assert.equal(await s.waitClosed(), true);
@@ -79,12 +79,12 @@ describe('size and protocol limits', () => {
       watcher.on('message', (_t, p) => got.push(p.toString()));
       const first = await connected(broker, 'reuser', { clean: false });
       first.write(publish('reuse/t', { qos: 2, id: 7, payload: 'first' }));
-      assert.equal((await first.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      assert.equal((await first.read(4)).toString('hex'), ack('pubrec', 7).toString('hex'));
       first.destroy(); // PUBREL never sent: the exchange stays half open in the session
       await new Promise((r) => setTimeout(r, 100));
       const second = await connected(broker, 'reuser'); // clean session: the old exchange is gone [MQTT-3.1.2-6]
       second.write(publish('reuse/t', { qos: 2, id: 7, payload: 'second' }));
-      assert.equal((await second.read(4)).toString('hex'), ack(0x50, 7).toString('hex'));
+      assert.equal((await second.read(4)).toString('hex'), ack('pubrec', 7).toString('hex'));
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(got, ['first', 'second']);
       second.destroy();
@@ -97,9 +97,9 @@ describe('size and protocol limits', () => {
     const s = await connected(broker, 'qos2-polite');
     for (let id = 1; id <= 6; id++) {
       s.write(publish('polite', { qos: 2, id }));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x50, id).toString('hex'));
-      s.write(ack(0x62, id));
-      assert.equal((await s.read(4)).toString('hex'), ack(0x70, id).toString('hex'));
+      assert.equal((await s.read(4)).toString('hex'), ack('pubrec', id).toString('hex'));
+      s.write(ack('pubrel', id));
+      assert.equal((await s.read(4)).toString('hex'), ack('pubcomp', id).toString('hex'));
     }
     assert.equal(s.closed, false);
     s.destroy();
@@ -239,7 +239,7 @@ describe('queued messages of persistent sessions', () => {
       assert.equal(s.closed, false, 'the slow subscriber is not disconnected');
       assert.equal((await limitHits(broker, 'queued_messages')) - before, 3);
       await s.read(s.pending().length);
-      for (const id of ids) s.write(ack(0x40, id));
+      for (const id of ids) s.write(ack('puback', id));
       await new Promise((r) => setTimeout(r, 100));
       await pub.publishAsync('queue/online', 'after acks', { qos: 1 });
       const next = await s.read(2, 3000);

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import mqttPacket from 'mqtt-packet';
 import { httpGet, metricValue } from '../support/broker.js';
-import { connectPacket, rawConnect, type RawConn } from '../support/raw.js';
+import { rawConnect, type RawConn } from '../support/raw.js';
+import { connect, subscribe } from '../support/wire.js';
 import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import { eventually, startRulesBroker } from '../support/rules-broker.js';
 
 /** A subscriber that subscribes to `filter` and then stops reading its socket. */
 async function stalledSubscriber(port: number, id: string, filter: string, qos: 0 | 1): Promise<RawConn> {
   const c = await rawConnect(port);
-  c.socket.write(connectPacket(id));
+  c.socket.write(connect(id));
   await c.bytes(4);
-  c.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }] }));
+  c.socket.write(subscribe(1, [filter, qos]));
   await c.bytes(9); // CONNACK + SUBACK
   c.socket.pause();
   return c;

@@ -6,7 +6,7 @@ import { TopicFault, checkTopicString, checkTopic } from '../../broker/validatio
 import { PacketGuard } from '../../broker/listeners/packet-guard.js';
 import { MqttInspector } from '../../broker/validation/inspector.js';
 import { hex } from './support/session.js';
-import { connect, publish, subscribe, unsubscribe, ack, PINGREQ, levels } from './support/packets.js';
+import { connect, malformed, publish, subscribe, unsubscribe, ack, PINGREQ, levels } from '../support/wire.js';
 
 const LIMITS = { maxClientIdBytes: 64, maxTopicBytes: 200, maxTopicLevels: 100, maxKeepaliveSeconds: 3600, topicAliasMaximum: 10 };
 
@@ -108,8 +108,8 @@ describe('packet guard with the MQTT inspector', () => {
     publish('é/€/😀', { payload: '' }),
     subscribe(11, ['a/+', 1], ['#', 0]),
     unsubscribe(12, 'a/+', '#'),
-    ack(0x40, 1),
-    ack(0x62, 2),
+    ack('puback', 1),
+    ack('pubrel', 2),
     PINGREQ,
     hex('E0 00'),
   ]);
@@ -130,7 +130,7 @@ describe('packet guard with the MQTT inspector', () => {
     ['bad will topic', connect('c', { will: { topic: 'a/#' } }), 'bad_will_topic'],
     ['bad user name', connect('c', { username: hex('61EDA080') }), 'bad_username'],
     ['bad filter', Buffer.concat([connect('c'), subscribe(1, ['ok', 0], ['a/#/b', 0])]), 'bad_topic_filter'],
-    ['subscribe QoS 3', Buffer.concat([connect('c'), subscribe(1, ['ok', 3])]), 'subscribe_bad_qos'],
+    ['subscribe QoS 3', Buffer.concat([connect('c'), malformed.subscribe(1, 'ok', 3)]), 'subscribe_bad_qos'],
     ['client id over the limit', connect('x'.repeat(65)), 'client_id_too_long'],
     ['keep alive over the limit', connect('c', { keepalive: 3601 }), 'keepalive_too_long'],
     ['topic over the byte limit', Buffer.concat([connect('c'), publish('t'.repeat(201))]), 'topic_too_long'],

@@ -1,10 +1,11 @@
 import net from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { encode } from './wire.js';
 
 /**
  * A raw MQTT 5 connection for tests that must see exact packets (reason codes, properties, what
- * the broker does not send): well-formed packets are built with mqtt-packet, hand-made bytes go
- * through `writeBytes`. Received packets are parsed with mqtt-packet as a v5 client would.
+ * the broker does not send): well-formed packets are encoded by ./wire.ts, hand-made bytes
+ * (`malformed.*` there) go through `writeBytes`. Received packets are parsed with mqtt-packet as a v5 client would.
  */
 export interface Mqtt5Session {
   send(packet: Record<string, unknown>): void;
@@ -61,7 +62,7 @@ export async function openMqtt5(port: number): Promise<Mqtt5Session> {
       if (!done()) wake.add(poll);
     });
   return {
-    send: (packet) => socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: 5 })),
+    send: (packet) => socket.write(encode(packet, 5)),
     writeBytes: (bytes) => socket.write(bytes),
     next: (cmd, timeoutMs = 5000) =>
       waitFor(

@@ -53,23 +53,3 @@ export function rawConnect(port: number): Promise<RawConn> {
     socket.once('error', reject);
   });
 }
-
-/** An MQTT 3.1.1 CONNECT packet. */
-export function connectPacket(clientId: string, opts: { clean?: boolean; keepalive?: number } = {}): Buffer {
-  const id = Buffer.from(clientId, 'utf8');
-  const flags = opts.clean === false ? 0x00 : 0x02;
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, flags, 0x00, opts.keepalive ?? 60]);
-  const payload = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(variable.length + payload.length), variable, payload]);
-}
-
-export function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}

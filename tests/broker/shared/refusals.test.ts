@@ -8,7 +8,7 @@ import { connectClient, endAll, nextMessages, recordMessages } from '../../suppo
 import { eventually } from '../../support/rules-broker.js';
 import type { RunningBroker } from '../../../broker/index.js';
 import { openSession } from '../../security/support/session.js';
-import { CONNACK_OK, PINGREQ, PINGRESP, connect, subscribe, unsubscribe } from '../../security/support/packets.js';
+import { CONNACK_OK, PINGREQ, PINGRESP, connect, subscribe, unsubscribe } from '../../support/wire.js';
 
 /** SUBSCRIBE over a raw connection; resolves with the SUBACK return codes, and checks the connection stays up. */
 async function subscribeRaw(broker: RunningBroker, clientId: string, filters: string[]): Promise<number[]> {
@@ -16,7 +16,7 @@ async function subscribeRaw(broker: RunningBroker, clientId: string, filters: st
   try {
     s.write(connect(clientId));
     assert.equal((await s.read(4)).toString('hex'), CONNACK_OK.toString('hex'));
-    s.write(subscribe(7, ...filters.map((f) => [f, 1] as [string, number])));
+    s.write(subscribe(7, ...filters.map((f): [string, 1] => [f, 1])));
     const head = await s.read(2);
     assert.equal(head[0], 0x90, 'SUBACK');
     const body = await s.read(head[1]);

@@ -1,6 +1,6 @@
 /** Hostile CONNECT sequences (see common.ts). */
 import { hex } from '../support/session.js';
-import { connack, connect, levels, publish, subscribe, PINGREQ, CONNACK_OK } from '../support/packets.js';
+import { connack, connect, levels, malformed, publish, subscribe, PINGREQ, CONNACK_OK } from '../../support/wire.js';
 import { BAD_CHARACTERS, expect, send, withBad, type HostileCase } from './common.js';
 
 export const connectCases: HostileCase[] = [
@@ -143,7 +143,7 @@ export const connectCases: HostileCase[] = [
     steps: [send(hex('10 13 0004 4D515454 04 06 000A 0001 70 0001 70 0001 70')), expect(CONNACK_OK)],
     end: 'open',
   },
-  { name: 'an empty Will Topic closes', spec: 'MQTT-4.7.3-1', connect: false, steps: [send(connect('w', { will: { topic: '' } }))], end: 'closed' },
+  { name: 'an empty Will Topic closes', spec: 'MQTT-4.7.3-1', connect: false, steps: [send(malformed.connect('w', { willTopic: '' }))], end: 'closed' },
   { name: "a Will Topic with '#' closes", spec: 'MQTT-3.3.2-2', connect: false, steps: [send(connect('w', { will: { topic: 'a/#' } }))], end: 'closed' },
   { name: "a Will Topic with '+' closes", spec: 'MQTT-3.3.2-2', connect: false, steps: [send(connect('w', { will: { topic: 'a/+/b' } }))], end: 'closed' },
   {
@@ -329,7 +329,7 @@ for (const c of BAD_CHARACTERS) {
       name: `a Will Topic with ${c.what} closes`,
       spec: `MQTT-3.1.3-10 ${c.spec}`,
       connect: false,
-      steps: [send(connect('w', { will: { topic: withBad(c.bytes) } }))],
+      steps: [send(malformed.connect('w', { willTopic: withBad(c.bytes) }))],
       end: 'closed',
     },
   );

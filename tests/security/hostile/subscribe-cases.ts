@@ -1,6 +1,6 @@
 /** Hostile SUBSCRIBE, UNSUBSCRIBE and other packet sequences (see common.ts). */
 import { hex } from '../support/session.js';
-import { field, levels, subscribe, unsubscribe, PINGREQ, PINGRESP } from '../support/packets.js';
+import { levels, malformed, subscribe, unsubscribe, DISCONNECT, PINGREQ, PINGRESP } from '../../support/wire.js';
 import { BAD_CHARACTERS, expect, send, withBad, type HostileCase } from './common.js';
 
 export const subscribeCases: HostileCase[] = [
@@ -45,12 +45,17 @@ for (const flags of [0x0, 0x1, 0x3, 0x4, 0x6, 0xa]) {
   subscribeCases.push({
     name: `SUBSCRIBE with fixed-header flags 0x${flags.toString(16)} closes`,
     spec: 'MQTT-3.8.1-1',
-    steps: [send(Buffer.concat([Buffer.from([0x80 | flags]), subscribe(1, ['p', 0]).subarray(1)]))],
+    steps: [send(malformed.withFlags(subscribe(1, ['p', 0]), flags))],
     end: 'closed',
   });
 }
 for (const c of BAD_CHARACTERS) {
-  subscribeCases.push({ name: `SUBSCRIBE filter with ${c.what} closes`, spec: c.spec, steps: [send(subscribe(1, [withBad(c.bytes), 0]))], end: 'closed' });
+  subscribeCases.push({
+    name: `SUBSCRIBE filter with ${c.what} closes`,
+    spec: c.spec,
+    steps: [send(malformed.subscribe(1, withBad(c.bytes), 0))],
+    end: 'closed',
+  });
 }
 
 export const unsubscribeCases: HostileCase[] = [
@@ -83,12 +88,17 @@ for (const flags of [0x0, 0x3, 0x4, 0x6, 0xa]) {
   unsubscribeCases.push({
     name: `UNSUBSCRIBE with fixed-header flags 0x${flags.toString(16)} closes`,
     spec: 'MQTT-3.10.1-1',
-    steps: [send(Buffer.concat([Buffer.from([0xa0 | flags]), unsubscribe(1, 'p').subarray(1)]))],
+    steps: [send(malformed.withFlags(unsubscribe(1, 'p'), flags))],
     end: 'closed',
   });
 }
 for (const c of BAD_CHARACTERS.slice(0, 8)) {
-  unsubscribeCases.push({ name: `UNSUBSCRIBE filter with ${c.what} closes`, spec: c.spec, steps: [send(unsubscribe(1, withBad(c.bytes)))], end: 'closed' });
+  unsubscribeCases.push({
+    name: `UNSUBSCRIBE filter with ${c.what} closes`,
+    spec: c.spec,
+    steps: [send(malformed.unsubscribe(1, withBad(c.bytes)))],
+    end: 'closed',
+  });
 }
 
 export const otherCases: HostileCase[] = [
@@ -105,7 +115,7 @@ export const otherCases: HostileCase[] = [
   {
     name: 'a packet declaring more than maxPacketBytes closes before its body',
     spec: 'limit maxPacketBytes',
-    steps: [send(Buffer.concat([hex('30'), hex('80808020'), field('big')]))],
+    steps: [send(malformed.publishHeader(0x4000000, malformed.field('big')))],
     end: 'closed',
   },
   {
@@ -120,13 +130,13 @@ for (const flags of [0x1, 0x2, 0x4, 0x8]) {
     {
       name: `PINGREQ with fixed-header flags 0x${flags.toString(16)} closes`,
       spec: 'MQTT-2.2.2-2',
-      steps: [send(Buffer.from([0xc0 | flags, 0x00]))],
+      steps: [send(malformed.withFlags(PINGREQ, flags))],
       end: 'closed',
     },
     {
       name: `DISCONNECT with fixed-header flags 0x${flags.toString(16)} closes`,
       spec: 'MQTT-3.14.1-1',
-      steps: [send(Buffer.from([0xe0 | flags, 0x00]))],
+      steps: [send(malformed.withFlags(DISCONNECT, flags))],
       end: 'closed',
     },
   );

@@ -7,8 +7,7 @@
 import net from 'node:net';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import mqttPacket from 'mqtt-packet';
-import { connect, publish, subscribe, unsubscribe, ack, PINGREQ } from './packets.js';
+import { connect, publish, subscribe, unsubscribe, ack, encode, DISCONNECT, PINGREQ } from '../../support/wire.js';
 
 /** mulberry32: small, fast, good enough to make runs repeatable from a seed. */
 export function rng(seed: number): () => number {
@@ -116,11 +115,11 @@ export function handMadeSessions(): Buffer[] {
       connect('hand-1', { keepalive: 5 }),
       PINGREQ,
       publish('h/1', { qos: 2, id: 9 }),
-      ack(0x62, 9),
-      ack(0x40, 3),
-      ack(0x50, 4),
-      ack(0x70, 5),
-      Buffer.from([0xe0, 0x00]),
+      ack('pubrel', 9),
+      ack('puback', 3),
+      ack('pubrec', 4),
+      ack('pubcomp', 5),
+      DISCONNECT,
     ]),
     Buffer.concat([
       connect('hand-2', { protocol: { name: 'MQIsdp', level: 3 }, will: { topic: 'h/will', payload: 'x', qos: 2 } }),
@@ -150,7 +149,7 @@ export function handMadeSessions(): Buffer[] {
         { cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'h5/#', qos: 1, rh: 2 }], properties: { subscriptionIdentifier: 268435455 } },
         { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } },
         { cmd: 'disconnect', reasonCode: 0, properties: { reasonString: 'bye', sessionExpiryInterval: 0 } },
-      ].map((p) => mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 })),
+      ].map((p) => encode(p, 5)),
     ),
   ];
 }
