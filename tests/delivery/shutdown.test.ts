@@ -27,7 +27,11 @@ test('SIGTERM with rows queued for an unavailable HStreamDB (memory mode): the r
     await dev.start(200);
     await dev.allAcked(15_000); // broker mode: every PUBACK is sent; the 200 rows wait for HStreamDB
     // A PUBACK goes out before the message reaches the rules: wait until all 200 were matched.
-    await eventually(async () => (await getJson<{ data: Array<{ metrics: { matched: number } }> }>(broker.httpPort, '/api/v5/actions')).data[0]?.metrics.matched === 200, 10_000, 'all 200 rows reached the action');
+    await eventually(
+      async () => (await getJson<{ data: Array<{ metrics: { matched: number } }> }>(broker.httpPort, '/api/v5/actions')).data[0]?.metrics.matched === 200,
+      10_000,
+      'all 200 rows reached the action',
+    );
     dev.stop();
     await broker.stop();
     assert.equal(broker.proc.exitCode, 0);
