@@ -52,7 +52,7 @@ table('SELECT: the seed rule and columns', [
   },
   { title: 'later fields override * keys', sql: 'SELECT *, \'x\' AS clientid FROM "t/#"', expected: messageColumns({ clientid: 'x' }) },
   {
-    title: 'the metadata column holds the rule id when the rule has one',
+    title: 'the metadata column is undefined when the rule is compiled without an id',
     sql: 'SELECT metadata.rule_id AS id FROM "t/#"',
     expected: { id: undefined },
   },
