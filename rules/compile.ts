@@ -57,8 +57,6 @@ export interface CompiledRule {
   /** True if any path goes into payload.x (so the runtime knows it needs JSON). */
   /** Constructs that load but always raise (or are always undefined) in EMQX 5.8 when evaluated. */
   readonly warnings: readonly SqlWarning[];
-  /** The parsed statement. */
-  readonly ast: Statement;
 }
 
 /**
