@@ -37,6 +37,8 @@ export interface BrokerPlugin {
   close?(graceMs: number): Promise<void>;
   /** Reasons this plugin is not ready (e.g. a cluster backend down). */
   notReadyReasons?(): string[];
+  /** States reported beside readiness that do not decide it, merged into /readyz's body. */
+  readinessDetails?(): Record<string, unknown>;
 }
 
 export interface PluginContext {
@@ -141,6 +143,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
   const readiness = {
     ready: () => ready,
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
+    details: () => Object.assign({}, ...plugins.map((p) => p.readinessDetails?.() ?? {})) as Record<string, unknown>,
   };
   const router = createBaseRouter(registry, readiness);
   router.logger = logger;

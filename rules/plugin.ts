@@ -203,6 +203,16 @@ export class RulesPlugin implements BrokerPlugin {
     }
   }
 
+  /** Each action's health in /readyz: a sink that cannot write is shown there, but MQTT goes on, so it does not make the broker unready. */
+  readinessDetails(): Record<string, unknown> {
+    const actions: Record<string, { state: string; reason: string }> = {};
+    for (const [name, live] of this.engine.current.actions) {
+      const h = live.instance.health?.();
+      if (h !== undefined) actions[name] = { state: h.state, reason: h.reason };
+    }
+    return { actions };
+  }
+
   async close(graceMs: number): Promise<void> {
     process.off('SIGHUP', this.onSighup);
     this.watcher?.close();

@@ -61,6 +61,8 @@ export interface Action {
   send(row: Record<string, unknown>, env: ActionEnv, done?: RowDone): void;
   stats(): ActionStats;
   status(): ConnectorStatus;
+  /** One state per problem (`ok`, `unreachable`, `stream_missing`...) and what it means, for /readyz and the API. */
+  health?(): { state: string; reason: string };
   /** Stops accepting rows, flushes what it can within `graceMs`, closes connections. */
   close(graceMs?: number): Promise<void>;
 }

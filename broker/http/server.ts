@@ -9,6 +9,8 @@ export interface Readiness {
   ready(): boolean;
   /** Extra reasons for not being ready (e.g. 'redis down'); empty when none. */
   reasons(): string[];
+  /** States shown beside readiness that do not decide it (each action's health). */
+  details(): Record<string, unknown>;
 }
 
 /** Builds the router with /metrics, /healthz and /readyz; other modules add /api/v5 routes. */
@@ -19,8 +21,9 @@ export function createBaseRouter(registry: Registry, readiness: Readiness): Rout
   router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
   router.add('GET', '/readyz', () => {
     const reasons = readiness.reasons();
-    if (readiness.ready() && reasons.length === 0) return { status: 200, body: { status: 'ready' } };
-    return { status: 503, body: { status: 'not_ready', reasons: readiness.ready() ? reasons : ['starting or draining', ...reasons] } };
+    const details = readiness.details();
+    if (readiness.ready() && reasons.length === 0) return { status: 200, body: { status: 'ready', ...details } };
+    return { status: 503, body: { status: 'not_ready', reasons: readiness.ready() ? reasons : ['starting or draining', ...reasons], ...details } };
   });
   return router;
 }
