@@ -11,14 +11,17 @@
  *
  * The broker runs rules that a hostile payload could turn against it (a catastrophic-backtracking regex, nested
  * gunzip), and before every live check a client publishes the payloads that would stall them: a ReDoS subject and
- * a double-gzip bomb. The live check's 5 s round trip fails if either blocks the event loop.
+ * a double-gzip bomb. The live check's 5 s round trip fails if either blocks the event loop. For the whole run a
+ * subscriber to `#` stops reading its socket, so every fuzzed and hostile message also meets a slow reader.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import net from 'node:net';
 import mqtt from 'mqtt';
+import { connect as connectPacket, subscribe as subscribePacket } from '../tests/support/wire.js';
 import { startBrokerProcess } from '../tests/security/support/broker-process.js';
 import { fuzz, handMadeSessions, recordSessions } from '../tests/security/support/fuzz.js';
 
@@ -66,6 +69,18 @@ async function publishHostile(port: number, id: string): Promise<void> {
   }
 }
 
+/** A subscriber to `#` that reads its SUBACK and then never reads again. */
+async function stalledSubscriber(port: number): Promise<net.Socket> {
+  const s = net.connect(port, '127.0.0.1');
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  s.write(connectPacket('fuzz-slow-reader', { keepalive: 0 }));
+  s.write(subscribePacket(1, ['#', 1]));
+  await new Promise((r) => setTimeout(r, 200));
+  s.pause();
+  return s;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -87,6 +102,7 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   try {
     const corpus = [...(await recordSessions(broker.ports['mqtt-tcp'])), ...handMadeSessions()];
+    const slowReader = await stalledSubscriber(broker.ports['mqtt-tcp']);
     const started = Date.now();
     let n = 0;
     const stats = await fuzz({
@@ -106,6 +122,7 @@ async function main(): Promise<number> {
         }
       },
     });
+    slowReader.destroy();
     const elapsed = (Date.now() - started) / 1000;
     process.stdout.write(
       `sessions ${stats.sessions} (${(stats.sessions / elapsed).toFixed(0)}/s), ${(stats.bytes / 1048576).toFixed(1)} MiB sent, ` +

@@ -12,16 +12,15 @@ import type { SecurityCounters } from './counters.js';
  * publisher whose messages reach it. So each connection's write buffer is raised to `maxOutgoingBytes`
  * (`raiseWriteBuffer`, when it is accepted) and, as mosquitto and EMQX do, a QoS 0 message that would
  * fill it is dropped for that client before it is written (counted as `slow_subscriber` and fired as
- * $events/delivery_dropped with EMQX's reason `queue_full`): no QoS 0 write ever waits. QoS 1/2 messages
- * are kept (bounded by maxQueuedMessages and the client's inflight window), and a client whose socket
- * stays full past slowClientTimeoutMs is disconnected (Aedes' drain timeout).
+ * $events/delivery_dropped with EMQX's reason `queue_full`); a QoS 1/2 message that would fill it
+ * disconnects the client instead (counted as `slow_subscriber_disconnect`; a persistent session keeps the
+ * message). So no delivery of a PUBLISH ever waits for a drain; other writes that do (acknowledgements) are
+ * bounded by slowClientTimeoutMs (Aedes' drain timeout), which disconnects the client.
  */
 export function provideSlowSubscriber(hooks: BrokerHooks, events: EventEmitter, maxOutgoingBytes: number, counters: SecurityCounters): void {
   hooks.provide('authorizeForward', 'limits.slow-subscriber', (client, packet) => {
-    if (packet.qos !== 0) return packet;
     const size = wireSize(packet);
     const pending = pendingOf(client);
-    // The write would cross the high-water mark (Aedes would then wait for a drain): drop it instead.
     if (outgoingBytes(client) + pending.bytes + size < maxOutgoingBytes) {
       pending.bytes += size;
       if (!pending.scheduled) {
@@ -30,10 +29,25 @@ export function provideSlowSubscriber(hooks: BrokerHooks, events: EventEmitter, 
       }
       return packet;
     }
-    counters.limit('slow_subscriber');
-    if (events.listenerCount(DELIVERY_DROPPED) !== 0) events.emit(DELIVERY_DROPPED, client, packet, 'queue_full');
+    // The write would cross the high-water mark, and Aedes would then hold this delivery until a drain.
+    if (packet.qos === 0) {
+      counters.limit('slow_subscriber');
+      if (events.listenerCount(DELIVERY_DROPPED) !== 0) events.emit(DELIVERY_DROPPED, client, packet, 'queue_full');
+    } else if (!client.closed) {
+      // A QoS 1/2 message cannot be dropped: the client that does not read is disconnected instead (a persistent
+      // session keeps the message and gets it after reconnecting), as mosquitto does past max_queued_bytes.
+      counters.limit('slow_subscriber_disconnect');
+      disconnectSlow(client);
+    }
     return null;
   });
+}
+
+/** MQTT 5: DISCONNECT 0x97 (Quota exceeded) first; MQTT 3.1.1 has no way to say why. */
+function disconnectSlow(client: Client): void {
+  const c = client as Client & { version?: number; disconnect?: (opts: { reasonCode: number }, done: () => void) => void };
+  if (c.version === 5 && typeof c.disconnect === 'function') c.disconnect({ reasonCode: 0x97 }, () => undefined);
+  else client.close();
 }
 
 /**

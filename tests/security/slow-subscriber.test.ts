@@ -50,8 +50,8 @@ test('a subscriber that stops reading loses QoS 0 messages, counted, while other
   }
 });
 
-test('a QoS 1 subscriber whose socket stays full past slowClientTimeoutMs is disconnected', async () => {
-  const rb = await startRulesBroker('', { flags: { maxClientOutgoingBytes: 64 * 1024, slowClientTimeoutMs: 1000 } });
+test('a QoS 1 subscriber that stops reading is disconnected once a message would fill its connection, counted', async () => {
+  const rb = await startRulesBroker('', { flags: { maxClientOutgoingBytes: 64 * 1024, slowClientTimeoutMs: 600000 } });
   const port = rb.broker.ports['mqtt-tcp'];
   const slow = await stalledSubscriber(port, 'slow-q1', 'q1/#', 1);
   const pub = await connectClient(rb.mqttUrl, { clientId: 'q1-pub' });
@@ -62,6 +62,8 @@ test('a QoS 1 subscriber whose socket stays full past slowClientTimeoutMs is dis
     await eventually(() => clients['slow-q1'] !== undefined, 5000, 'the slow client is connected');
     // The paused socket does not read the close: the broker's side tells.
     await eventually(() => clients['slow-q1'] === undefined, 15_000, 'the broker disconnects the slow client');
+    const metrics = (await httpGet(rb.httpPort, '/metrics')).text;
+    assert.ok(metricValue(metrics, 'rulemq_limit_hits_total', 'limit="slow_subscriber_disconnect"') >= 1);
   } finally {
     slow.socket.destroy();
     await endAll(pub);
