@@ -19,6 +19,12 @@ export interface MembershipSink {
  */
 const MALFORMED_PREFIX = '$rulemq-malformed-share/';
 
+/**
+ * A refusal that names its MQTT 5 reason code: 0x8F Topic Filter invalid. Aedes (as patched) puts it in the
+ * SUBACK of a v5 client; a 3.1.1 client gets 0x80 as for any refusal.
+ */
+const TOPIC_FILTER_INVALID = 0x8f as unknown as null;
+
 type SubPacket = { cmd: string; messageId?: number; subscriptions?: Subscription[] };
 type Subscribed = { subscriptions: Record<string, { func: DeliverFunc; qos: number } | undefined> };
 type Done = (err?: Error) => void;
@@ -84,14 +90,14 @@ export function installSharedHooks(
     const topic = sub.topic;
     if (topic.startsWith(MALFORMED_PREFIX)) {
       counters.refused++;
-      callback(null, null); // SUBACK 0x80 [MQTT-4.8.2-1] [MQTT-4.8.2-2]
+      callback(null, TOPIC_FILTER_INVALID); // SUBACK 0x80; MQTT 5: 0x8F [MQTT-4.8.2-1] [MQTT-4.8.2-2]
       return;
     }
     const share = isShareTopic(topic) ? parseShareFilter(topic, maxLevels) : null;
     if (share === null) return next(client, sub, callback);
     if ('error' in share) {
       counters.refused++;
-      callback(null, null);
+      callback(null, TOPIC_FILTER_INVALID);
       return;
     }
     // The ACL decides on the filter messages are matched against, not on the `$share/<group>/` name.

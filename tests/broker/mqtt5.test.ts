@@ -244,6 +244,23 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     s.destroy();
   });
 
+  test('a malformed shared subscription gets SUBACK 0x8F (Topic Filter invalid) in MQTT 5, the others are granted', async () => {
+    const { s } = await connectMqtt5(port, { clientId: 'share-bad-v5' });
+    s.send({
+      cmd: 'subscribe',
+      messageId: 4,
+      subscriptions: [
+        { topic: '$share/g+/x', qos: 1 },
+        { topic: '$share/g/x', qos: 1 },
+        { topic: '$share//x', qos: 0 },
+      ],
+    });
+    const suback = await s.next('suback');
+    assert.deepEqual(suback.granted, [0x8f, 1, 0x8f]);
+    assert.equal(s.parseError, null);
+    s.destroy();
+  });
+
   test('MQTT 5 members of a shared subscription get the messages round robin, one copy each', async () => {
     const a = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-a' });
     const b = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-b' });
