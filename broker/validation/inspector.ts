@@ -260,13 +260,14 @@ export class MqttInspector implements PacketInspector {
       case Step.Filter: {
         const end = s + this.strLen;
         const fault = checkTopic(buf, s, end, true, this.limits.maxTopicLevels, this.limits.maxTopicBytes);
-        // A misplaced wildcard in a shared subscription fails that subscription only: the broker answers SUBACK 0x80 [MQTT-4.8.2-2].
+        // A misplaced wildcard in a shared subscription fails that subscription only: SUBACK 0x80, MQTT 5 0x8F [MQTT-4.8.2-2].
         const shareRefusal = fault === TopicFault.BadWildcard && this.type === 8 && isShareFilter(buf, s, end);
         if (fault !== TopicFault.None && !shareRefusal) return this.topicFault(fault, 'bad_topic_filter'); // [MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-1.5.3-1]
         if (this.type === 8 && this.level === 5) {
           // Subscription Options: QoS 0..2, No Local, Retain As Published, Retain Handling 0..2, bits 6-7 zero [MQTT-3.8.3-5].
           const o = buf[end];
           if ((o & 0xc0) !== 0 || (o & 3) === 3 || (o & 0x30) === 0x30) return 'subscribe_bad_qos';
+          if ((o & 0x04) !== 0 && isShareFilter(buf, s, end)) return 'shared_no_local'; // [MQTT-3.8.3-4]
         } else if (this.type === 8 && buf[end] > 2) return 'subscribe_bad_qos'; // reserved bits 0, QoS 0..2 [MQTT-3.8.3-4]
         if (this.left === 0) return 0;
         this.step = Step.FilterLen;

@@ -47,6 +47,7 @@ export const VIOLATIONS = {
     v5: 0x8f,
   },
   subscribe_bad_qos: { spec: 'MQTT-3.8.3-4', doc: 'requested QoS 3 or reserved bits set in a SUBSCRIBE', v5: 0x81 },
+  shared_no_local: { spec: 'MQTT-3.8.3-4', doc: 'MQTT 5 SUBSCRIBE with No Local set on a shared subscription (a Protocol Error)', v5: 0x82 },
   topic_too_long: { spec: 'limit', doc: 'topic name or filter longer than maxTopicBytes', v5: 0x90 },
   topic_too_many_levels: { spec: 'limit', doc: 'topic name or filter with more levels than maxTopicLevels', v5: 0x90 },
   malformed_properties: {

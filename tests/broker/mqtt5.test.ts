@@ -261,6 +261,13 @@ describe('MQTT 5 towards clients: the gaps of bare Aedes 2.0.0-beta.1', () => {
     s.destroy();
   });
 
+  test('No Local on a shared subscription is a Protocol Error: DISCONNECT 0x82 [MQTT-3.8.3-4]', async () => {
+    const { s } = await connectMqtt5(port, { clientId: 'share-nl-v5' });
+    s.send({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: '$share/g/nl', qos: 1, nl: true }] });
+    assert.equal((await s.next('disconnect')).reasonCode, 0x82);
+    assert.equal(await s.waitClosed(), true);
+  });
+
   test('MQTT 5 members of a shared subscription get the messages round robin, one copy each', async () => {
     const a = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-a' });
     const b = await connectClient(url, { protocolVersion: 5, clientId: 'share-v5-b' });
