@@ -80,7 +80,7 @@ export function account(server: HStreamTestServer, dev: string, acked: ReadonlyS
   return { stored: counts.size, duplicates, ackedButLost };
 }
 
-/** The statistics invariant of the issue: matched = success + failed + dropped + queuing + inflight + late_reply. */
+/** The action statistics invariant: matched = success + failed + dropped + queuing + inflight + late_reply. */
 export function assertStatsInvariant(s: ActionStats): void {
   assert.equal(s.matched, s.success + s.failed + s.dropped + s.queuing + s.inflight + s.lateReply, `stats invariant: ${JSON.stringify(s)}`);
   assert.equal(

@@ -1,4 +1,4 @@
-/** The seed rules.sql (README, issue text) with its connector pointed at 127.0.0.1:`port`; used by the e2e test and the benchmarks. */
+/** The seed rules.sql (as in the README) with its connector pointed at 127.0.0.1:`port`; used by the e2e test and the benchmarks. */
 export function seedRules(port: number, ackMode?: 'broker' | 'sink'): string {
   return `
 CREATE CONNECTOR hstream TYPE hstreamdb WITH (
