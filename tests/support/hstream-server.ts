@@ -129,14 +129,26 @@ export class HStreamTestServer {
   async start(): Promise<number> {
     if (this.server) return this.port;
     zstd = await loadZstd();
-    const server = new grpc.Server();
-    server.addService(hstreamService().service, this.handlers() as unknown as grpc.UntypedServiceImplementation);
     const creds = this.opts.tls
       ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: this.opts.tls.cert, private_key: this.opts.tls.key }], false)
       : grpc.ServerCredentials.createInsecure();
-    this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${this.port}`, creds, (err, port) => (err ? reject(err) : resolve(port))),
-    );
+    const bind = (server: grpc.Server) =>
+      new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${this.port}`, creds, (err, port) => (err ? reject(err) : resolve(port))));
+    // A restart rebinds the port the OS chose at the first start; while the server was down another socket
+    // may briefly hold that port (the OS hands ports out again), so a restart retries for a few seconds.
+    let server: grpc.Server;
+    for (let attempt = 0; ; attempt++) {
+      server = new grpc.Server();
+      server.addService(hstreamService().service, this.handlers() as unknown as grpc.UntypedServiceImplementation);
+      try {
+        this.port = await bind(server);
+        break;
+      } catch (err) {
+        server.forceShutdown();
+        if (this.port === 0 || attempt >= 50 || !/EADDRINUSE/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     this.server = server;
     return this.port;
   }
