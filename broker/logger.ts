@@ -18,7 +18,16 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
     base: { name: 'rulemq' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['password', '*.password', 'settings.password', 'packet.password', 'authorization', '*.authorization'],
+      paths: [
+        'password',
+        '*.password',
+        'settings.password',
+        'packet.password',
+        'authorization',
+        '*.authorization',
+        'redisSentinelPassword',
+        '*.redisSentinelPassword',
+      ],
       censor: '[redacted]',
     },
   };

@@ -1,4 +1,5 @@
 import { Redis, type Command, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from './redis-url.js';
 import type { Logger } from '../logger.js';
 
 /** The three Redis connections of a node: the Aedes store, and the two halves of pub/sub. */
@@ -60,12 +61,13 @@ export class ClusterConnection extends Redis {
   private released = false;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     readonly purpose: RedisRole,
     options: RedisOptions,
     logger: Logger,
   ) {
-    super(url, options);
+    // ioredis reads a redis:// URL itself; a Sentinel target is all options (the URL is then undefined, which it skips).
+    super(target.url as string, { ...target.options, ...options });
     this.on('ready', () => {
       const downMs = this.stats.downSince === null ? 0 : Date.now() - this.stats.downSince;
       if (this.wasReady) logger.info({ connection: purpose, downMs }, 'redis connection restored');
@@ -158,16 +160,5 @@ export class ClusterConnection extends Redis {
       internals.setStatus('end');
       internals.flushQueue(new Error('Connection is closed.'));
     }
-  }
-}
-
-/** `redis://:secret@host` → `redis://:***@host`, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }

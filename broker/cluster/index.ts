@@ -3,7 +3,8 @@ import createRedisPersistence from 'aedes-persistence-redis';
 import { redisCleanIncoming } from './clean-incoming.js';
 import type { RulemqConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { ClusterConnection, REDIS_ROLES, redactUrl, redisOptions, type RedisRole } from './connection.js';
+import { ClusterConnection, REDIS_ROLES, redisOptions, type RedisRole } from './connection.js';
+import { parseRedisTarget, redactRedisUrl } from './redis-url.js';
 import { createRedisEmitter } from './emitter.js';
 import { ClusterError } from './errors.js';
 import { newClusterCounters } from './metrics.js';
@@ -40,17 +41,17 @@ export interface ClusterTuning {
 export async function createCluster(config: RulemqConfig, logger: Logger, tuning: ClusterTuning = {}): Promise<Cluster | null> {
   const url = config.redisUrl;
   if (!url) return null;
-  checkUrl(url);
+  const target = parseRedisTarget(url, config.redisSentinelPassword);
   const limits = { maxBackoffMs: tuning.maxBackoffMs ?? 2000 };
   const conns = {} as Record<RedisRole, ClusterConnection>;
-  for (const role of REDIS_ROLES) conns[role] = new ClusterConnection(url, role, redisOptions(role, config.nodeName, limits), logger);
+  for (const role of REDIS_ROLES) conns[role] = new ClusterConnection(target, role, redisOptions(role, config.nodeName, limits), logger);
 
   const waitMs = tuning.startupWaitMs ?? 10_000;
   try {
     await Promise.all(REDIS_ROLES.map((role) => conns[role].waitReady(waitMs)));
   } catch (err) {
     for (const role of REDIS_ROLES) conns[role].forceEnd();
-    throw new ClusterError('CLUSTER_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} within ${waitMs} ms: ${(err as Error).message}`, {
+    throw new ClusterError('CLUSTER_REDIS_UNREACHABLE', `cannot reach Redis at ${redactRedisUrl(url)} within ${waitMs} ms: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -78,18 +79,6 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
     await setup(broker);
   };
 
-  logger.info({ redis: redactUrl(url) }, 'cluster mode: sessions, retained messages and pub/sub through Redis');
+  logger.info({ redis: redactRedisUrl(url) }, 'cluster mode: sessions, retained messages and pub/sub through Redis');
   return { aedes: { mq, persistence }, plugin: new ClusterPlugin(conns, counters, logger), store: conns.store };
-}
-
-function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\` must be a redis:// or rediss:// URL (got '${redactUrl(url)}')`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\` must start with redis:// or rediss:// (got '${parsed.protocol}//...')`);
-  }
 }

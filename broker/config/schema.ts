@@ -75,6 +75,7 @@ export interface RulemqConfig {
   readonly wsMaxHeaderBytes: number;
   /** Shared Redis of a multi-node deployment; null = single node (in-memory state). */
   readonly redisUrl: string | null;
+  readonly redisSentinelPassword: string | null;
   /** How a shared subscription group ($share/<group>/<filter>, $queue/<filter>) picks the member for a message. */
   readonly sharedSubscriptionStrategy: SharedStrategy;
 }
@@ -301,7 +302,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'redisUrl',
     type: str,
     default: null,
-    doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
+    doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS, or a primary that Sentinel manages: redis-sentinel://[:password@]host[:port][,host[:port]...][/db]#<primary name>, rediss-sentinel:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
+  },
+  {
+    key: 'redisSentinelPassword',
+    type: str,
+    default: null,
+    doc: "The Sentinels' own password (requirepass of redis-sentinel), when they have one; the redisUrl password is the primary's.",
   },
   {
     key: 'sharedSubscriptionStrategy',

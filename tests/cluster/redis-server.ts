@@ -13,10 +13,15 @@ export class RedisServer {
   private readonly dir = mkdtempSync(join(tmpdir(), 'rulemq-redis-'));
   readonly output: string[] = [];
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
-  static async create(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `extraArgs(port)` adds redis-server arguments, e.g. `--replicaof 127.0.0.1 <port>`. */
+  static async create(extraArgs: (port: number) => readonly string[] = () => []): Promise<RedisServer> {
+    const port = await freePort();
+    const server = new RedisServer(port, extraArgs(port));
     await server.start();
     return server;
   }
@@ -27,9 +32,13 @@ export class RedisServer {
 
   async start(): Promise<void> {
     if (this.child) throw new Error('redis-server already running');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     // A crashed test run must not leave redis-server behind.
     const reap = () => child.kill('SIGKILL');
@@ -63,7 +72,7 @@ export class RedisServer {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -75,7 +84,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends PING over a raw socket until +PONG comes back. */
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
