@@ -1,7 +1,7 @@
 /** message.publish: rules whose FROM is an MQTT topic filter (there is no `$events/message_publish`). */
 import type { AedesPublishPacket } from 'aedes';
 import type { ClientInfo } from '../client-info.js';
-import { PAYLOAD_JSON, PAYLOAD_TEXT, UNSET, type EvalContext } from '../context.js';
+import { createMessageContext, type EvalContext } from '../context.js';
 import { emqxProps } from '../mqtt-props.js';
 import { EXAMPLE_NODE, exampleClientAttrs, exampleId, exampleMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
 import type { EventDescriptor } from './types.js';
@@ -13,13 +13,11 @@ const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * The evaluation context of one published message: the publish hot path, one object per message
- * shared by every matching rule, in the same key order (the `SELECT *` order) and shape as
- * createMessageContext, with the payload caches unset.
+ * shared by every matching rule (createMessageContext gives it its key order and payload caches).
  */
 export function publishContext(packet: AedesPublishPacket, clientid: string, info: ClientInfo, id: string, node: string, now: number): EvalContext {
   const props = (packet as { properties?: Record<string, unknown> }).properties;
-  return {
-    event: 'message.publish',
+  return createMessageContext({
     id,
     clientid,
     username: info.username,
@@ -34,9 +32,7 @@ export function publishContext(packet: AedesPublishPacket, clientid: string, inf
     timestamp: now,
     node,
     client_attrs: NO_CLIENT_ATTRS,
-    [PAYLOAD_TEXT]: UNSET,
-    [PAYLOAD_JSON]: UNSET,
-  };
+  });
 }
 
 export const messagePublish: EventDescriptor = {
