@@ -5,6 +5,9 @@ import type { BrokerHooks } from '../hooks.js';
 import { DELIVERY_DROPPED } from '../events.js';
 import type { SecurityCounters } from './counters.js';
 
+/** MQTT 5 reason code 0x97 Quota exceeded (§3.14.2.1). */
+const QUOTA_EXCEEDED = 0x97;
+
 /**
  * A subscriber that stops reading must not slow down everyone else. Aedes delivers a message to each
  * subscriber in turn and, when a write finds the socket's buffer full (past its high-water mark), waits
@@ -37,17 +40,10 @@ export function provideSlowSubscriber(hooks: BrokerHooks, events: EventEmitter, 
       // A QoS 1/2 message cannot be dropped: the client that does not read is disconnected instead (a persistent
       // session keeps the message and gets it after reconnecting), as mosquitto does past max_queued_bytes.
       counters.limit('slow_subscriber_disconnect');
-      disconnectSlow(client);
+      client.disconnect({ reasonCode: QUOTA_EXCEEDED }); // MQTT 5: DISCONNECT 0x97 first; 3.1.1: closed
     }
     return null;
   });
-}
-
-/** MQTT 5: DISCONNECT 0x97 (Quota exceeded) first; MQTT 3.1.1 has no way to say why. */
-function disconnectSlow(client: Client): void {
-  const c = client as Client & { version?: number; disconnect?: (opts: { reasonCode: number }, done: () => void) => void };
-  if (c.version === 5 && typeof c.disconnect === 'function') c.disconnect({ reasonCode: 0x97 }, () => undefined);
-  else client.close();
 }
 
 /**
@@ -59,7 +55,7 @@ interface Pending {
   bytes: number;
   scheduled: boolean;
 }
-const PENDING = Symbol('rulemq.pendingQos0Bytes');
+const PENDING = Symbol('rulemq.slowSubscriber');
 
 function pendingOf(client: Client): Pending {
   const holder = client as Client & { [PENDING]?: Pending };

@@ -70,3 +70,23 @@ test('a QoS 1 subscriber that stops reading is disconnected once a message would
     await rb.close();
   }
 });
+
+test('an MQTT 5 QoS 1 subscriber that stops reading is asked to disconnect once (0x97), closed at slowClientTimeoutMs at the latest', async () => {
+  const rb = await startRulesBroker('', { flags: { maxClientOutgoingBytes: 64 * 1024, slowClientTimeoutMs: 2000 } });
+  const slow = await connectClient(rb.mqttUrl, { clientId: 'slow-v5', protocolVersion: 5, reconnectPeriod: 0 });
+  const pub = await connectClient(rb.mqttUrl, { clientId: 'v5-pub' });
+  try {
+    await slow.subscribeAsync('q5/#', { qos: 1 });
+    (slow as unknown as { stream: { pause(): void } }).stream.pause();
+    const clients = (rb.broker.broker as unknown as { clients: Record<string, unknown> }).clients;
+    const payload = Buffer.alloc(8192, 0x63);
+    for (let i = 0; i < 2000; i++) pub.publish('q5/x', payload, { qos: 1 });
+    await eventually(() => clients['slow-v5'] === undefined, 15_000, 'the broker closes the slow client');
+    const metrics = (await httpGet(rb.httpPort, '/metrics')).text;
+    assert.equal(metricValue(metrics, 'rulemq_limit_hits_total', 'limit="slow_subscriber_disconnect"'), 1, 'one disconnect, however many messages came after');
+  } finally {
+    await endAll(pub);
+    slow.end(true);
+    await rb.close();
+  }
+});
