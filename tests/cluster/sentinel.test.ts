@@ -11,6 +11,8 @@ import { eventually } from '../support/rules-broker.js';
 import { RedisServer, freePort, waitForPing } from './redis-server.js';
 import { startNode, type TestNode } from './nodes.js';
 import { parseRedisTarget, redactRedisUrl } from '../../broker/cluster/redis-url.js';
+import { REDIS_ROLES } from '../../broker/cluster/connection.js';
+import { recordStrayErrors } from '../support/stray-errors.js';
 
 /** A redis-server in Sentinel mode watching `primaryPort` as `mymaster`, with a short down-after. */
 async function startSentinel(primaryPort: number): Promise<{ port: number; stop(): void }> {
@@ -29,10 +31,18 @@ async function startSentinel(primaryPort: number): Promise<{ port: number; stop(
       'sentinel parallel-syncs mymaster 1',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
+  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);
-  await waitForPing(port, 10_000);
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server --sentinel exited with ${code}: ${output.join('').slice(-500)}`)));
+  });
+  exited.catch(() => undefined);
+  await Promise.race([waitForPing(port, 10_000), exited]);
   return {
     port,
     stop: () => {
@@ -42,13 +52,15 @@ async function startSentinel(primaryPort: number): Promise<{ port: number; stop(
   };
 }
 
+const stray = recordStrayErrors();
 let primary: RedisServer;
 let replica: RedisServer;
 let sentinel: { port: number; stop(): void };
 const nodes: TestNode[] = [];
 
 before(async () => {
-  primary = await RedisServer.create();
+  // No 5 s wait before the replica's first full sync (the diskless default).
+  primary = await RedisServer.create(() => ['--repl-diskless-sync-delay', '0']);
   replica = await RedisServer.create(() => ['--replicaof', '127.0.0.1', String(primary.port)]);
   const r = new Redis(replica.port, '127.0.0.1');
   await eventually(async () => /master_link_status:up/.test(await r.info('replication')), 10_000, 'the replica is in sync');
@@ -58,9 +70,13 @@ before(async () => {
 
 after(async () => {
   for (const n of nodes) await n.close();
+  // The servers go only once every node connection has ended, so no reconnect races their exit.
+  await eventually(() => nodes.every((n) => REDIS_ROLES.every((role) => n.cluster.connections[role].status === 'end')), 10_000, 'node connections ended');
   sentinel?.stop();
   await replica?.stop();
   await primary?.stop();
+  await new Promise((r) => setTimeout(r, 200));
+  stray.none();
 });
 
 test('redis-sentinel:// URLs: Sentinels, primary name, passwords, db and TLS; passwords never printed', () => {
