@@ -42,6 +42,8 @@ export interface IngestLoadArg {
   /** Keep the monotonic send time (µs) of every sample-th message per publisher; 0 = none. */
   sample: number;
   drainTimeoutMs: number;
+  /** Publisher client ids are this plus the index (default 'bench-pub-'); generators sharing a cluster need their own. */
+  clientIdPrefix?: string;
 }
 
 export interface IngestLoadResult {
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ publishers
   const tpl = publishTemplate(arg.topic, arg.qos, payload);
   for (let i = 0; i < arg.publishers; i++) {
-    const p = new Publisher(i, `bench-pub-${i}`, tpl);
+    const p = new Publisher(i, `${arg.clientIdPrefix ?? 'bench-pub-'}${i}`, tpl);
     pubs.push(p);
     p.sock = await connect(arg.port, p.clientId, (type, _f, buf, s) => {
       if (type !== PUBACK) return;

@@ -27,6 +27,8 @@ import { provideMqtt5 } from './mqtt5/install.js';
 import { SharedSubscriptions } from './shared/index.js';
 import type { Redis } from 'ioredis';
 import { installConnectionLog } from './connection-log.js';
+import type { WorkerLink, WorkerRole } from './workers/worker-link.js';
+import { registerWorkerMetrics } from './workers/worker-metrics.js';
 
 /** Something that plugs into the broker: the rule engine, auth, clustering... */
 export interface BrokerPlugin {
@@ -49,6 +51,8 @@ export interface PluginContext {
   readonly router: Router;
   /** Where the plugin provides its steps of the Aedes hooks (broker/hooks.ts orders them). */
   readonly hooks: BrokerHooks;
+  /** This process' place among the node's workers (`rulemq start --workers N`); null when it serves alone. */
+  readonly worker: WorkerRole | null;
 }
 
 export interface RulemqOptions {
@@ -59,6 +63,8 @@ export interface RulemqOptions {
   aedes?: AedesOptions;
   /** The cluster's Redis command connection: shared subscription groups then span every node. */
   sharedRedis?: Redis;
+  /** Set in a worker of `rulemq start --workers N`: /metrics then answers for every worker of the node. */
+  worker?: WorkerLink;
 }
 
 export interface RunningBroker {
@@ -145,11 +151,19 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     reasons: () => plugins.flatMap((p) => p.notReadyReasons?.() ?? []),
     details: () => Object.assign({}, ...plugins.map((p) => p.readinessDetails?.() ?? {})) as Record<string, unknown>,
   };
-  const router = createBaseRouter(registry, readiness);
+  const worker = options.worker ?? null;
+  if (worker) {
+    // The supervisor collects every worker's registry through prom-client's AggregatorRegistry; its
+    // constructor is what starts answering those requests in a worker.
+    client.AggregatorRegistry.setRegistries([registry]);
+    new client.AggregatorRegistry();
+    registerWorkerMetrics(registry, worker.slot, () => broker.connectedClients);
+  }
+  const router = createBaseRouter(registry, readiness, worker ? () => worker.clusterMetrics() : undefined);
   router.logger = logger;
   installDashboard(router, broker, registry, config.nodeName);
   router.authorize = security.httpAuthorizer;
-  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks });
+  for (const plugin of plugins) await plugin.attach({ broker, config, logger, registry, router, hooks, worker });
   hooks.seal(broker);
 
   // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.

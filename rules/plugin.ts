@@ -89,7 +89,9 @@ export class RulesPlugin implements BrokerPlugin {
       },
     });
     const view = new MetricsView();
-    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reload('api'), view });
+    registerRulesApi(ctx.router, { current: () => this.engine.current, nodeName: ctx.config.nodeName, reload: () => this.reloadEverywhere(), view });
+    // Another worker of this node reloaded through its API: the file is the same for all.
+    ctx.worker?.onSibling('rules-reload', () => void this.reload('worker'));
     registerDetailsApi(ctx.router, {
       current: () => this.engine.current,
       registry: ctx.registry,
@@ -109,6 +111,12 @@ export class RulesPlugin implements BrokerPlugin {
       process.on('SIGHUP', this.onSighup);
       if (this.options.watch !== false) this.watchFile(file);
     }
+  }
+
+  /** An API reload: this process answers, and every other worker of the node reloads too. */
+  private reloadEverywhere(): Promise<{ ok: boolean; errors: string }> {
+    this.ctx.worker?.broadcast('rules-reload');
+    return this.reload('api');
   }
 
   /** Re-reads the rules file; swaps the rules in only when it is valid. */
@@ -169,6 +177,7 @@ export class RulesPlugin implements BrokerPlugin {
       logger: log,
       sinks: this.options.sinks,
       metricsFor: this.metricsFor,
+      instance: this.ctx.worker ? `worker-${this.ctx.worker.slot}` : undefined,
     });
     // A replaced action that holds a resource a new one needs (a disk buffer directory) closes first.
     const claimed = new Set(started.map((a) => a.exclusiveResource).filter((r) => r !== undefined));

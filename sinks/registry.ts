@@ -26,6 +26,11 @@ export interface SinkDeps {
   /** Where republish targets publish: the broker (absent where no rule can republish, e.g. `rulemq check`). */
   publisher?: Publisher;
   metricsFor(actionName: string): SinkMetricsHooks;
+  /**
+   * Set when this process is one of several workers of a node (e.g. 'worker-2'): whatever a sink keeps
+   * on disk goes into a subdirectory of that name, so the workers never share files.
+   */
+  instance?: string;
 }
 
 export interface ConnectorTestResult {

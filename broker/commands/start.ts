@@ -1,3 +1,4 @@
+import nodeCluster from 'node:cluster';
 import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
@@ -7,6 +8,9 @@ import { startRulemq, type BrokerPlugin } from '../index.js';
 import { BrokerError } from '../errors.js';
 import { loadPlugins } from '../plugins.js';
 import { createCluster, ClusterError, type Cluster } from '../cluster/index.js';
+import { superviseWorkers } from '../workers/supervisor.js';
+import { WorkerLink } from '../workers/worker-link.js';
+import { WORKER_SLOT_ENV } from '../workers/protocol.js';
 
 /** parseArgs options for every config key plus --config. */
 export function configFlagOptions(): Record<string, { type: 'string' }> {
@@ -33,7 +37,23 @@ export async function runStart(argv: string[]): Promise<number> {
     env: process.env,
     configFile: (values.config as string | undefined) ?? process.env.RULEMQ_CONFIG ?? null,
   });
-  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  const baseLogger = createLogger(config.logLevel, undefined, config.logFormat);
+  if (config.workers > 1 && nodeCluster.isPrimary) {
+    // The supervisor: forks the workers, which run this same command and take the branch below.
+    let addressFile: string | null = null;
+    const code = await superviseWorkers(config, baseLogger, (ports, pids) => {
+      addressFile = writeHttpAddress(config, ports.http);
+      baseLogger.info({ node: config.nodeName, workers: config.workers, pids, ports }, 'rulemq ready');
+    });
+    if (addressFile) rmSync(addressFile, { force: true });
+    baseLogger.info('stopped');
+    baseLogger.flush();
+    return code;
+  }
+  // Only a worker forked by the supervisor has a slot (a process manager's own cluster mode sets none).
+  const slot = nodeCluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : Number.NaN;
+  const link = Number.isInteger(slot) && slot > 0 ? new WorkerLink(slot, config.workers) : null;
+  const logger = link ? baseLogger.child({ worker: link.slot }) : baseLogger;
   let plugins: BrokerPlugin[];
   try {
     plugins = await loadPlugins(config, logger);
@@ -57,14 +77,20 @@ export async function runStart(argv: string[]): Promise<number> {
     plugins: cluster ? [...plugins, cluster.plugin] : plugins,
     aedes: cluster?.aedes,
     sharedRedis: cluster?.store,
+    worker: link ?? undefined,
   });
-  const addressFile = writeHttpAddress(config, running.ports.http);
-  logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
+  // A worker's supervisor writes the address file and logs readiness once every worker is up.
+  const addressFile = link ? null : writeHttpAddress(config, running.ports.http);
+  if (link) link.announceReady(running.ports);
+  else logger.info({ node: config.nodeName, ports: running.ports }, 'rulemq ready');
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
+        // A worker hears one stop from its supervisor and often the same from the terminal's process
+        // group; a second signal to the supervisor is what kills the workers at once.
+        if (link) return;
         logger.warn({ signal }, 'second signal: exiting now');
         resolve(1);
         return;
@@ -87,6 +113,16 @@ export async function runStart(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    if (link) {
+      // The supervisor asks every worker to drain; a worker that got the terminal's SIGINT already drains.
+      link.onDrain(() => {
+        if (!stopping) stop('drain');
+      });
+      // Without the supervisor no connection reaches this worker any more.
+      process.on('disconnect', () => {
+        if (!stopping) stop('supervisor gone');
+      });
+    }
   });
 }
 

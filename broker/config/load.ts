@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BrokerError, ConfigError, type ConfigIssue } from '../errors.js';
 import { DEFAULT_RULES_FILE, SETTINGS, envName, flagName, type RulemqConfig, type SettingSpec } from './schema.js';
 import { closestName } from '../../grammar/did-you-mean.js';
+import { WORKER_SLOT_ENV } from '../workers/protocol.js';
 
 type Source = ConfigIssue['source'];
 type RawValue = unknown;
@@ -102,6 +103,14 @@ function crossChecks(out: Record<string, unknown>, sourceOf: Record<string, Sour
     const candidate = resolve(cwd, DEFAULT_RULES_FILE);
     if (existsSync(candidate)) out.rules = candidate;
   }
+  if (out.workers === 'auto') out.workers = availableParallelism();
+  if (typeof out.workers === 'number' && out.workers > 1 && !out.redisUrl) {
+    issues.push({
+      key: 'workers',
+      source: sourceOf.workers,
+      message: `\`workers\` above 1 needs \`redisUrl\` (got ${out.workers} workers and no Redis): each worker is a node of one broker, and nodes share sessions, retained messages and pub/sub only through Redis`,
+    });
+  }
   if (typeof out.wsPath === 'string' && !out.wsPath.startsWith('/')) {
     issues.push({ key: 'wsPath', source: sourceOf.wsPath, message: `\`wsPath\` must start with '/' (got '${out.wsPath}')` });
   }
@@ -145,7 +154,8 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, RawVal
   const out: Record<string, RawValue> = {};
   const known = new Map(SETTINGS.map((s) => [envName(s.key), s.key as string]));
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('RULEMQ_') || value === undefined || name === 'RULEMQ_CONFIG') continue;
+    // RULEMQ_WORKER_SLOT is how the supervisor tells a worker its place, not a setting.
+    if (!name.startsWith('RULEMQ_') || value === undefined || name === 'RULEMQ_CONFIG' || name === WORKER_SLOT_ENV) continue;
     // RULEMQ_TEST_* belongs to the test suites and benchmarks (RULEMQ_TEST_FUZZ_SECONDS...), never to the broker.
     if (name.startsWith(TEST_ENV_PREFIX)) continue;
     // Unknown RULEMQ_* names are reported (a typo would otherwise be silently ignored).
@@ -205,6 +215,12 @@ function coerce(spec: SettingSpec, raw: RawValue, source: Source): Coerced {
       const n = toInt(raw);
       if (n !== null && n >= t.min && n <= t.max) return { ok: true, value: n };
       return { ok: false, message: `${name} must be an integer from ${t.min} to ${t.max} (got ${got})` };
+    }
+    case 'intOrAuto': {
+      if (raw === 'auto') return { ok: true, value: 'auto' };
+      const n = toInt(raw);
+      if (n !== null && n >= t.min && n <= t.max) return { ok: true, value: n };
+      return { ok: false, message: `${name} must be an integer from ${t.min} to ${t.max} or 'auto' (got ${got})` };
     }
     case 'port': {
       if (raw === 'off' || raw === false) return { ok: true, value: null };

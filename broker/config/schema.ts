@@ -9,7 +9,8 @@ export type SettingType =
   | { kind: 'port' } // 0..65535 (0 = chosen by the OS) or 'off' to disable the listener
   | { kind: 'int'; min: number; max: number }
   | { kind: 'bool' }
-  | { kind: 'enum'; values: readonly string[] };
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'intOrAuto'; min: number; max: number }; // an integer, or 'auto' (resolved at start-up)
 
 export interface SettingSpec {
   /** camelCase key, as in the config file. */
@@ -76,6 +77,8 @@ export interface RulemqConfig {
   /** Shared Redis of a multi-node deployment; null = single node (in-memory state). */
   readonly redisUrl: string | null;
   readonly redisSentinelPassword: string | null;
+  /** Worker processes sharing the listeners (1 = this process serves alone); 'auto' is resolved to the core count. */
+  readonly workers: number;
   /** How a shared subscription group ($share/<group>/<filter>, $queue/<filter>) picks the member for a message. */
   readonly sharedSubscriptionStrategy: SharedStrategy;
 }
@@ -309,6 +312,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: str,
     default: null,
     doc: "The Sentinels' own password (requirepass of redis-sentinel), when they have one; the redisUrl password is the primary's.",
+  },
+  {
+    key: 'workers',
+    type: { kind: 'intOrAuto', min: 1, max: 256 },
+    default: 1,
+    doc: "Worker processes that share every listener (Node's cluster module), one core each; 'auto' = one per core. Above 1 needs redisUrl: the workers are nodes of one broker joined through Redis.",
   },
   {
     key: 'sharedSubscriptionStrategy',

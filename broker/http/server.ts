@@ -13,10 +13,17 @@ export interface Readiness {
   details(): Record<string, unknown>;
 }
 
-/** Builds the router with /metrics, /healthz and /readyz; other modules add /api/v5 routes. */
-export function createBaseRouter(registry: Registry, readiness: Readiness): Router {
+/**
+ * Builds the router with /metrics, /healthz and /readyz; other modules add /api/v5 routes. `metrics`
+ * replaces this registry's own exposition (a worker answers with the whole node's).
+ */
+export function createBaseRouter(
+  registry: Registry,
+  readiness: Readiness,
+  metrics: () => Promise<{ text: string; contentType: string }> = async () => ({ text: await registry.metrics(), contentType: registry.contentType }),
+): Router {
   const router = new Router();
-  router.add('GET', '/metrics', async () => ({ status: 200, text: await registry.metrics(), contentType: registry.contentType }));
+  router.add('GET', '/metrics', async () => ({ status: 200, ...(await metrics()) }));
   // Liveness: the process is serving HTTP at all.
   router.add('GET', '/healthz', () => ({ status: 200, body: { status: 'ok' } }));
   router.add('GET', '/readyz', () => {

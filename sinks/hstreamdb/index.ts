@@ -2,6 +2,7 @@
  * The HStreamDB sink type for the sink registry (`CREATE CONNECTOR … TYPE hstreamdb`,
  * `CREATE ACTION … TYPE hstreamdb`), and the public API of this folder.
  */
+import { join } from 'node:path';
 import type { SinkType } from '../registry.js';
 import { HSTREAMDB_TYPE, parseActionSettings, parseConnectorSettings, type ActionConfig, type ConnectorConfig } from './config.js';
 import { HStreamConnector, createHStreamConnector } from './connector.js';
@@ -28,7 +29,9 @@ export const hstreamdbSinkType: SinkType<ConnectorConfig, ActionConfig> = {
     }
     connector.useStream(name, config.stream);
     for (const note of config.notes) deps.logger.info({ action: name }, note);
-    return createHStreamAction(name, config, connector, { logger: deps.logger, metrics: deps.metricsFor(name) });
+    // Workers of one node each keep their own disk buffer: a directory is used by one process at a time.
+    const own = deps.instance && config.bufferDir !== undefined ? { ...config, bufferDir: join(config.bufferDir, deps.instance) } : config;
+    return createHStreamAction(name, own, connector, { logger: deps.logger, metrics: deps.metricsFor(name) });
   },
   actionTarget: (config) => config.stream,
 };
