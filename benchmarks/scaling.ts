@@ -5,7 +5,8 @@
  * processes); the load generator(s), redis-server and the HStreamDB test server run in processes of
  * their own. Prints one line per setup and the ratios to the one-node figure of the same run.
  *
- *   node dist/benchmarks/scaling.js            # BENCH_SCALING_SECONDS (default 8), _PUBLISHERS (8), _REPEATS (1)
+ *   node dist/benchmarks/scaling.js   # BENCH_SCALING_SECONDS (default 8), _PUBLISHERS (8), _REPEATS (1),
+ *                                     # _SETUPS (e.g. memory,workers), _DIST (another build's dist/)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,13 +17,22 @@ import type { IngestLoadArg, IngestLoadResult } from './ingest-load.js';
 import { SEED_STREAM, SEED_TOPIC, seedRules, startHStream } from './ingest.js';
 import { type Child, type ProcSample, forkChild, freePort, machineBusySec, sampleProc, sleep, waitForPort } from './lib/procs.js';
 
-const CLI = fileURLToPath(new URL('../broker/cli.js', import.meta.url));
+/** This build's CLI, or another build's (BENCH_SCALING_DIST=<copy of dist>) to measure a change. */
+const CLI = process.env.BENCH_SCALING_DIST
+  ? join(process.env.BENCH_SCALING_DIST, 'broker', 'cli.js')
+  : fileURLToPath(new URL('../broker/cli.js', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SCALING_SECONDS ?? 8);
 const PUBLISHERS = Number(process.env.BENCH_SCALING_PUBLISHERS ?? 8);
 const REPEATS = Number(process.env.BENCH_SCALING_REPEATS ?? 1);
 
 type Setup = 'one node, in memory' | 'one node, Redis' | 'two nodes, Redis' | '--workers 2, Redis';
-const SETUPS: Setup[] = ['one node, in memory', 'one node, Redis', 'two nodes, Redis', '--workers 2, Redis'];
+const ALL_SETUPS: Setup[] = ['one node, in memory', 'one node, Redis', 'two nodes, Redis', '--workers 2, Redis'];
+/** BENCH_SCALING_SETUPS=memory,redis,two,workers picks some (by a word of their name). */
+const SETUPS = ALL_SETUPS.filter((s) => {
+  const only = process.env.BENCH_SCALING_SETUPS;
+  if (!only) return true;
+  return only.split(',').some((w) => s.toLowerCase().includes(w.trim().toLowerCase()));
+});
 
 interface Node {
   proc: ChildProcess;
@@ -189,7 +199,7 @@ async function main(): Promise<void> {
     await hs.child.stop().catch(() => undefined);
     redis.proc.kill('SIGTERM');
   }
-  console.log('\n| setup | msg/s (median) | vs one node | broker cores | broker µs/msg | Redis cores | PUBACK p99 ms | stored / acknowledged |');
+  console.log('\n| setup | msg/s (median) | vs first row | broker cores | broker µs/msg | Redis cores | PUBACK p99 ms | stored / acknowledged |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = median(rows.filter((r) => r.setup === SETUPS[0]).map((r) => r.msgPerSec as number));

@@ -44,7 +44,7 @@ export function superviseWorkers(config: RulemqConfig, logger: Logger, onReady: 
     registers: [registry],
     collect() {
       this.set({ state: 'configured' }, count);
-      this.set({ state: 'alive' }, slots.filter((s) => s.worker !== null && s.worker.isConnected()).length);
+      this.set({ state: 'alive' }, slots.filter((s) => s.worker?.isConnected()).length);
     },
   });
   new client.Counter({

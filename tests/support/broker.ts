@@ -22,8 +22,9 @@ export async function startTestBroker(flags: Record<string, unknown> = {}, plugi
   return Object.assign(running, { logs });
 }
 
-export async function httpGet(port: number, path: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+/** GET with a deadline (default 10 s): a request nobody answers fails the test instead of hanging it. */
+export async function httpGet(port: number, path: string, timeoutMs = 10_000): Promise<{ status: number; text: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, text: await res.text() };
 }
 
