@@ -9,6 +9,7 @@
  *                                     # _SETUPS (e.g. memory,workers), _DIST (another build's dist/)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startChildBroker, type ChildBroker } from '../tests/delivery/child-broker.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,59 +36,21 @@ const SETUPS = ALL_SETUPS.filter((s) => {
 });
 
 interface Node {
-  proc: ChildProcess;
+  broker: ChildBroker;
   port: number;
   /** Every process of the node: the supervisor and its workers with --workers. */
   pids: number[];
 }
 
 async function startNode(rulesFile: string, extra: string[]): Promise<Node> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [
-      CLI,
-      'start',
-      '--rules',
-      rulesFile,
-      '--host',
-      '127.0.0.1',
-      '--mqtt-port',
-      String(port),
-      '--ws-port',
-      'off',
-      '--http-port',
-      'off',
-      '--log-level',
-      'info',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH ?? '' } },
-  );
-  const pids = await new Promise<number[]>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`rulemq did not start:\n${text}`)), 60_000);
-    proc.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      const line = text.split('\n').find((l) => l.includes('"msg":"rulemq ready"'));
-      if (!line) return;
-      clearTimeout(timer);
-      const workers = (JSON.parse(line) as { pids?: number[] }).pids ?? [];
-      resolve([proc.pid!, ...workers]);
-    });
-    proc.once('exit', (code) => reject(new Error(`rulemq exited with ${code}:\n${text}`)));
-  });
-  // Keep reading, so a full pipe never blocks the node's logging.
-  proc.stdout!.resume();
-  return { proc, port, pids };
+  const broker = await startChildBroker(rulesFile, 60_000, extra, CLI);
+  const ready = broker.logs.find((l) => l.includes('"msg":"rulemq ready"'))!;
+  const workers = (JSON.parse(ready) as { pids?: number[] }).pids ?? [];
+  return { broker, port: broker.mqttPort, pids: [broker.proc.pid!, ...workers] };
 }
 
 async function stopNode(n: Node): Promise<void> {
-  if (n.proc.exitCode !== null) return;
-  await new Promise<void>((r) => {
-    n.proc.once('exit', () => r());
-    n.proc.kill('SIGTERM');
-  });
+  await n.broker.stop();
 }
 
 async function startRedis(): Promise<{ proc: ChildProcess; url: string }> {

@@ -19,12 +19,15 @@ export interface ChildBroker {
   stop(): Promise<void>;
 }
 
-/** Starts rulemq on 127.0.0.1 with OS-chosen ports; resolves once its MQTT and HTTP listeners are up. */
-export function startChildBroker(rulesFile: string, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<ChildBroker> {
+/**
+ * Starts rulemq on 127.0.0.1 with OS-chosen ports; resolves once its MQTT and HTTP listeners are up.
+ * `cli` runs another build's CLI (a benchmark comparing two builds).
+ */
+export function startChildBroker(rulesFile: string, timeoutMs = 20_000, extraArgs: readonly string[] = [], cli = CLI): Promise<ChildBroker> {
   const proc = spawn(
     process.execPath,
     [
-      CLI,
+      cli,
       'start',
       '--rules',
       rulesFile,
