@@ -39,7 +39,14 @@ export async function runStart(argv: string[]): Promise<number> {
   });
   const baseLogger = createLogger(config.logLevel, undefined, config.logFormat);
   if (config.workers > 1 && nodeCluster.isPrimary) {
-    // The supervisor: forks the workers, which run this same command and take the branch below.
+    // The supervisor: forks the workers, which run this same command and take the branch below. A bad
+    // rules file stops start-up here once, rather than in every worker.
+    try {
+      await loadPlugins(config, baseLogger);
+    } catch (err) {
+      baseLogger.flush();
+      throw err;
+    }
     let addressFile: string | null = null;
     const code = await superviseWorkers(config, baseLogger, (ports, pids) => {
       addressFile = writeHttpAddress(config, ports.http);

@@ -71,6 +71,17 @@ test('--workers above 1 without a Redis is refused at start-up, naming both sett
   assert.match(bad.stderr, /`--workers` must be an integer from 1 to 256 or 'auto' \(got 'many'\)/);
 });
 
+test('--workers 2 with a bad rules file stops before any worker starts, with the error said once', () => {
+  const file = rulesFile('CREATE RULE r AS SELECT x FROM WHERE;\n');
+  const r = spawnSync(process.execPath, [CLI, 'start', '--workers', '2', '--redis-url', redis.url, '--rules', file, '--mqtt-port', '0', '--http-port', '0'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 2);
+  assert.equal((r.stderr.match(/RULES_INVALID/g) ?? []).length, 1, r.stderr);
+  assert.doesNotMatch(r.stdout, /starting 2 workers/);
+});
+
 test('--workers 2: clients spread over both workers, messages cross between them, /metrics sums the node and keeps per-worker series', async () => {
   const b = await startChildBroker(rulesFile(ruleTo('out/a')), 30_000, ['--workers', '2', '--redis-url', redis.url]);
   let clients: MqttClient[] = [];
