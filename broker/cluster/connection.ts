@@ -141,11 +141,15 @@ function watched<T extends ClientClass>(Base: T) {
     private primaries: readonly string[] = [];
     private readonly counted = new WeakSet<Promise<unknown>>();
 
+    /** Cluster only: the hash slot whose primary carries every PUBLISH of this connection. */
+    private readonly publishSlot: number | null;
+
     // biome-ignore lint/suspicious/noExplicitAny: see ClientClass.
     constructor(...args: any[]) {
-      const [purpose, logger, ...rest] = args as [RedisRole, Logger, ...unknown[]];
+      const [purpose, logger, publishSlot, ...rest] = args as [RedisRole, Logger, number | null, ...unknown[]];
       super(...rest);
       this.purpose = purpose;
+      this.publishSlot = publishSlot;
       const onChange = () => this.recheck(logger);
       this.on('ready', onChange);
       this.on('close', onChange);
@@ -167,14 +171,21 @@ function watched<T extends ClientClass>(Base: T) {
         this.primaries = [...new Set(cluster.slots.filter((s) => s?.length).map((s) => s[0]))];
         onChange();
       });
+      // Node connections are lazy; connecting them lets readiness see every shard at once. Not before
+      // the Cluster is ready: without an offline queue, its ready check fails on a node still connecting.
+      const connectNode = (node: Redis) => {
+        if (node.status === 'wait' && cluster.status === 'ready' && !this.released) node.connect().catch(() => undefined);
+      };
       cluster.on('+node', (node: Redis) => {
         node.on('ready', onChange);
         node.on('close', onChange);
         node.on('reconnecting', () => {
           if (!this.released) this.stats.reconnects++;
         });
-        // Node connections are lazy; connecting them now lets readiness see every shard at once.
-        if (node.status === 'wait' && !this.released) node.connect().catch(() => undefined);
+        connectNode(node);
+      });
+      cluster.on('ready', () => {
+        for (const node of cluster.nodes('all')) connectNode(node);
       });
       cluster.on('-node', onChange);
     }
@@ -225,7 +236,13 @@ function watched<T extends ClientClass>(Base: T) {
 
     // biome-ignore lint/suspicious/noExplicitAny: Redis and Cluster differ in their trailing arguments.
     override sendCommand(command: Command, ...rest: any[]): unknown {
-      const out = super.sendCommand(command, ...rest);
+      // Aedes drops a message as a duplicate when it arrives after a later one from the same broker
+      // (per client, it keeps the highest brokerCounter seen per broker id). A Cluster client sends
+      // each keyless command to a random primary, and PUBLISHes entering the cluster through
+      // different primaries can overtake each other on the cluster bus. Pinned to one slot's primary,
+      // they share one connection and one bus link to each shard: their order holds.
+      const args = this.publishSlot !== null && command.name === 'publish' && rest.length < 2 ? [rest[0], { slot: this.publishSlot }] : rest;
+      const out = super.sendCommand(command, ...args);
       // A Cluster sends a command queued offline through here a second time: count it once.
       if (out instanceof Promise && !this.counted.has(out)) {
         this.counted.add(out);
@@ -299,8 +316,24 @@ const WatchedCluster = watched(Cluster as unknown as ClientClass);
 export function createConnection(target: RedisTarget, role: RedisRole, nodeName: string, limits: ConnectionLimits, logger: Logger): ClusterConnection {
   if (target.clusterNodes) {
     const nodes = target.clusterNodes.map((n) => ({ host: n.host, port: n.port }));
-    return new WatchedCluster(role, logger, nodes, clusterOptions(role, nodeName, limits, target.options)) as unknown as ClusterConnection;
+    return new WatchedCluster(
+      role,
+      logger,
+      publishSlotOf(nodeName),
+      nodes,
+      clusterOptions(role, nodeName, limits, target.options),
+    ) as unknown as ClusterConnection;
   }
   // ioredis reads a redis:// URL itself; a Sentinel target is all options (the URL is then undefined, which it skips).
-  return new WatchedRedis(role, logger, target.url, { ...target.options, ...redisOptions(role, nodeName, limits) }) as unknown as ClusterConnection;
+  return new WatchedRedis(role, logger, null, target.url, { ...target.options, ...redisOptions(role, nodeName, limits) }) as unknown as ClusterConnection;
+}
+
+/**
+ * The hash slot a node's PUBLISHes go through on a Redis Cluster: any slot keeps their order (see
+ * sendCommand); one picked from the node name (FNV-1a) spreads the nodes' publishing over the shards.
+ */
+export function publishSlotOf(nodeName: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < nodeName.length; i++) h = Math.imul(h ^ nodeName.charCodeAt(i), 0x01000193) >>> 0;
+  return h % 16384;
 }

@@ -88,7 +88,7 @@ function parseClusterUrl(url: string): RedisTarget {
   if (hostList.trim() === '') {
     throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\`: a Redis Cluster URL names at least one node: ${CLUSTER_FORM}`);
   }
-  const clusterNodes = hostList.split(',').map((h) => parseHostPort(h, DEFAULT_REDIS_PORT, 'Redis Cluster node'));
+  const clusterNodes = hostList.split(',').map((h) => parseHostPort(h, DEFAULT_REDIS_PORT, 'Redis Cluster node', CLUSTER_FORM));
   let username: string | undefined;
   let password: string | undefined;
   if (auth !== undefined) {
@@ -108,11 +108,14 @@ function parseClusterUrl(url: string): RedisTarget {
   return { url: undefined, options, clusterNodes };
 }
 
-function parseHostPort(text: string, defaultPort: number, what: string): RedisNodeAddress {
+function parseHostPort(text: string, defaultPort: number, what: string, form?: string): RedisNodeAddress {
   const hm = /^([^:[\]]+|\[[^\]]+\])(?::(\d{1,5}))?$/.exec(text.trim());
   const port = hm?.[2] === undefined ? defaultPort : Number(hm[2]);
   if (!hm || port < 1 || port > 65535)
-    throw new ClusterError('CLUSTER_REDIS_URL_INVALID', `\`redisUrl\`: ${what} '${text}' is not host[:port] with a port from 1 to 65535`);
+    throw new ClusterError(
+      'CLUSTER_REDIS_URL_INVALID',
+      `\`redisUrl\`: ${what} '${text}' is not host[:port] with a port from 1 to 65535${form ? `: ${form}` : ''}`,
+    );
   return { host: hm[1].replace(/^\[|\]$/g, ''), port };
 }
 
