@@ -10,6 +10,7 @@ import { parseRedisTarget, redactRedisUrl } from '../../broker/cluster/redis-url
 import { redisCleanIncoming } from '../../broker/cluster/clean-incoming.js';
 import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.js';
 import { ClusterError } from '../../broker/cluster/index.js';
+import { publishSlotOf } from '../../broker/cluster/connection.js';
 import { RedisClusterServers } from './redis-cluster.js';
 import { startNode, type TestNode } from './nodes.js';
 
@@ -197,6 +198,19 @@ describe('two nodes on a 3-primary Redis Cluster', () => {
         sent.filter((p) => Number(p) % 2 === qos),
       );
     }
+  });
+
+  test("every PUBLISH of a node enters the cluster through the primary of the node's own slot", async () => {
+    // One entry point keeps a node's messages in order (see the test above); a Cluster client would
+    // otherwise spread keyless commands over random primaries.
+    await Promise.all(servers.servers.map((_, i) => servers.cli(i, 'config', 'resetstat')));
+    const pub = await client(a);
+    for (let i = 0; i < 60; i++) await pub.publishAsync(`pin/${i}`, 'x', { qos: 1 });
+    const viaA = await servers.ownerOfSlot(publishSlotOf('rc-a'));
+    const viaB = await servers.ownerOfSlot(publishSlotOf('rc-b'));
+    const calls = await Promise.all(servers.servers.map((_, i) => servers.commandCalls(i, 'publish')));
+    assert.ok(calls[viaA] >= 60, `PUBLISH calls per primary: ${calls.join(', ')}`);
+    for (const [i, n] of calls.entries()) if (i !== viaA && i !== viaB) assert.equal(n, 0, `PUBLISH calls per primary: ${calls.join(', ')}`);
   });
 
   test('a rule runs once per message cluster-wide: only on the node the device published to', async () => {

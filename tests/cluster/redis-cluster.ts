@@ -42,7 +42,11 @@ export class RedisClusterServers {
 
   /** Which node owns `key` (its index in `servers`), from CLUSTER KEYSLOT and CLUSTER NODES. */
   async ownerOf(key: string): Promise<number> {
-    const slot = Number((await this.cli(0, 'cluster', 'keyslot', key)).trim());
+    return this.ownerOfSlot(Number((await this.cli(0, 'cluster', 'keyslot', key)).trim()));
+  }
+
+  /** Which node owns hash slot `slot` (its index in `servers`). */
+  async ownerOfSlot(slot: number): Promise<number> {
     for (const line of (await this.cli(0, 'cluster', 'nodes')).split('\n')) {
       const [, addr, , , , , , , ...ranges] = line.split(' ');
       if (!addr) continue;
@@ -53,6 +57,12 @@ export class RedisClusterServers {
       }
     }
     throw new Error(`no node owns slot ${slot}`);
+  }
+
+  /** How many times a command ran on a node since start or CONFIG RESETSTAT (INFO commandstats). */
+  async commandCalls(index: number, command: string): Promise<number> {
+    const m = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(await this.cli(index, 'info', 'commandstats'));
+    return m ? Number(m[1]) : 0;
   }
 
   async waitOk(timeoutMs: number): Promise<void> {
