@@ -56,7 +56,12 @@ export function redisOptions(role: RedisRole, nodeName: string, limits: Connecti
  * connections inside always queue, but only receive commands while connected or connecting).
  * Node connections reconnect with the backoff instead of ending (ioredis' default), so a shard
  * that restarts is found again without waiting for a slot-map refresh, and readiness can see it.
- * Pub/sub stays classic (PUBLISH/PSUBSCRIBE, see emitter.ts): no sharded subscribers here.
+ *
+ * Pub/sub stays classic (PUBLISH/PSUBSCRIBE through mqemitter-redis, see emitter.ts): every shard
+ * forwards a PUBLISH over the cluster bus to its own subscribers. Redis 7 sharded pub/sub
+ * (SPUBLISH/SSUBSCRIBE) has no pattern subscriptions, and mqemitter-redis turns every `+`/`#`
+ * filter into one; an exact-topic-only scheme would also need one SSUBSCRIBE per topic filter per
+ * shard. So no sharded subscribers here (shared subscriptions use them for node channels only).
  */
 export function clusterOptions(role: RedisRole, nodeName: string, limits: ConnectionLimits, node: RedisOptions): ClusterOptions {
   const { retryStrategy, enableOfflineQueue, lazyConnect, autoResubscribe, ...perNode } = redisOptions(role, nodeName, limits);
