@@ -51,11 +51,17 @@ export function redisOptions(role: RedisRole, nodeName: string, limits: Connecti
   return { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
 }
 
+/** How often a Cluster with a primary missing reads the slot map again (CLUSTER SLOTS to one node). */
+export const SLOTS_REFRESH_MS = 2000;
+
 /**
  * The same bounds for an ioredis Cluster. Its offline queue is the cluster-level one (the node
  * connections inside always queue, but only receive commands while connected or connecting).
- * Node connections reconnect with the backoff instead of ending (ioredis' default), so a shard
- * that restarts is found again without waiting for a slot-map refresh, and readiness can see it.
+ * Node connections keep ioredis' default of not reconnecting: a lost node leaves the pool, a
+ * slot-map refresh (see watchShards, or ioredis' own on a MOVED) brings it back, and with every node gone the Cluster
+ * itself reconnects with the backoff. (Reconnecting nodes would stay in the pool, and ioredis'
+ * subscriber, which picks a new node from the pool as soon as its own connection ends, would then
+ * spin through dead nodes while the whole Cluster is down.)
  *
  * Pub/sub stays classic (PUBLISH/PSUBSCRIBE through mqemitter-redis, see emitter.ts): every shard
  * forwards a PUBLISH over the cluster bus to its own subscribers. Redis 7 sharded pub/sub
@@ -70,7 +76,6 @@ export function clusterOptions(role: RedisRole, nodeName: string, limits: Connec
     enableOfflineQueue,
     enableReadyCheck: true,
     clusterRetryStrategy: retryStrategy as (attempt: number) => number,
-    clusterNodeRetryStrategy: retryStrategy as (attempt: number) => number,
     redisOptions: { ...node, ...perNode },
   };
 }
@@ -121,6 +126,7 @@ interface Internals {
   setStatus(s: string): void;
   flushQueue(err: Error): void;
   connectionPool?: { getInstanceByKey(key: string): Redis | undefined };
+  refreshSlotsCache(callback: (err?: Error) => void): void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a TypeScript mixin's base constructor must take any[].
@@ -145,6 +151,8 @@ function watched<T extends ClientClass>(Base: T) {
     /** Cluster only: the node keys (host:port) of the primaries that hold slots. */
     private primaries: readonly string[] = [];
     private readonly counted = new WeakSet<Promise<unknown>>();
+    /** Cluster only: the pending slot-map refresh while a primary is missing. */
+    private refreshTimer: NodeJS.Timeout | null = null;
 
     /** Cluster only: the hash slot whose primary carries every PUBLISH of this connection. */
     private readonly publishSlot: number | null;
@@ -192,7 +200,23 @@ function watched<T extends ClientClass>(Base: T) {
       cluster.on('ready', () => {
         for (const node of cluster.nodes('all')) connectNode(node);
       });
-      cluster.on('-node', onChange);
+      // A lost primary leaves the pool, and ioredis only reads the slot map again on a MOVED (its
+      // slotsRefreshInterval timer outlives disconnect() when a refresh is in flight): a shard that
+      // comes back is looked for here, every SLOTS_REFRESH_MS while a primary is missing.
+      const refresh = () => {
+        this.refreshTimer = null;
+        if (this.released || cluster.status !== 'ready') return;
+        (cluster as unknown as Internals).refreshSlotsCache(() => {
+          if (this.downPrimary() !== null) lookAgain();
+        });
+      };
+      const lookAgain = () => {
+        if (this.refreshTimer === null && !this.released) this.refreshTimer = setTimeout(refresh, SLOTS_REFRESH_MS).unref();
+      };
+      cluster.on('-node', () => {
+        onChange();
+        lookAgain();
+      });
     }
 
     private noteError(logger: Logger, message: string): void {
@@ -290,6 +314,7 @@ function watched<T extends ClientClass>(Base: T) {
     /** Closes for good: QUIT when connected (pending replies arrive first), otherwise stop reconnecting now. */
     release(): void {
       this.released = true;
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
       if (this.status === 'end') return;
       if (this.ready) this.quit().catch(() => this.forceEnd());
       else this.forceEnd();
@@ -302,6 +327,7 @@ function watched<T extends ClientClass>(Base: T) {
      */
     forceEnd(): void {
       this.released = true;
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
       if (this.status === 'end') return;
       this.disconnect();
       const stuck = this.isCluster ? (this as unknown as Cluster).nodes().length === 0 : this.status === 'reconnecting';
