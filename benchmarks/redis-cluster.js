@@ -3,12 +3,12 @@
  * through a 3-primary Redis Cluster (redis-cluster://), each node in its own process. A QoS 1
  * publisher on node A, a QoS 1 subscriber on node B: every message crosses Redis pub/sub.
  *
- * Two phases per set-up: closed loop (a window of unacknowledged PUBLISHes, as fast as it goes) for
- * msg/s, then paced at a rate both set-ups sustain for latency (PUBLISH written → PUBLISH received at
+ * Two phases per set-up: closed loop (a window of messages sent and not yet received, as fast as it
+ * goes) for msg/s, then paced at a rate both set-ups sustain for latency (PUBLISH written → PUBLISH received at
  * the subscriber, send time in the payload as the other benchmarks write it). CPU µs/msg = CPU seconds of both broker processes (and, apart, of the
  * redis-servers) over the measured window ÷ messages received, read from /proc as benchmarks/lib does.
  *
- *   npx tsc -p tsconfig.json && node benchmarks/redis-cluster.js [--seconds 8] [--window 64] [--rate 2000]
+ *   npx tsc -p tsconfig.json && node benchmarks/redis-cluster.js [--seconds 8] [--window 64] [--rate 1000]
  *
  * Plain JavaScript over the compiled tree (dist/): the benchmark helpers, the test Redis servers and
  * the broker itself are imported from there.
@@ -59,7 +59,7 @@ async function main() {
       seconds: { type: 'string', default: '8' },
       warmup: { type: 'string', default: '2' },
       window: { type: 'string', default: '64' },
-      rate: { type: 'string', default: '2000' },
+      rate: { type: 'string', default: '1000' },
     },
   });
   const opts = { seconds: Number(values.seconds), warmup: Number(values.warmup), window: Number(values.window), rate: Number(values.rate) };
@@ -94,7 +94,7 @@ async function measureSetup(label, redisUrl, redisServers, opts) {
     const [ra, rb] = await Promise.all([a.next('ready'), b.next('ready')]);
     const pids = { brokers: [ra.pid, rb.pid], redis: redisServers.map((s) => s.child.pid) };
     const sub = await subscriber(rb.port);
-    const pub = await publisher(ra.port);
+    const pub = await publisher(ra.port, sub);
     const closed = await phase(pub, sub, pids, { ...opts, mode: 'closed' });
     const paced = await phase(pub, sub, pids, { ...opts, mode: 'paced' });
     pub.end();
@@ -120,8 +120,7 @@ async function phase(pub, sub, pids, o) {
   const after = [...pids.brokers, ...pids.redis].map(sampleProc);
   const busy1 = machineBusySec();
   const received = sub.received - received0;
-  await pub.stop();
-  await sleep(300); // the last messages in flight land before the next phase
+  await pub.stop(); // and the backlog drains before the next phase
   const wall = (after[0].at - before[0].at) / 1000;
   const cpu = (i) => after[i].cpuSec - before[i].cpuSec;
   const brokerCpu = pids.brokers.reduce((s, _, i) => s + cpu(i), 0);
@@ -147,7 +146,7 @@ async function subscriber(port) {
   const wire = await load('tests/support/wire.js');
   const { readDigits, PAYLOAD_TS_AT } = await load('benchmarks/lib/payload.js');
   const sock = await connected(port, 'bench-sub', wire);
-  const state = { received: 0, onMessage: () => {}, end: () => sock.destroy() };
+  const state = { received: 0, onMessage: () => {}, afterMessage: () => {}, end: () => sock.destroy() };
   const reader = new wire.PacketReader((type, flags, buf, start) => {
     if (type !== wire.PUBLISH) return;
     const topicLen = buf.readUInt16BE(start);
@@ -158,6 +157,7 @@ async function subscriber(port) {
     }
     state.received++;
     state.onMessage(readDigits(buf, at + PAYLOAD_TS_AT, 12) / 1000);
+    state.afterMessage();
   });
   sock.on('data', (d) => reader.push(d));
   sock.write(wire.subscribe(1, ['bench/#', 1]));
@@ -165,53 +165,55 @@ async function subscriber(port) {
   return state;
 }
 
-/** A raw QoS 1 publisher: a window of unacknowledged PUBLISHes (closed loop) or a fixed rate (paced). */
-async function publisher(port) {
+/**
+ * A raw QoS 1 publisher. Closed loop: at most `window` messages sent and not yet received by the
+ * subscriber (PUBACK comes from node A before node B delivers, so it cannot bound the backlog at B);
+ * paced: a fixed rate, up to 10 000 messages outstanding.
+ */
+async function publisher(port, sub) {
   const wire = await load('tests/support/wire.js');
   const { benchPayload, writeDigits, PAYLOAD_TS_AT } = await load('benchmarks/lib/payload.js');
   const sock = await connected(port, 'bench-pub', wire);
   const tpl = wire.publishTemplate('bench/t', 1, benchPayload());
   let nextId = 1;
-  let inFlight = 0;
+  let sent = 0;
   let window = 0;
   let timer = null;
-  let running = false;
+  const outstanding = () => sent - sub.received;
   const send = () => {
     const out = Buffer.from(tpl.bytes);
     out.writeUInt16BE(nextId, tpl.packetIdAt);
     nextId = nextId === 65535 ? 1 : nextId + 1;
     writeDigits(out, tpl.payloadAt + PAYLOAD_TS_AT, 12, performance.now() * 1000);
-    inFlight++;
+    sent++;
     sock.write(out);
   };
-  const reader = new wire.PacketReader((type) => {
-    if (type !== wire.PUBACK) return;
-    inFlight--;
-    if (running && window > 0) while (inFlight < window) send();
-  });
-  sock.on('data', (d) => reader.push(d));
+  sub.afterMessage = () => {
+    while (window > 0 && outstanding() < window) send();
+  };
+  sock.on('data', () => {}); // PUBACKs: not used for pacing
   return {
     start(o) {
-      running = true;
       if (o.window) {
         window = o.window;
-        while (inFlight < window) send();
+        sub.afterMessage();
       } else {
         window = 0;
         // 1 ms ticks, each sending what the rate owes so far.
         const t0 = performance.now();
-        let sent = 0;
+        let due0 = 0;
         timer = setInterval(() => {
           const due = Math.floor(((performance.now() - t0) / 1000) * o.rate);
-          for (; sent < due && inFlight < 10_000; sent++) send();
+          for (; due0 < due && outstanding() < 10_000; due0++) send();
         }, 1);
       }
     },
+    /** Stops sending and waits (up to 30 s) until the subscriber has everything sent so far. */
     async stop() {
-      running = false;
+      window = 0;
       if (timer) clearInterval(timer);
       timer = null;
-      for (let i = 0; i < 200 && inFlight > 0; i++) await sleep(10);
+      for (let i = 0; i < 3000 && outstanding() > 0; i++) await sleep(10);
     },
     end: () => sock.destroy(),
   };
@@ -233,7 +235,7 @@ function print(r, o) {
   const line = (s, phaseName) => {
     const p = s[phaseName];
     const lat = p.latencyMs ? `${p.latencyMs.p50} / ${p.latencyMs.p99}` : 'n/a';
-    return `| ${s.label} | ${phaseName === 'closed' ? `closed loop, window ${o.window}` : `paced ${o.rate} msg/s`} | ${p.msgPerSec} | ${lat} | ${p.brokerCpuUsPerMsg} | ${p.redisCpuUsPerMsg} | ${p.brokerCores} / ${p.redisCores} / ${p.machineCores} |`;
+    return `| ${s.label} | ${phaseName === 'closed' ? `closed loop, ${o.window} in flight` : `paced ${o.rate} msg/s`} | ${p.msgPerSec} | ${lat} | ${p.brokerCpuUsPerMsg} | ${p.redisCpuUsPerMsg} | ${p.brokerCores} / ${p.redisCores} / ${p.machineCores} |`;
   };
   console.log(
     `\nRedis Cluster cost per message: QoS 1 publisher on node A, QoS 1 subscriber on node B; ${o.seconds} s per phase after ${o.warmup} s warm-up\n`,
