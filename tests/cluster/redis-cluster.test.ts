@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { Cluster } from 'ioredis';
 import { connectClient, endAll, nextMessages, recordMessages } from '../support/mqtt.js';
 import { httpGet } from '../support/broker.js';
@@ -12,14 +12,7 @@ import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.j
 import { ClusterError } from '../../broker/cluster/index.js';
 import { publishSlotOf } from '../../broker/cluster/connection.js';
 import { RedisClusterServers } from './redis-cluster.js';
-import { startNode, type TestNode } from './nodes.js';
-
-// One rule that republishes every matching message once; a rule run on both nodes would show up in
-// the rule metrics of both and as a second copy of each echo.
-const RULES = `
-CREATE RULE once AS SELECT payload, clientid FROM "counted/#"
-  INTO republish(topic = 'echoed/\${clientid}', qos = 1, payload = '\${payload}');
-`;
+import { RULE_ONCE, startNode, suiteClients, type TestNode } from './nodes.js';
 
 describe('redis-cluster:// URLs', () => {
   test('nodes, user and password, TLS; the port defaults to 6379', () => {
@@ -65,24 +58,20 @@ describe('two nodes on a 3-primary Redis Cluster', () => {
   let servers: RedisClusterServers;
   let a: TestNode;
   let b: TestNode;
-  const clients: MqttClient[] = [];
-  const client = async (node: TestNode, opts: Parameters<typeof connectClient>[1] = {}) => {
-    const cl = await connectClient(node.mqttUrl, opts);
-    clients.push(cl);
-    return cl;
-  };
+  const clients = suiteClients();
+  const client = clients.connect;
 
   before(async () => {
     servers = await RedisClusterServers.create();
     // Node B names one node only: the client learns the others from the slot map.
     [a, b] = await Promise.all([
-      startNode('rc-a', servers.url, { rules: RULES }),
-      startNode('rc-b', `redis-cluster://127.0.0.1:${servers.servers[1].port}`, { rules: RULES }),
+      startNode('rc-a', servers.url, { rules: RULE_ONCE }),
+      startNode('rc-b', `redis-cluster://127.0.0.1:${servers.servers[1].port}`, { rules: RULE_ONCE }),
     ]);
   });
 
   after(async () => {
-    await endAll(...clients);
+    await clients.endAll();
     await Promise.all([a?.close(), b?.close()]);
     await servers?.stop();
   });
@@ -160,7 +149,7 @@ describe('two nodes on a 3-primary Redis Cluster', () => {
       // Listen before CONNECT: the queued messages follow the CONNACK at once. QoS 1 allows
       // duplicates and another order, so distinct payloads are compared.
       const second = mqtt.connect(b.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
-      clients.push(second);
+      clients.track(second);
       const got = new Set<string>();
       second.on('message', (topic, payload) => {
         if (topic.startsWith(`${p}queue`)) got.add(payload.toString());
