@@ -10,7 +10,7 @@ import { parseRedisTarget, redactRedisUrl } from '../../broker/cluster/redis-url
 import { redisCleanIncoming } from '../../broker/cluster/clean-incoming.js';
 import { CHANGES_CHANNEL, MEMBERS_KEY } from '../../broker/shared/cluster-link.js';
 import { ClusterError } from '../../broker/cluster/index.js';
-import { publishSlotOf } from '../../broker/cluster/connection.js';
+import { publishSlotOf, REDIS_ROLES } from '../../broker/cluster/connection.js';
 import { RedisClusterServers } from './redis-cluster.js';
 import { RULE_ONCE, startNode, suiteClients, type TestNode } from './nodes.js';
 
@@ -345,5 +345,17 @@ describe('a node on a Redis Cluster that loses a shard', () => {
     await pub2.publishAsync('k/t', 'back', { qos: 1 });
     assert.equal((await got)[0].payload, 'back');
     await endAll(sub, pub2);
+  });
+
+  test('with every shard gone, the node still closes within its grace time and ends all three connections', async () => {
+    await Promise.all(servers.servers.map((s) => s.kill()));
+    await eventually(async () => (await httpGet(a.httpPort, '/readyz')).status === 503, 5000, '/readyz 503');
+    // Let the Clusters reach their reconnect back-off (no node left in their pools).
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    await a.close();
+    assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+    for (const role of REDIS_ROLES) assert.equal(a.cluster.connections[role].status, 'end', role);
   });
 });
