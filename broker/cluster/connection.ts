@@ -138,7 +138,7 @@ type ClientClass = new (...args: any[]) => ClientSurface;
  * aedes-persistence-redis fires some commands without awaiting them (putWill, delWill), and their
  * rejections while Redis is down would otherwise be unhandled and end the process.
  *
- * The constructor takes (role, logger, ...the arguments of Base).
+ * The constructor takes (role, logger, publish slot or null, ...the arguments of Base).
  */
 function watched<T extends ClientClass>(Base: T) {
   return class WatchedConnection extends Base implements ConnectionWatch {
@@ -192,9 +192,6 @@ function watched<T extends ClientClass>(Base: T) {
       cluster.on('+node', (node: Redis) => {
         node.on('ready', onChange);
         node.on('close', onChange);
-        node.on('reconnecting', () => {
-          if (!this.released) this.stats.reconnects++;
-        });
         connectNode(node);
       });
       cluster.on('ready', () => {
@@ -251,13 +248,18 @@ function watched<T extends ClientClass>(Base: T) {
 
     get state(): string {
       const down = this.status === 'ready' ? this.downPrimary() : null;
-      return down === null ? this.status : `ready but shard ${down} ${(this as unknown as Internals).connectionPool?.getInstanceByKey(down)?.status ?? 'gone'}`;
+      if (down === null) return this.status;
+      if (down === '') return 'ready but without a slot map yet';
+      return `ready but shard ${down} ${(this as unknown as Internals).connectionPool?.getInstanceByKey(down)?.status ?? 'gone'}`;
     }
 
-    /** Cluster only: a primary holding slots whose connection is not ready (null when all are, or not a Cluster). */
+    /**
+     * Cluster only: a primary holding slots whose connection is not ready, '' before the slot map is
+     * known, null when all are ready (or not a Cluster).
+     */
     private downPrimary(): string | null {
       if (!this.isCluster) return null;
-      if (this.primaries.length === 0) return 'of the slot map';
+      if (this.primaries.length === 0) return '';
       const pool = (this as unknown as Internals).connectionPool;
       for (const key of this.primaries) if (pool?.getInstanceByKey(key)?.status !== 'ready') return key;
       return null;
