@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { asCluster } from './connection.js';
 
 /**
  * `cleanIncoming` for aedes-persistence-redis 11.x, which lacks it: deletes the QoS 2 packets a
@@ -6,16 +7,26 @@ import type { Redis } from 'ioredis';
  * layout), on whichever node they were stored. broker/limits/incoming-qos2.ts calls it when a
  * session starts clean or ends, so a new session reusing a packet id is not mistaken for a
  * retransmission of the old one [MQTT-3.1.2-4].
+ *
+ * On a Redis Cluster the keys hash to different slots: SCAN runs on every primary (a Cluster
+ * client sends a keyless SCAN to one random node), and each key is deleted on its own (a DEL of
+ * several keys in different slots is refused with CROSSSLOT).
  */
 export function redisCleanIncoming(db: Redis): (client: { id: string }) => Promise<void> {
   return async function cleanIncoming(client) {
     // Glob characters in a client id must match themselves.
     const pattern = `incoming:${encodeURIComponent(client.id).replace(/[*?[\]\\]/g, '\\$&')}:*`;
-    let cursor = '0';
-    do {
-      const [next, keys] = await db.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-      if (keys.length > 0) await db.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    const cluster = asCluster(db);
+    for (const node of cluster ? cluster.nodes('master') : [db]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+        if (keys.length > 0) {
+          if (cluster) await Promise.all(keys.map((k) => cluster.del(k)));
+          else await db.del(...keys);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
   };
 }

@@ -4,7 +4,8 @@
  */
 import { CodedError } from '../../common/coded-error.js';
 export const CLUSTER_ERROR_CODES = {
-  CLUSTER_REDIS_URL_INVALID: '`redisUrl` is not a redis:// or rediss:// URL (e.g. redis://:password@host:6379/0).',
+  CLUSTER_REDIS_URL_INVALID:
+    '`redisUrl` is not a redis://, rediss://, redis-sentinel://…#primary or redis-cluster://host:port[,host:port…] URL (e.g. redis://:password@host:6379/0).',
   CLUSTER_REDIS_UNREACHABLE: 'Redis did not answer within the start-up wait; the node does not start without its shared state.',
   CLUSTER_STORE_DOWN:
     'Redis was unreachable: a CONNECT was closed before CONNACK, or a QoS 1/2 or retained PUBLISH was refused (connection closed, nothing acknowledged).',

@@ -3,12 +3,13 @@ import createRedisPersistence from 'aedes-persistence-redis';
 import { redisCleanIncoming } from './clean-incoming.js';
 import type { RulemqConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { ClusterConnection, REDIS_ROLES, redisOptions, type RedisRole } from './connection.js';
+import { asCluster, createConnection, REDIS_ROLES, type ClusterConnection, type RedisRole } from './connection.js';
 import { parseRedisTarget, redactRedisUrl } from './redis-url.js';
 import { createRedisEmitter } from './emitter.js';
 import { ClusterError } from './errors.js';
 import { newClusterCounters } from './metrics.js';
 import { retryStoreWrites } from './store-retry.js';
+import { scanClusterRetained } from './retained-scan.js';
 import { ClusterPlugin } from './plugin.js';
 
 export { ClusterPlugin } from './plugin.js';
@@ -44,7 +45,7 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
   const target = parseRedisTarget(url, config.redisSentinelPassword);
   const limits = { maxBackoffMs: tuning.maxBackoffMs ?? 2000 };
   const conns = {} as Record<RedisRole, ClusterConnection>;
-  for (const role of REDIS_ROLES) conns[role] = new ClusterConnection(target, role, redisOptions(role, config.nodeName, limits), logger);
+  for (const role of REDIS_ROLES) conns[role] = createConnection(target, role, config.nodeName, limits, logger);
 
   const waitMs = tuning.startupWaitMs ?? 10_000;
   try {
@@ -58,8 +59,14 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
 
   const counters = newClusterCounters();
   const mq = createRedisEmitter(conns.publish, conns.subscribe, counters, logger);
-  const persistence = createRedisPersistence({ conn: conns.store });
+  // aedes-persistence-redis treats any truthy `cluster` as "on a Redis Cluster" and only opens a
+  // client of its own when it is a node list: with our connection it then stores one key per
+  // retained message (spread over the shards, found by SCAN on every primary) and avoids its
+  // multi-key commands (MSET, DEL of two keys), which a Cluster refuses across hash slots.
+  const persistence = createRedisPersistence(target.clusterNodes ? { conn: conns.store, cluster: true } : { conn: conns.store });
   persistence.cleanIncoming = redisCleanIncoming(conns.store);
+  const storeCluster = asCluster(conns.store);
+  if (storeCluster) scanClusterRetained(persistence, storeCluster);
   retryStoreWrites(persistence, conns.store, counters, tuning.storeRetryWindowMs ?? 10_000);
 
   // Aedes never destroys its persistence, and its emitter's close waits for QUIT replies that never
@@ -79,6 +86,9 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
     await setup(broker);
   };
 
-  logger.info({ redis: redactRedisUrl(url) }, 'cluster mode: sessions, retained messages and pub/sub through Redis');
+  logger.info(
+    { redis: redactRedisUrl(url), redisCluster: target.clusterNodes !== undefined },
+    'cluster mode: sessions, retained messages and pub/sub through Redis',
+  );
   return { aedes: { mq, persistence }, plugin: new ClusterPlugin(conns, counters, logger), store: conns.store };
 }

@@ -40,7 +40,7 @@ export function newClusterCounters(): ClusterCounters {
 export function registerClusterMetrics(registry: client.Registry, conns: Record<RedisRole, ClusterConnection>, counters: ClusterCounters): void {
   new client.Gauge({
     name: 'rulemq_cluster_redis_up',
-    help: '1 while the Redis connection is ready, by connection (store, publish, subscribe).',
+    help: '1 while the Redis connection is ready, by connection (store, publish, subscribe); on a Redis Cluster, while every primary holding slots is connected.',
     labelNames: ['connection'],
     registers: [registry],
     collect() {

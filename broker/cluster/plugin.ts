@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Client } from 'aedes';
 import type { BrokerPlugin, PluginContext } from '../index.js';
 import type { Logger } from '../logger.js';
-import { REDIS_ROLES, type ClusterConnection, type RedisRole } from './connection.js';
+import { REDIS_ROLES, type ClusterConnection, type LinkEvent, type RedisRole } from './connection.js';
 import { ClusterError } from './errors.js';
 import { registerClusterMetrics, type ClusterCounters } from './metrics.js';
 
@@ -75,7 +75,7 @@ export class ClusterPlugin implements BrokerPlugin {
    */
   private watchPubSubGap(broker: PluginContext['broker']): void {
     let missedLive = false;
-    this.connections.subscribe.on('close', () => {
+    this.connections.subscribe.on('link-down' satisfies LinkEvent, () => {
       missedLive = true;
     });
     const onReady = () => {
@@ -96,7 +96,7 @@ export class ClusterPlugin implements BrokerPlugin {
           'pub/sub back after a gap: persistent sessions closed so their clients reconnect and get the messages queued meanwhile',
         );
     };
-    for (const role of REDIS_ROLES) this.connections[role].on('ready', onReady);
+    for (const role of REDIS_ROLES) this.connections[role].on('link-up' satisfies LinkEvent, onReady);
   }
 
   notReadyReasons(): string[] {
@@ -106,7 +106,7 @@ export class ClusterPlugin implements BrokerPlugin {
       if (c.ready) continue;
       const since = c.stats.downSince ?? Date.now();
       const why = c.stats.lastError ? `: ${c.stats.lastError}` : '';
-      reasons.push(`redis ${role} connection ${c.status} for ${((Date.now() - since) / 1000).toFixed(1)} s${why}`);
+      reasons.push(`redis ${role} connection ${c.state} for ${((Date.now() - since) / 1000).toFixed(1)} s${why}`);
     }
     return reasons;
   }

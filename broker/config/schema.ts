@@ -305,7 +305,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'redisUrl',
     type: str,
     default: null,
-    doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS, or a primary that Sentinel manages: redis-sentinel://[:password@]host[:port][,host[:port]...][/db]#<primary name>, rediss-sentinel:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
+    doc: 'Redis shared by several nodes (redis://[:password@]host:port[/db], rediss:// for TLS, or a primary that Sentinel manages: redis-sentinel://[:password@]host[:port][,host[:port]...][/db]#<primary name>, rediss-sentinel:// for TLS; or a Redis Cluster: redis-cluster://[user:password@]host:port[,host:port...], rediss-cluster:// for TLS): sessions, retained messages, QoS 1/2 state and pub/sub.',
   },
   {
     key: 'redisSentinelPassword',

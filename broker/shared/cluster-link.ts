@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { groupKey, type ShareFilter } from './filter.js';
 import { memberKey, type Group, type GroupTable, type Member } from './groups.js';
@@ -39,9 +39,16 @@ interface Envelope {
  * Redis answers a PUBLISH with the number of subscribers that got it: 0 means the member's node is
  * gone (crashed without removing its members), so its members are dropped everywhere and the message
  * goes to another member at once.
+ *
+ * On a Redis Cluster a classic PUBLISH reaches every shard, but its answer counts only the
+ * subscribers of the shard it was sent to, so 0 would not mean "gone". Node channels then use
+ * sharded pub/sub (SSUBSCRIBE/SPUBLISH): a channel lives on the primary that owns its hash slot,
+ * every subscriber of it is connected there, and the answer counts them all. Joins and leaves, which
+ * every node needs, stay on classic pub/sub.
  */
 export class ClusterLink implements RemoteLink, MembershipSink {
-  private readonly sub: Redis;
+  private readonly sub: Redis | Cluster;
+  private readonly sharded: boolean;
   private closed = false;
 
   constructor(
@@ -52,8 +59,21 @@ export class ClusterLink implements RemoteLink, MembershipSink {
     private readonly logger: Logger,
   ) {
     // Subscriber mode needs its own connection; SUBSCRIBE must survive an outage, so commands queue.
-    const name = store.options.connectionName?.replace(/:store$/, ':shared');
-    this.sub = store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: true, connectionName: name });
+    this.sharded = store.isCluster;
+    if (this.sharded) {
+      const cluster = store as unknown as Cluster;
+      const name = cluster.options.redisOptions?.connectionName?.replace(/:store$/, ':shared');
+      this.sub = cluster.duplicate([], {
+        enableOfflineQueue: true,
+        lazyConnect: true,
+        shardedSubscribers: true,
+        redisOptions: { ...cluster.options.redisOptions, connectionName: name, maxRetriesPerRequest: null },
+      });
+      this.sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message.toString()));
+    } else {
+      const name = store.options.connectionName?.replace(/:store$/, ':shared');
+      this.sub = store.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: true, connectionName: name });
+    }
     this.sub.on('error', (err: Error) => logger.debug({ err: err.message }, 'shared subscriptions: redis subscriber error'));
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message.toString()));
     let first = true;
@@ -69,7 +89,12 @@ export class ClusterLink implements RemoteLink, MembershipSink {
 
   async start(): Promise<void> {
     await this.sub.connect();
-    await this.sub.subscribe(CHANGES_CHANNEL, nodeChannel(this.brokerId));
+    if (this.sharded) {
+      await this.sub.subscribe(CHANGES_CHANNEL);
+      await this.sub.ssubscribe(nodeChannel(this.brokerId));
+    } else {
+      await this.sub.subscribe(CHANGES_CHANNEL, nodeChannel(this.brokerId));
+    }
     await this.load();
   }
 
@@ -112,7 +137,9 @@ export class ClusterLink implements RemoteLink, MembershipSink {
       u: message.publisher,
       ...(message.properties ? { x: message.properties } : {}),
     };
-    this.store.publish(nodeChannel(member.brokerId), JSON.stringify(env)).then(
+    const channel = nodeChannel(member.brokerId);
+    const text = JSON.stringify(env);
+    (this.sharded ? (this.store.spublish(channel, text) as Promise<number>) : this.store.publish(channel, text)).then(
       (receivers) => {
         if (receivers > 0) return;
         this.nodeGone(member.brokerId);

@@ -9,6 +9,35 @@ import { createCluster, type ClusterPlugin } from '../../broker/cluster/index.js
 import { RulesPlugin, readPlan } from '../../rules/plugin.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 import { errorsOf, formatAll } from '../../rules/diagnostics.js';
+import type { MqttClient } from 'mqtt';
+import { connectClient, endAll } from '../support/mqtt.js';
+
+/**
+ * One rule that republishes every matching message once; `counted/#` is also read by subscribers,
+ * so a rule run on more than one node would show up both in the rule metrics and as extra messages.
+ */
+export const RULE_ONCE = `
+CREATE RULE once AS SELECT payload, clientid FROM "counted/#"
+  INTO republish(topic = 'echoed/\${clientid}', qos = 1, payload = '\${payload}');
+`;
+
+/** MQTT clients of a suite: `connect` to a node, and `endAll` in its `after`. */
+export function suiteClients() {
+  const clients: MqttClient[] = [];
+  return {
+    /** For clients made elsewhere (e.g. with manualConnect) that must also be ended. */
+    track(cl: MqttClient): MqttClient {
+      clients.push(cl);
+      return cl;
+    },
+    async connect(node: TestNode, opts: Parameters<typeof connectClient>[1] = {}): Promise<MqttClient> {
+      const cl = await connectClient(node.mqttUrl, opts);
+      clients.push(cl);
+      return cl;
+    },
+    endAll: () => endAll(...clients),
+  };
+}
 
 export interface TestNode {
   readonly name: string;

@@ -1,43 +1,32 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import mqtt, { type MqttClient } from 'mqtt';
-import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
+import mqtt from 'mqtt';
+import { nextMessages } from '../support/mqtt.js';
 import { httpGet } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
 import { RedisServer } from './redis-server.js';
-import { startNode, type TestNode } from './nodes.js';
+import { RULE_ONCE, startNode, suiteClients, type TestNode } from './nodes.js';
 import { PROTOCOLS, persistentSession } from '../support/protocols.js';
-
-// One rule that republishes every matching message once; `counted/#` is also read by subscribers,
-// so a rule run on each node would show up both in the rule metrics and as extra messages.
-const RULES = `
-CREATE RULE once AS SELECT payload, clientid FROM "counted/#"
-  INTO republish(topic = 'echoed/\${clientid}', qos = 1, payload = '\${payload}');
-`;
 
 describe('three nodes sharing one redis-server', () => {
   let redis: RedisServer;
   let a: TestNode;
   let b: TestNode;
   let c: TestNode;
-  const clients: MqttClient[] = [];
-  const client = async (node: TestNode, opts: Parameters<typeof connectClient>[1] = {}) => {
-    const cl = await connectClient(node.mqttUrl, opts);
-    clients.push(cl);
-    return cl;
-  };
+  const clients = suiteClients();
+  const client = clients.connect;
 
   before(async () => {
     redis = await RedisServer.create();
     [a, b, c] = await Promise.all([
-      startNode('node-a', redis.url, { rules: RULES }),
-      startNode('node-b', redis.url, { rules: RULES }),
-      startNode('node-c', redis.url, { rules: RULES }),
+      startNode('node-a', redis.url, { rules: RULE_ONCE }),
+      startNode('node-b', redis.url, { rules: RULE_ONCE }),
+      startNode('node-c', redis.url, { rules: RULE_ONCE }),
     ]);
   });
 
   after(async () => {
-    await endAll(...clients);
+    await clients.endAll();
     await Promise.all([a?.close(), b?.close(), c?.close()]);
     await redis?.stop();
   });
@@ -83,7 +72,7 @@ describe('three nodes sharing one redis-server', () => {
       // QoS 1 PUBLISH before it has queued it, so some may still be on their way and arrive live:
       // QoS 1 allows duplicates and another order, so distinct payloads are compared.
       const second = mqtt.connect(c.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
-      clients.push(second);
+      clients.track(second);
       const got = new Set<string>();
       second.on('message', (topic, payload) => {
         if (topic.startsWith(`${p}queue/`)) got.add(payload.toString());
