@@ -85,6 +85,20 @@ export class ClusterConnection extends Redis {
       if (this.released) this.forceEnd();
       else this.stats.reconnects++;
     });
+    this.on('end', () => {
+      // A Sentinel target's failover detector holds connections of its own to the Sentinels, closed
+      // only by the connector: a connection ended by QUIT would leave them reconnecting for ever.
+      (this as unknown as { connector: { disconnect(): void } }).connector.disconnect();
+      if (this.released) return;
+      // ioredis ends a connection for good when a reconnect is cut short: the failover detector of the
+      // previous connection disconnects the connector while it is still asking Sentinel for the new
+      // primary ("Connection is closed."). Nobody asked for this end, so connect again, after a backoff.
+      this.stats.reconnects++;
+      const delay = (options.retryStrategy as (attempt: number) => number)(1);
+      setTimeout(() => {
+        if (!this.released && this.status === 'end') this.connect().catch(() => undefined);
+      }, delay);
+    });
     // Without an 'error' listener ioredis prints every failed reconnect; they are counted instead.
     this.on('error', (err: Error) => {
       this.stats.connectionErrors++;

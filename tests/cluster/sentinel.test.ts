@@ -38,6 +38,7 @@ test('redis-sentinel:// URLs: Sentinels, primary name, passwords, db and TLS; pa
     password: 's3cret',
     sentinelPassword: 'sentpw',
     db: 2,
+    failoverDetector: true,
   });
   assert.equal(parseRedisTarget('rediss-sentinel://h:1#m', null).options.enableTLSForSentinelMode, true);
   assert.equal(parseRedisTarget('redis://127.0.0.1:6379', null).url, 'redis://127.0.0.1:6379');

@@ -45,9 +45,11 @@ export class SeqPublisher {
     return this.next;
   }
 
-  /** Publishes the next number every `intervalMs` until stop(). */
-  start(intervalMs: number): void {
-    this.ticker = setInterval(() => this.send(this.next++), intervalMs);
+  /** Publishes the next `perTick` numbers every `intervalMs` until stop(). */
+  start(intervalMs: number, perTick = 1): void {
+    this.ticker = setInterval(() => {
+      for (let i = 0; i < perTick; i++) this.send(this.next++);
+    }, intervalMs);
   }
 
   stop(): void {
