@@ -167,14 +167,14 @@ async function main(): Promise<void> {
   }
   console.log(`\n| run | ${COLUMNS.map(([, label]) => label).join(' | ')} |`);
   console.log(`| --- |${COLUMNS.map(() => ' ---: |').join('')}`);
-  runs.forEach((r, i) =>
+  for (const [i, r] of runs.entries())
     console.log(
       row(
         String(i + 1),
         COLUMNS.map(([k]) => r[k]),
       ),
-    ),
-  );
+    );
+
   console.log(
     row(
       'median',
