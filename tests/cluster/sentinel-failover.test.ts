@@ -5,7 +5,6 @@ import { endAll } from '../support/mqtt.js';
 import { httpGet, metricValue } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
 import { recordStrayErrors } from '../support/stray-errors.js';
-import { Redis } from 'ioredis';
 import { REDIS_ROLES } from '../../broker/cluster/connection.js';
 import { startSentinelGroup, type SentinelGroup } from './sentinel.js';
 import { startNode, type TestNode } from './nodes.js';
@@ -17,25 +16,11 @@ after(async () => {
   stray.none();
 });
 
-/** Stops the primary as a crashed process does: its sockets close at once. */
-async function kill(redis: SentinelGroup): Promise<void> {
-  await redis.primary.kill();
-}
-
-/**
- * Freezes the primary (SIGSTOP), as a host that stops answering: its sockets stay open and the
- * commands sent on them get no reply, so nothing tells the nodes it is gone except Sentinel.
- */
-async function freeze(redis: SentinelGroup): Promise<void> {
-  const r = new Redis(redis.primary.port, '127.0.0.1');
-  const pid = Number(/process_id:(\d+)/.exec(await r.info('server'))?.[1]);
-  r.disconnect();
-  process.kill(pid, 'SIGSTOP');
-}
-
 for (const [key, how, fail] of [
-  ['fk', 'killed', kill],
-  ['fz', 'frozen (it stops answering, its connections stay open)', freeze],
+  // A crashed process: its sockets close at once.
+  ['fk', 'killed', (r: SentinelGroup) => r.primary.kill()],
+  // A host that stops answering: nothing but Sentinel's +switch-master tells the nodes.
+  ['fz', 'frozen (it stops answering, its connections stay open)', (r: SentinelGroup) => r.freezePrimary()],
 ] as const) {
   describe(`primary ${how} under a QoS 1 stream`, () => {
     let redis: SentinelGroup;

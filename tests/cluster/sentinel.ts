@@ -57,6 +57,11 @@ export interface SentinelGroup {
   readonly sentinel: Sentinel;
   /** `redis-sentinel://127.0.0.1:<sentinel port>#mymaster` */
   readonly url: string;
+  /**
+   * Freezes the primary (SIGSTOP), as a host that stops answering: its sockets stay open and the
+   * commands sent on them get no reply, so nothing but Sentinel tells clients it is gone. `primary.kill()` ends it.
+   */
+  freezePrimary(): Promise<void>;
   /** Resolves when Sentinel names the replica as the primary (polled every 10 ms); rejects after `timeoutMs`. */
   promoted(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -78,6 +83,14 @@ export async function startSentinelGroup(downAfterMs = 1000): Promise<SentinelGr
     replica,
     sentinel,
     url: `redis-sentinel://127.0.0.1:${sentinel.port}#mymaster`,
+    async freezePrimary() {
+      const r = new Redis(primary.port, '127.0.0.1', { lazyConnect: true });
+      try {
+        process.kill(Number(/process_id:(\d+)/.exec(await r.info('server'))?.[1]), 'SIGSTOP');
+      } finally {
+        r.disconnect();
+      }
+    },
     async promoted(timeoutMs) {
       const s = new Redis(sentinel.port, '127.0.0.1', { lazyConnect: true });
       try {
