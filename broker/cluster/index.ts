@@ -58,7 +58,10 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
 
   const counters = newClusterCounters();
   const mq = createRedisEmitter(conns.publish, conns.subscribe, counters, logger);
-  const persistence = createRedisPersistence({ conn: conns.store });
+  // A resumed session gets its whole queue: by default aedes-persistence-redis sends only the first
+  // 1001 queued messages at a CONNECT, and the rest waited for the next reconnect (-1 is LRANGE's "to the end";
+  // only the keys are read at once, each message is fetched as the client takes it).
+  const persistence = createRedisPersistence({ conn: conns.store, maxSessionDelivery: -1 });
   persistence.cleanIncoming = redisCleanIncoming(conns.store);
   retryStoreWrites(persistence, conns.store, counters, tuning.storeRetryWindowMs ?? 10_000);
 
