@@ -96,7 +96,7 @@ for (const [key, how, fail] of [
       const metricsA = (await httpGet(a.httpPort, '/metrics')).text;
       t.diagnostic(
         `published ${total}, acknowledged ${pub.acked.size}, received ${received.length}, lost ${lost.length} [${lost.slice(0, 20).join(',')}], ` +
-          `missing ${missing.length}, duplicates ${duplicates}; Sentinel promoted ${promotedMs} ms and both nodes ready ${readyMs} ms after the kill; ` +
+          `missing ${missing.length}, duplicates ${duplicates}; Sentinel promoted ${promotedMs} ms and /readyz 200 on both nodes ${readyMs} ms after the kill (a frozen primary is not noticed before the switch); ` +
           `resent by MQTT.js ${pub.resent}, by the app ${pub.appRetries}; on A: publishes refused ${metricValue(metricsA, 'rulemq_cluster_publishes_refused_total', 'qos="1"')}, ` +
           `PUBLISHes to Redis retried ${metricValue(metricsA, 'rulemq_cluster_publish_retries_total')}, connects refused ${metricValue(metricsA, 'rulemq_cluster_connects_refused_total')}; ` +
           `counters A ${JSON.stringify(a.cluster.counters)}, B ${JSON.stringify(b.cluster.counters)}`,
