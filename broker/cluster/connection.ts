@@ -177,6 +177,23 @@ function watched<T extends ClientClass>(Base: T) {
       // Without an 'error' listener ioredis prints every failed reconnect; they are counted instead.
       this.on('error', (err: Error) => this.noteError(logger, err.message));
       if (this.isCluster) this.watchShards(logger, onChange);
+      else this.on('end', () => this.afterEnd());
+    }
+
+    /** A single Redis (or a Sentinel-managed primary) that ended: close what the connector holds, and connect again unless asked to end. */
+    private afterEnd(): void {
+      // A Sentinel target's failover detector holds connections of its own to the Sentinels, closed
+      // only by the connector: a connection ended by QUIT would leave them reconnecting for ever.
+      (this as unknown as { connector: { disconnect(): void } }).connector.disconnect();
+      if (this.released) return;
+      // ioredis ends a connection for good when a reconnect is cut short: the failover detector of the
+      // previous connection disconnects the connector while it is still asking Sentinel for the new
+      // primary ("Connection is closed."). Nobody asked for this end, so connect again, after a backoff.
+      this.stats.reconnects++;
+      const retry = (this as unknown as Redis).options.retryStrategy as (attempt: number) => number;
+      setTimeout(() => {
+        if (!this.released && this.status === 'end') this.connect().catch(() => undefined);
+      }, retry(1));
     }
 
     /** A Cluster is up when every primary holding slots is connected: a lost shard fails the commands of its slots. */

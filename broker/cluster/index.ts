@@ -63,7 +63,10 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
   // client of its own when it is a node list: with our connection it then stores one key per
   // retained message (spread over the shards, found by SCAN on every primary) and avoids its
   // multi-key commands (MSET, DEL of two keys), which a Cluster refuses across hash slots.
-  const persistence = createRedisPersistence(target.clusterNodes ? { conn: conns.store, cluster: true } : { conn: conns.store });
+  // A resumed session gets its whole queue: by default aedes-persistence-redis sends only the first
+  // 1001 queued messages at a CONNECT, and the rest waited for the next reconnect (-1 is LRANGE's "to the end";
+  // only the keys are read at once, each message is fetched as the client takes it).
+  const persistence = createRedisPersistence({ conn: conns.store, maxSessionDelivery: -1, ...(target.clusterNodes ? { cluster: true } : {}) });
   persistence.cleanIncoming = redisCleanIncoming(conns.store);
   const storeCluster = asCluster(conns.store);
   if (storeCluster) scanClusterRetained(persistence, storeCluster);

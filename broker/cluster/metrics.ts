@@ -21,6 +21,7 @@ export function newClusterCounters(): ClusterCounters {
   return {
     localOnly: 0,
     errors: 0,
+    publishRetries: 0,
     refused: [0, 0, 0],
     brokerErrors: 0,
     resyncs: 0,
@@ -80,8 +81,17 @@ export function registerClusterMetrics(registry: client.Registry, conns: Record<
     },
   });
   new client.Counter({
+    name: 'rulemq_cluster_publish_retries_total',
+    help: 'QoS 1/2 PUBLISHes to Redis sent again because the previous attempt failed or the publish connection was down.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counters.publishRetries);
+    },
+  });
+  new client.Counter({
     name: 'rulemq_cluster_publishes_refused_total',
-    help: 'QoS 1/2 and retained PUBLISH refused while the Redis store was down (connection closed, not acknowledged, so the client resends), by QoS.',
+    help: 'QoS 1/2 and retained PUBLISH refused while the Redis store or publish connection was down (connection closed, not acknowledged, so the client resends), by QoS.',
     labelNames: ['qos'],
     registers: [registry],
     collect() {

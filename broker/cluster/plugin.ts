@@ -52,14 +52,18 @@ export class ClusterPlugin implements BrokerPlugin {
       }
       next(client, packet, callback);
     });
-    // Aedes acknowledges a QoS 1 PUBLISH before storing it. While the store is unreachable the
-    // message could not be queued for persistent sessions nor reach other nodes, so it is refused:
-    // the connection closes without PUBACK/PUBREC and the client resends it once Redis is back.
-    // QoS 0 (fire and forget) keeps flowing to this node's subscribers and rules.
+    // Aedes acknowledges a QoS 1 PUBLISH before storing and publishing it. While the store is
+    // unreachable the message could not be queued for persistent sessions; while the publish
+    // connection is down it could reach this node's subscribers only (after a failover the store
+    // connection is often back first). Either way it is refused: the connection closes without
+    // PUBACK/PUBREC and the client resends it once Redis is back. QoS 0 (fire and forget) keeps
+    // flowing to this node's subscribers and rules.
+    const publish = this.connections.publish;
     ctx.hooks.provide('authorizePublish', 'cluster.store-ready', (client, packet, callback, next) => {
-      if (client && (packet.qos > 0 || packet.retain) && !store.ready) {
+      if (client && (packet.qos > 0 || packet.retain) && !(store.ready && publish.ready)) {
         counters.refused[packet.qos]++;
-        callback(new ClusterError('CLUSTER_STORE_DOWN', `Redis store unreachable: QoS ${packet.qos}${packet.retain ? ' retained' : ''} PUBLISH refused`));
+        const down = store.ready ? 'publish' : 'store';
+        callback(new ClusterError('CLUSTER_STORE_DOWN', `Redis ${down} connection down: QoS ${packet.qos}${packet.retain ? ' retained' : ''} PUBLISH refused`));
         return;
       }
       next(client, packet, callback);

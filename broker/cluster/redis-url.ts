@@ -47,6 +47,9 @@ export function parseRedisTarget(url: string, sentinelPassword: string | null): 
       ...(sentinelPassword ? { sentinelPassword } : {}),
       ...(db !== undefined ? { db: Number(db) } : {}),
       ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+      // Follow Sentinel's +switch-master at once: a primary that stops answering (host down, network
+      // cut) keeps its sockets open, and without this the node would wait on them indefinitely.
+      failoverDetector: true,
     };
     return { url: undefined, options };
   }

@@ -6,18 +6,9 @@ import { httpGet, metricValue } from '../support/broker.js';
 import { eventually } from '../support/rules-broker.js';
 import { RedisServer } from './redis-server.js';
 import { startNode, type TestNode } from './nodes.js';
+import { SeqPublisher, collectSequence, countSequence, deviceClient } from './sequence-stream.js';
 
 const OUTAGE_MS = 5000;
-
-/** Connects with automatic reconnects (as devices do) and resolves on the first CONNACK. */
-async function deviceClient(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const c = mqtt.connect(url, { reconnectPeriod: 200, connectTimeout: 2000, ...opts });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
-}
 
 describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', () => {
   let redis: RedisServer;
@@ -38,38 +29,21 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
 
   test('nodes stay up, report not-ready, serve local QoS 0, recover, and the QoS 1 stream is counted by sequence number', async (t) => {
     // Subscriber on B with a persistent session; publisher on A; both reconnect on their own.
-    const received: number[] = [];
     const sub = await deviceClient(b.mqttUrl, { clientId: 'seq-sub', clean: false });
     clients.push(sub);
-    sub.on('message', (topic, payload) => {
-      if (topic.startsWith('seq/')) received.push(Number(payload.toString()));
-    });
+    const received = collectSequence(sub, 'seq/');
     await sub.subscribeAsync('seq/#', { qos: 1 });
 
-    const pub = await deviceClient(a.mqttUrl, { clientId: 'seq-pub', clean: false });
-    clients.push(pub);
-    const acked = new Set<number>();
-    let next = 0;
+    const pub = new SeqPublisher(await deviceClient(a.mqttUrl, { clientId: 'seq-pub', clean: false }), (seq) => `seq/${seq % 4}`);
+    clients.push(pub.client);
     let firstAfterRecovery = -1;
-    let appRetries = 0;
-    // MQTT.js fails a publish made while it replays its store after a reconnect if that connection
-    // closes too ("Connection closed"); an application resends it, as this one does.
-    const send = (seq: number) =>
-      pub.publish(`seq/${seq % 4}`, String(seq), { qos: 1 }, (err) => {
-        if (!err) acked.add(seq);
-        else {
-          appRetries++;
-          setTimeout(() => send(seq), 100);
-        }
-      });
-    const publishOne = () => send(next++);
     // Two clean-session clients of node A, connected before the outage, exchange QoS 0 during it.
     const localSub = await connectClient(a.mqttUrl);
     const localPub = await connectClient(a.mqttUrl);
     clients.push(localSub, localPub);
     await localSub.subscribeAsync('local/#', { qos: 0 });
 
-    const ticker = setInterval(publishOne, 20);
+    pub.start(20);
     try {
       await eventually(() => received.length >= 40, 10_000, 'the stream to flow before the outage');
 
@@ -128,16 +102,16 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
       await redis.start();
       const restartedAt = Date.now();
       for (const node of [a, b]) await eventually(async () => (await httpGet(node.httpPort, '/readyz')).status === 200, 15_000, `${node.name} ready again`);
-      firstAfterRecovery = next;
+      firstAfterRecovery = pub.total;
       t.diagnostic(`outage ${restartedAt - killedAt} ms; nodes ready ${Date.now() - restartedAt} ms after the restart`);
 
       // One more second of traffic after recovery, then stop and let the publisher drain its retries.
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
-      clearInterval(ticker);
+      pub.stop();
     }
-    const total = next;
-    await eventually(() => acked.size === total, 20_000, `all ${total} QoS 1 messages acknowledged (have ${acked.size})`);
+    const total = pub.total;
+    await eventually(() => pub.acked.size === total, 20_000, `all ${total} QoS 1 messages acknowledged (have ${pub.acked.size})`);
 
     // Messages queued in Redis for the subscriber (it may have missed live ones while B resubscribed)
     // come with a reconnect of its persistent session.
@@ -145,21 +119,16 @@ describe('Redis killed for 5 s under a steady QoS 1 stream across two nodes', ()
     await sub.endAsync();
     const again = await deviceClient(b.mqttUrl, { clientId: 'seq-sub', clean: false });
     clients.push(again);
-    again.on('message', (topic, payload) => {
-      if (topic.startsWith('seq/')) received.push(Number(payload.toString()));
-    });
+    collectSequence(again, 'seq/', received);
     await again.subscribeAsync('seq/#', { qos: 1 });
     await new Promise((r) => setTimeout(r, 1000));
 
-    const unique = new Set(received);
-    const lost: number[] = [];
-    for (let i = 0; i < total; i++) if (!unique.has(i)) lost.push(i);
-    const duplicates = received.length - unique.size;
+    const { missing: lost, duplicates } = countSequence(total, pub.acked, received);
     const metricsAfter = (await httpGet(a.httpPort, '/metrics')).text;
     const refused = metricValue(metricsAfter, 'rulemq_cluster_publishes_refused_total', 'qos="1"');
     const retried = metricValue(metricsAfter, 'rulemq_cluster_store_retries_total');
     t.diagnostic(
-      `published ${total}, acknowledged ${acked.size}, received ${received.length}, lost ${lost.length} [${lost.join(',')}], duplicates ${duplicates}, refused while down ${refused}, store writes retried ${retried}, resent by the app after a client error ${appRetries}`,
+      `published ${total}, acknowledged ${pub.acked.size}, received ${received.length}, lost ${lost.length} [${lost.join(',')}], duplicates ${duplicates}, refused while down ${refused}, store writes retried ${retried}, resent by the app after a client error ${pub.appRetries}`,
     );
 
     // What the design guarantees: no node crashed, everything published after recovery arrived,
