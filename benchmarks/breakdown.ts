@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       const res = await runIngest(v.make(base));
       runs.get(v.name)!.push(res);
       process.stderr.write(
-        `${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}\n`,
+        `${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}${res.sink ? `, ${res.sink.rowsPerAppend} rows/Append, server ${res.sink.serverCpu} cores` : ''}\n`,
       );
     }
   }
