@@ -59,7 +59,15 @@ interface Target {
 
 /** Sessions that completed their connect (and TLS handshake). */
 const everConnected = new WeakSet<http2.ClientHttp2Session>();
-const connected = (s: http2.ClientHttp2Session): boolean => everConnected.has(s);
+/** The last stream id a session's GOAWAY said the server processes (later streams it never saw). */
+const goawayLast = new WeakMap<http2.ClientHttp2Session, number>();
+
+/** The server never processed the request: the stream was never sent, refused, or past a GOAWAY. */
+function neverProcessed(session: http2.ClientHttp2Session, s: http2.ClientHttp2Stream): boolean {
+  if (s.id === undefined || s.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return true;
+  const last = goawayLast.get(session);
+  return last !== undefined && s.id > last;
+}
 
 /** A grpc-js-shaped error (what sinks/retry.ts classifies). */
 export function grpcError(code: number, details: string): ServiceError {
@@ -143,82 +151,109 @@ export class H2Appends {
   /** A unary call of `path` with an encoded request; the response message is not decoded. */
   call(path: string, target: string, request: Buffer, timeoutMs: number, cb: UnaryCallback): CancelableCall {
     let settled = false;
+    let stream: http2.ClientHttp2Stream | undefined;
     const finish = (err: ServiceError | null): void => {
       if (settled) return;
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
       cb(err);
     };
-    let timer: NodeJS.Timeout | undefined;
-    const t = this.target(target);
-    if (this.closed || Date.now() < t.failedUntil) {
-      const details = this.closed ? 'HStreamDB client is closed' : `No connection established. Last error: ${t.lastError}`;
-      setImmediate(() => finish(grpcError(Code.UNAVAILABLE, details)));
-      return { cancel: () => (settled = true) };
-    }
-    let session: http2.ClientHttp2Session;
-    let stream: http2.ClientHttp2Stream;
-    try {
-      session = this.session(target, t);
-      stream = session.request(this.headers(path, timeoutMs), { endStream: false });
-    } catch (e) {
-      // The session is closing or ran out of stream ids: the next Append opens a new one.
-      this.drop(t);
-      setImmediate(() => finish(grpcError(Code.UNAVAILABLE, (e as Error).message)));
-      return { cancel: () => (settled = true) };
-    }
-    timer = setTimeout(() => {
-      timer = undefined;
-      stream.close(NGHTTP2_CANCEL);
+    const timer = setTimeout(() => {
+      stream?.close(NGHTTP2_CANCEL);
       finish(grpcError(Code.DEADLINE_EXCEEDED, 'Deadline exceeded'));
     }, timeoutMs);
+    const t = this.target(target);
+    const send = (retries: number): void => {
+      if (settled) return;
+      if (this.closed || Date.now() < t.failedUntil) {
+        const details = this.closed ? 'HStreamDB client is closed' : `No connection established. Last error: ${t.lastError}`;
+        setImmediate(() => finish(grpcError(Code.UNAVAILABLE, details)));
+        return;
+      }
+      let session: http2.ClientHttp2Session;
+      let s: http2.ClientHttp2Stream;
+      try {
+        session = this.session(target, t);
+        s = session.request(this.headers(path, timeoutMs), { endStream: false });
+      } catch (e) {
+        // The session is closing or ran out of stream ids: the next Append opens a new one.
+        this.drop(t);
+        setImmediate(() => finish(grpcError(Code.UNAVAILABLE, (e as Error).message)));
+        return;
+      }
+      stream = s;
+      this.exchange(session, s, t, request, finish, () => {
+        // The server never saw the request (refused, or past the GOAWAY's last stream): grpc-js retries
+        // such a call once, transparently; so do we, on a new session. Nothing can be stored twice.
+        if (retries > 0 && !settled) send(retries - 1);
+        else return false;
+        return true;
+      });
+    };
+    send(1);
+    return {
+      cancel: () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stream?.close(NGHTTP2_CANCEL);
+      },
+    };
+  }
+
+  /**
+   * One request/response on `s`: the status from the trailers (or a trailers-only response), else the
+   * HTTP status, else why the stream ended. `unsent()` is asked first when the server never processed
+   * the request; it returns true when it sent it again.
+   */
+  private exchange(
+    session: http2.ClientHttp2Session,
+    s: http2.ClientHttp2Stream,
+    t: Target,
+    request: Buffer,
+    finish: (err: ServiceError | null) => void,
+    unsent: () => boolean,
+  ): void {
     let httpStatus = 0;
     let code: number | undefined;
     let details = '';
     let streamError: Error | undefined;
     const readStatus = (h: http2.IncomingHttpHeaders): void => {
-      const s = h['grpc-status'];
-      if (s === undefined) return;
-      code = Number(s);
+      const v = h['grpc-status'];
+      if (v === undefined) return;
+      code = Number(v);
       details = decodeMessage(h['grpc-message']);
     };
-    stream.on('response', (h) => {
+    s.on('response', (h) => {
       httpStatus = Number(h[':status']);
       readStatus(h); // a trailers-only response carries the status in its headers
     });
-    stream.on('trailers', readStatus);
+    s.on('trailers', readStatus);
     // The AppendResponse (one RecordId per record) is not needed: read and dropped.
-    stream.on('data', () => undefined);
+    s.on('data', () => undefined);
     // The outcome is decided on 'close'; a failed session cancels its streams with the session's error as cause.
-    stream.on('error', (e: Error & { cause?: unknown }) => {
+    s.on('error', (e: Error & { cause?: unknown }) => {
       streamError = e.cause instanceof Error ? e.cause : e;
     });
     const noStatus = (): void => {
+      if (httpStatus === 0 && neverProcessed(session, s) && unsent()) return;
       const why = streamError?.message || t.lastError;
-      if (!session.destroyed && !session.closed && stream.rstCode === NGHTTP2_CANCEL) finish(grpcError(Code.CANCELLED, 'Call cancelled'));
-      else if (!connected(session)) finish(grpcError(Code.UNAVAILABLE, `No connection established. Last error: ${why || 'connection closed'}`));
+      if (!session.destroyed && !session.closed && s.rstCode === NGHTTP2_CANCEL) finish(grpcError(Code.CANCELLED, 'Call cancelled'));
+      else if (!everConnected.has(session)) finish(grpcError(Code.UNAVAILABLE, `No connection established. Last error: ${why || 'connection closed'}`));
       else finish(grpcError(Code.UNAVAILABLE, `Connection dropped${why ? `: ${why}` : ''}`));
     };
-    stream.on('close', () => {
+    s.on('close', () => {
       if (code !== undefined) finish(code === Code.OK ? null : grpcError(code, details));
       else if (httpStatus !== 0 && httpStatus !== 200) finish(grpcError(httpStatusToGrpc(httpStatus), `Received HTTP status code ${httpStatus}`));
-      // The session's own 'error' / 'close' may come right after its streams close: look once they did.
+      // The session's own 'error' / 'close' / 'goaway' may come right after its streams close: look once they did.
       else setImmediate(noStatus);
     });
     // Length-prefixed message: compressed flag 0, then the length [gRPC over HTTP/2: Length-Prefixed-Message].
     const prefix = Buffer.allocUnsafe(5);
     prefix[0] = 0;
     prefix.writeUInt32BE(request.length, 1);
-    stream.write(prefix);
-    stream.end(request);
-    return {
-      cancel: () => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        stream.close(NGHTTP2_CANCEL);
-      },
-    };
+    s.write(prefix);
+    s.end(request);
   }
 
   private headers(path: string, timeoutMs: number): http2.OutgoingHttpHeaders {
@@ -264,7 +299,10 @@ export class H2Appends {
       }
     });
     // A GOAWAY (server restart, idle timeout) or a closed socket: new Appends use a new session.
-    s.on('goaway', () => this.drop(t, s));
+    s.on('goaway', (_code: number, lastStreamId: number) => {
+      goawayLast.set(s, lastStreamId);
+      this.drop(t, s);
+    });
     s.on('close', () => this.drop(t, s));
     t.session = s;
     return s;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { parseConnectorSettings } from '../../../sinks/hstreamdb/config.js';
@@ -180,5 +181,42 @@ test('TLS: Appends go over https with the CA; with basic auth the server checks 
   } finally {
     for (const c of [good, bad, noCa]) c.close();
     await server.stop();
+  }
+});
+
+/** A bare HTTP/2 server that treats each stream as `answer` says (the n-th stream, from 1). */
+async function rawServer(answer: (s: http2.ServerHttp2Stream, n: number) => void): Promise<{ address: string; streams: () => number; close(): Promise<void> }> {
+  let n = 0;
+  const server = http2.createServer();
+  server.on('stream', (s) => {
+    s.on('data', () => undefined);
+    s.on('error', () => undefined); // a stream closed with an error code reports it on this side too
+    s.on('end', () => answer(s, ++n));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    streams: () => n,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const OK_TRAILERS_ONLY = { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' };
+
+test('a stream the server refused (it never processed it) is sent once more; one the server reset after reading it is not', async () => {
+  const refusing = await rawServer((s, n) => (n === 1 ? s.close(http2.constants.NGHTTP2_REFUSED_STREAM) : s.respond(OK_TRAILERS_ONLY, { endStream: true })));
+  const resetting = await rawServer((s) => s.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+  const c = new H2Appends(parseConnectorSettings({ url: `hstream://${refusing.address}` }));
+  try {
+    assert.equal(await call(c, refusing.address, Buffer.from([1, 2, 3])), null);
+    assert.equal(refusing.streams(), 2, 'refused, then sent again');
+    const r = await call(c, resetting.address, Buffer.from([1, 2, 3]));
+    assert.equal(r?.code, status.UNAVAILABLE);
+    assert.equal(resetting.streams(), 1, 'a request the server read may have been stored: not sent again here (the sink retries it, counted)');
+  } finally {
+    c.close();
+    await refusing.close();
+    await resetting.close();
   }
 });
