@@ -11,6 +11,8 @@
  * - the deadline is sent as `grpc-timeout` and enforced here too: DEADLINE_EXCEEDED, stream cancelled;
  * - after a failed connect the target is in backoff (1 s doubling to 10 s, or the connector's
  *   `reconnectBackoffMs`): Appends fail at once with UNAVAILABLE until it ends or `resetFailed()`;
+ * - a request the server never processed (refused stream, past a GOAWAY, never sent) goes once more on
+ *   a new session (grpc-js' transparent retry); one it may have read is left to the sink's retries;
  * - TLS with ssl_ca / ssl_cert / ssl_key / ssl_verify / ssl_server_name, basic-auth metadata.
  */
 import http2 from 'node:http2';
