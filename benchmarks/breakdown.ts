@@ -8,6 +8,7 @@
  *   npx tsc -p tsconfig.json && node dist/benchmarks/breakdown.js
  *
  * Environment: BENCH_SECONDS [6], BENCH_REPEATS [2], BENCH_PUBLISHERS [1], BENCH_QOS [1], BENCH_VARIANTS (names separated by ';'),
+ * BENCH_STORED=1: time publish → stored at the server (full decode; for paced runs),
  * BENCH_RATE [0 = closed loop]: offer the same msg/s to every variant, so CPU µs per message compares the work itself
  * (at saturation a slower broker also coalesces fewer packets per write, which inflates its per-message cost).
  */
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     rate: Number(process.env.BENCH_RATE ?? 0),
     warmupSec: 2,
     seconds,
-    storedLatency: false,
+    // Publish → stored latency needs a full decode at the server: meant for paced runs (BENCH_RATE).
+    storedLatency: process.env.BENCH_STORED === '1',
     shards: 4,
   };
   const vs = variants();
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
       const res = await runIngest(v.make(base));
       runs.get(v.name)!.push(res);
       process.stderr.write(
-        `${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}\n`,
+        `${v.name}: ${Math.round(res.load.msgPerSec)} msg/s, ${res.broker.cpuMicrosPerMsg} µs CPU/msg, ${res.broker.syscallsPerMsg} syscalls/msg, loop run ${res.broker.loopRun} wait ${res.broker.loopWait}, others ${res.othersCpu}${res.sink ? `, ${res.sink.rowsPerAppend} rows/Append, server ${res.sink.serverCpu} cores` : ''}${res.sink?.stored ? `, stored p50 ${res.sink.stored.p50} / p99 ${res.sink.stored.p99} ms` : ''}${res.load.ack ? `, ack p99 ${res.load.ack.p99} ms` : ''}\n`,
       );
     }
   }

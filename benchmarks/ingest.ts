@@ -151,6 +151,8 @@ export interface IngestResult {
     extraRecords: number;
     stored: LatencySummary | null;
     serverCpu: number;
+    /** Records per Append the server received in the window (what a batching change moves). */
+    rowsPerAppend: number;
     actionStats: unknown;
   };
 }
@@ -192,7 +194,8 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     const b0 = sampleProc(broker.pid);
     const g0 = sampleProc(load.pid);
     const h0 = hs ? sampleProc(hs.child.pid) : undefined;
-    const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
+    const s0 = hs ? await hs.child.call<{ count: number; appends: number }>('stats') : { count: 0, appends: 0 };
+    const r0 = s0.count;
     await broker.child?.call('eld-reset');
     await load.next('window-end');
     const b1 = sampleProc(broker.pid);
@@ -203,7 +206,8 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     const wall = (b1.at - b0.at) / 1000;
     const ours = b1.cpuSec - b0.cpuSec + (g1.cpuSec - g0.cpuSec) + (h0 && h1 ? h1.cpuSec - h0.cpuSec : 0) + (me.user + me.system) / 1e6;
     const othersCpu = round2(Math.max(0, (m1 - m0 - ours) / wall));
-    const r1 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
+    const s1 = hs ? await hs.child.call<{ count: number; appends: number }>('stats') : { count: 0, appends: 0 };
+    const r1 = s1.count;
     const bstats = broker.child ? await broker.child.call<{ eld: { p99: number } }>('stats') : undefined;
     const res = await running;
     const { sendSamples, id: _id, ...loadOut } = res as IngestLoadResult & { id?: number };
@@ -245,6 +249,7 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
         extraRecords: c.rules ? 0 : Math.max(0, total - res.sent),
         stored,
         serverCpu: round2(cpuShare(h0!, h1!)),
+        rowsPerAppend: Math.round((r1 - r0) / Math.max(1, s1.appends - s0.appends)),
         actionStats,
       };
     }

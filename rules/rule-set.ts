@@ -4,6 +4,16 @@ import type { RulesPlan } from './load.js';
 import { RuntimeRule } from './runtime-rule.js';
 import { TopicIndex } from './topic-index.js';
 
+/**
+ * Whether a rule may read a message's `id` column: its SQL has the word `id` or `msgid` (the IoT
+ * function reading it), in any case, or a `*` (SELECT * copies every column). A word in a string or a
+ * comment counts too: the check may say yes for a rule that never reads the id (it then gets ids built
+ * for nothing), never no for one that does.
+ */
+export function mayReadMessageId(sql: string): boolean {
+  return /\b(?:msg)?id\b/i.test(sql) || sql.includes('*');
+}
+
 export interface LiveConnector {
   instance: ConnectorInstance;
   fingerprint: string;
@@ -25,6 +35,8 @@ export class RuleSet {
   readonly rules: RuntimeRule[] = [];
   /** Some publish rule writes to an action with ack_mode = 'sink' (QoS 1/2 messages it matches are held until written). */
   holdsAcks = false;
+  /** Some publish rule may read the message id (see mayReadMessageId); without one the engine builds no ids. */
+  publishReadsId = false;
 
   constructor(
     rules: RuntimeRule[],
@@ -42,6 +54,7 @@ export class RuleSet {
       if (from.startsWith('$events/')) continue;
       this.publishIndex.add(from, rule);
       if (rule.holdsAcks) this.holdsAcks = true;
+      if (mayReadMessageId(compiled.sql)) this.publishReadsId = true;
     }
     for (const type of compiled.eventTypes) {
       if (type === 'message_publish') continue;

@@ -15,7 +15,7 @@ const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
  * The evaluation context of one published message: the publish hot path, one object per message
  * shared by every matching rule (createMessageContext gives it its key order and payload caches).
  */
-export function publishContext(packet: AedesPublishPacket, clientid: string, info: ClientInfo, id: string, node: string, now: number): EvalContext {
+export function publishContext(packet: AedesPublishPacket, clientid: string, info: ClientInfo, id: string | undefined, node: string, now: number): EvalContext {
   const props = (packet as { properties?: Record<string, unknown> }).properties;
   return createMessageContext({
     id,

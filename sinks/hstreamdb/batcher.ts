@@ -13,12 +13,17 @@
 import type { RowDone } from '../contract.js';
 import { Fifo } from '../queue.js';
 import type { AppendCall } from './appender.js';
-import { MAX_BATCH_BYTES, batchEntrySize } from './record.js';
+import { MAX_BATCH_BYTES, batchEntrySize, writeEntry, type EntryRef } from './record.js';
 
-/** One queued row: its final record bytes and what is needed to settle it. */
-export interface Row {
-  /** The encoded HStreamRecord (disk mode: empty while the row waits on disk only). */
-  bytes: Buffer;
+/**
+ * One queued row: where its final bytes are and what is needed to settle it. The bytes are its
+ * batch entry (records tag, length, encoded HStreamRecord) in a slab shared with other rows (see
+ * Slab): no Buffer object per row. Disk mode: len 0 while the row waits on disk only.
+ */
+export interface Row extends EntryRef {
+  slab: Uint8Array;
+  at: number;
+  len: number;
   key: string;
   /** Bytes counted against max_buffer_bytes. */
   readonly size: number;
@@ -58,12 +63,42 @@ export interface Batch {
 /** Most closed batches one Append carries when a backlog waits. */
 export const MERGE_BATCHES = 10;
 
+/** Size of a slab buffer (larger records get a buffer of their own size). */
+export const SLAB_BYTES = 16 * 1024;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Where rows' batch entries are written, one after the other, with a fresh buffer when the current
+ * one is full. Each shard has its own (and the dispatcher one for rows waiting to be routed), so a
+ * batch is usually one contiguous range, copied into the Append at once, and rows of a stalled shard
+ * keep only that shard's buffers alive (the memory max_buffer_bytes counts stays close to what is held).
+ */
+export class Slab {
+  private buf: Uint8Array = NO_BYTES;
+  private pos = 0;
+
+  /** Copies `record[0, len)` in, framed as a batch entry, and points the row at it. */
+  place(r: Row, record: Uint8Array, len: number): void {
+    const need = batchEntrySize(len);
+    if (this.buf.length - this.pos < need) {
+      this.buf = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need));
+      this.pos = 0;
+    }
+    r.slab = this.buf;
+    r.at = this.pos;
+    r.len = need;
+    this.pos = writeEntry(this.buf, this.pos, record, len);
+  }
+}
+
 export class ShardBatcher {
   /** The batch in an Append or backing off before the next attempt (at most one per shard). */
   current: Batch | null = null;
   private open: Row[] = [];
   private openBytes = 0;
   private readonly closed: Batch[] = [];
+  /** This shard's rows' bytes (rows routed here at once from `send`). */
+  readonly slab = new Slab();
   private timer: NodeJS.Timeout | undefined;
   /** The open batch holds a row a PUBACK waits on: close it as soon as the shard is idle. */
   private urgent = false;
@@ -82,7 +117,7 @@ export class ShardBatcher {
   ) {}
 
   add(row: Row): void {
-    const entry = batchEntrySize(row.bytes.length);
+    const entry = row.len;
     if (this.open.length > 0 && this.openBytes + entry > MAX_BATCH_BYTES) {
       this.closeOpen();
       this.onReady();
@@ -172,13 +207,13 @@ export class ShardBatcher {
     if (b === undefined || this.closed.length === 0) return b;
     const maxRows = this.batchSize * MERGE_BATCHES;
     let bytes = 0;
-    for (const r of b.rows) bytes += batchEntrySize(r.bytes.length);
+    for (const r of b.rows) bytes += r.len;
     while (this.closed.length > 0) {
       const next = this.closed[0];
       // Batches closed while the shard was idle keep batch_size; only a backlog rides along.
       if (!next.backlog || b.rows.length + next.rows.length > maxRows) break;
       let nextBytes = 0;
-      for (const r of next.rows) nextBytes += batchEntrySize(r.bytes.length);
+      for (const r of next.rows) nextBytes += r.len;
       if (bytes + nextBytes > MAX_BATCH_BYTES) break;
       this.closed.shift();
       for (const r of next.rows) b.rows.push(r);
@@ -222,7 +257,7 @@ export class ShardBatcher {
     while (i < this.open.length && this.open[i].deadline <= now) out.push(this.open[i++]);
     if (i > 0) {
       this.open = this.open.slice(i);
-      this.openBytes = this.open.reduce((n, r) => n + batchEntrySize(r.bytes.length), 0);
+      this.openBytes = this.open.reduce((n, r) => n + r.len, 0);
       if (this.open.length === 0) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;

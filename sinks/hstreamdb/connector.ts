@@ -60,10 +60,13 @@ export class HStreamConnector {
   ) {
     this.client = new HStreamClient(config, opts);
     this.name = opts.name ?? 'hstreamdb';
-    // Append channels (worker threads) reconnect on their own backoff: when the connector's channel finds
-    // the cluster again, theirs start over at once instead of failing Appends until their backoff ends.
+    // Channels reconnect on their own backoff: when any call finds the cluster again (an Echo, or an Append
+    // on a worker thread's own connection), the others start over at once instead of failing fast until
+    // their backoff ends (a health check failing that way would report the connection lost again).
     this.listeners.add((s) => {
-      if (s === 'connected') this.appender.reconnect();
+      if (s !== 'connected') return;
+      this.client.resetFailed();
+      this.appender.reconnect();
     });
     this.appender =
       config.appendThreads > 0

@@ -23,7 +23,7 @@ import type { Logger, RateLimitedLog } from '../../common/logger.js';
 const ROW_OVERHEAD_BYTES = 96;
 /** Most record bytes held in memory for dispatch in disk mode. */
 export const DISK_WINDOW_BYTES = 16 * 1024 * 1024;
-const EMPTY = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);
 
 /** Segment file size: an eighth of max_buffer_bytes, between 1 MiB and 64 MiB. */
 export function segmentBytesFor(maxBufferBytes: number): number {
@@ -160,7 +160,9 @@ export class DiskBacklog {
       return;
     }
     const r: Row = {
-      bytes: direct ? record : EMPTY,
+      slab: EMPTY,
+      at: 0,
+      len: 0,
       key: direct ? key : '',
       size,
       deadline: waiting ? deadline : Infinity,
@@ -174,7 +176,7 @@ export class DiskBacklog {
     if (direct) {
       this.inMemory++;
       this.inMemoryBytes += size;
-      this.d.dispatcher.accept(r);
+      this.d.dispatcher.accept(r, record, record.length);
     } else {
       this.diskOnly.push(r);
       this.lastRun = undefined;
@@ -258,16 +260,15 @@ export class DiskBacklog {
             if (this.lastRun === head) this.lastRun = undefined;
           }
         }
-        r = { bytes: record, key, size, deadline: Infinity, done, urgent: false, seq, late: false };
+        r = { slab: EMPTY, at: 0, len: 0, key, size, deadline: Infinity, done, urgent: false, seq, late: false };
       } else {
         this.diskOnly.shift();
-        head.bytes = record;
         head.key = key;
         r = head;
       }
       this.inMemory++;
       this.inMemoryBytes += size;
-      this.d.dispatcher.accept(r);
+      this.d.dispatcher.accept(r, record, record.length);
     });
   }
 }

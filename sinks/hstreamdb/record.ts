@@ -34,8 +34,18 @@ export class RecordEncoder {
     this.key = compileTextTemplate(cfg.partitionKey);
   }
 
-  /** Encoded HStreamRecord for a row; throws SinkError(SINK_RECORD_UNENCODABLE / _TOO_LARGE). */
+  /** Encoded HStreamRecord for a row (a copy); throws SinkError(SINK_RECORD_UNENCODABLE / _TOO_LARGE). */
   encode(row: Readonly<Record<string, unknown>>): Buffer {
+    this.encodeInPlace(row);
+    return this.w.take();
+  }
+
+  /**
+   * Renders a row's HStreamRecord into the encoder's scratch buffer and returns its length: the
+   * record is `scratch[0, length)` until the next call (the sink copies it into its shard's slab,
+   * with no Buffer per row). Throws like `encode`.
+   */
+  encodeInPlace(row: Readonly<Record<string, unknown>>): number {
     const w = this.w;
     w.reset();
     const key = this.key.render(row);
@@ -60,31 +70,72 @@ export class RecordEncoder {
     if (batchEntrySize(w.pos) > MAX_BATCH_BYTES) {
       throw new SinkError('SINK_RECORD_TOO_LARGE', `the record is ${w.pos} bytes once encoded; one Append carries at most ${MAX_BATCH_BYTES}`);
     }
-    return w.take();
+    return w.pos;
+  }
+
+  /** The buffer `encodeInPlace` rendered into (it may be replaced by a larger one as records grow). */
+  get scratch(): Buffer {
+    return this.w.buf;
   }
 }
 
+/** A batch entry (BatchHStreamRecords.records tag, length, HStreamRecord) at `slab[at, at + len)`. */
+export interface EntryRef {
+  readonly slab: Uint8Array;
+  readonly at: number;
+  readonly len: number;
+}
+
 /**
- * Encodes BatchHStreamRecords from already-encoded records (or rows holding them in `bytes`) into
- * one exact-size buffer that owns its ArrayBuffer (never a slice of Node's pool), so it can be
- * transferred to a worker thread.
+ * Writes `src[0, len)` framed as a BatchHStreamRecords.records entry at `dst[p]`; returns the end.
+ * `dst` must have batchEntrySize(len) bytes free at `p`.
  */
-export function encodeBatch(records: readonly (Uint8Array | { readonly bytes: Uint8Array })[]): Buffer {
+export function writeEntry(dst: Uint8Array, p: number, src: Uint8Array, len: number): number {
+  dst[p++] = RECORDS_TAG;
+  let n = len;
+  while (n > 127) {
+    dst[p++] = (n & 127) | 128;
+    n = Math.floor(n / 128);
+  }
+  dst[p++] = n;
+  if (len <= 128) {
+    // Small records (the usual IoT row): a loop beats creating a view for TypedArray#set.
+    for (let i = 0; i < len; i++) dst[p + i] = src[i];
+  } else {
+    dst.set(src.length === len ? src : src.subarray(0, len), p);
+  }
+  return p + len;
+}
+
+/**
+ * Encodes BatchHStreamRecords from records (framed here) or from entries already framed in a slab,
+ * into one exact-size buffer that owns its ArrayBuffer (never a slice of Node's pool), so it can be
+ * transferred to a worker thread. Consecutive entries of one slab (a shard's rows, as the sink
+ * places them) are copied in one go.
+ */
+export function encodeBatch(items: readonly (Uint8Array | EntryRef)[]): Buffer {
   let total = 0;
-  for (const x of records) total += batchEntrySize((x instanceof Uint8Array ? x : x.bytes).length);
+  for (const x of items) total += x instanceof Uint8Array ? batchEntrySize(x.length) : x.len;
   const out = Buffer.allocUnsafeSlow(total);
   let p = 0;
-  for (const x of records) {
-    const r = x instanceof Uint8Array ? x : x.bytes;
-    out[p++] = RECORDS_TAG;
-    let n = r.length;
-    while (n > 127) {
-      out[p++] = (n & 127) | 128;
-      n = Math.floor(n / 128);
+  let i = 0;
+  while (i < items.length) {
+    const x = items[i++];
+    if (x instanceof Uint8Array) {
+      p = writeEntry(out, p, x, x.length);
+      continue;
     }
-    out[p++] = n;
-    out.set(r, p);
-    p += r.length;
+    const slab = x.slab;
+    const start = x.at;
+    let end = start + x.len;
+    while (i < items.length) {
+      const y = items[i];
+      if (y instanceof Uint8Array || y.slab !== slab || y.at !== end) break;
+      end += y.len;
+      i++;
+    }
+    out.set(slab.subarray(start, end), p);
+    p += end - start;
   }
   return out;
 }

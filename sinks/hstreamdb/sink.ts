@@ -49,6 +49,8 @@ export interface ActionOptions {
 
 export type ActionHealthState = 'ok' | 'connecting' | 'unreachable' | 'stream_missing' | 'refused' | 'buffer_error';
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Bookkeeping bytes added to each row's record size for max_buffer_bytes (row object, array slot). */
 export const ROW_OVERHEAD_BYTES = 96;
 
@@ -134,16 +136,17 @@ export class HStreamAction implements Action {
     if (this.state === 'closed' || (this.state === 'closing' && this.backlog === undefined)) return ledger.dropNew('closed', done);
     const blocked = this.dispatcher.blocked;
     if (blocked) return ledger.failNew(blocked, done);
-    let bytes: Buffer;
+    const encoder = this.encoder;
+    let len: number;
     try {
-      bytes = this.encoder.encode(row);
+      len = encoder.encodeInPlace(row);
     } catch (e) {
       this.rl.log('warn', 'render', { action: this.name, err: (e as Error).message }, 'hstreamdb record not rendered; row failed');
       return ledger.failNew(e instanceof Error ? e : new Error(String(e)), done);
     }
-    const key = this.encoder.lastKey;
-    if (this.backlog !== undefined) return this.sendToDisk(bytes, key, env, done);
-    const size = bytes.length + key.length + ROW_OVERHEAD_BYTES;
+    const key = encoder.lastKey;
+    if (this.backlog !== undefined) return this.sendToDisk(encoder.scratch.subarray(0, len), key, env, done);
+    const size = len + key.length + ROW_OVERHEAD_BYTES;
     if (c.queuing >= this.maxRows || c.queuingBytes + size > this.config.maxBufferBytes) {
       this.rl.log(
         'warn',
@@ -153,10 +156,22 @@ export class HStreamAction implements Action {
       );
       return ledger.dropNew('queue_full', done);
     }
-    const r: Row = { bytes, key, size, deadline: Date.now() + this.config.requestTtlMs, done, urgent: env.ackHeld === true, seq: -1, late: false };
+    const r: Row = {
+      slab: NO_BYTES,
+      at: 0,
+      len: 0,
+      key,
+      size,
+      deadline: Date.now() + this.config.requestTtlMs,
+      done,
+      urgent: env.ackHeld === true,
+      seq: -1,
+      late: false,
+    };
     ledger.enqueue(r);
     if (done && this.watchCallers) this.syncDeadlines.watch(r);
-    this.dispatcher.accept(r);
+    // The record is copied into its shard's slab: no Buffer per row.
+    this.dispatcher.accept(r, encoder.scratch, len);
   }
 
   private sendToDisk(bytes: Buffer, key: string, env: ActionEnv, done: RowDone | undefined): void {
