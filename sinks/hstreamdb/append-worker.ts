@@ -1,16 +1,14 @@
 /**
- * The body of an Append worker thread (started by append-pool.ts): its own HTTP/2 sessions to the
- * cluster (h2-appends.ts; the thread does not load grpc-js), and for each batch the main thread
- * hands over, compression, framing and the Append.
+ * The body of an Append worker thread (started by append-pool.ts): its own grpc-js channels to the
+ * cluster, and for each batch the main thread hands over, compression, framing and the Append.
  * Messages in: { t: 'append', id, job } (job.batch's buffer transferred), { t: 'cancel', id },
  * { t: 'reconnect' } (drop channels in reconnect backoff), { t: 'close' }. Messages out: { id, code?, details?, unencodable? } — no code means stored.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ServiceError } from '@grpc/grpc-js';
+import type { ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { SinkError } from '../errors.js';
-import { startAppend, PrefixCache, type AppendCall, type AppendJob, type AppendResult } from './appender.js';
-import type { ClientOptions } from './channels.js';
-import { H2Appends } from './h2-appends.js';
+import { startAppend, PrefixCache, type AppendJob, type AppendResult } from './appender.js';
+import { Channels, type ClientOptions } from './channels.js';
 import type { ConnectorConfig } from './config.js';
 import { loadZstd } from './record.js';
 
@@ -39,10 +37,10 @@ export interface FromWorker {
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-// Appends need no proto file, so the thread does not load one.
-const client = new H2Appends(init.config, init.clientOptions);
+// grpc-js' generic client: Appends need no proto file, so the thread does not load one.
+const client = new Channels(init.config, init.clientOptions);
 const prefixes = new PrefixCache();
-const calls = new Map<number, AppendCall | undefined>();
+const calls = new Map<number, ClientUnaryCall | undefined>();
 let zstdReady = false;
 
 function reply(id: number, err: AppendResult, ms: number): void {
@@ -63,7 +61,7 @@ async function append(id: number, job: AppendJob): Promise<void> {
     if (!calls.has(id)) return;
   }
   const call = startAppend(client, prefixes, job, (err, ms) => reply(id, err, ms));
-  if (call !== undefined && calls.has(id)) calls.set(id, call);
+  if (call !== undefined && calls.has(id)) calls.set(id, call as ClientUnaryCall);
 }
 
 port.on('message', (m: ToWorker) => {
@@ -89,19 +87,33 @@ port.on('message', (m: ToWorker) => {
 
 /** EchoRequest{msg = "hello"}, encoded by hand: this thread loads no proto file. */
 const ECHO_REQUEST = Buffer.from([0x0a, 5, ...Buffer.from('hello')]);
-const ECHO_PATH = '/hstream.server.HStreamApi/Echo';
 const WARM_UP_MS = 1000;
 
 /**
  * Warms up before saying ready: one Echo per seed host (answered or not, within a second) opens the
- * HTTP/2 session and runs the call path once, so the first Append does not pay for a cold
+ * HTTP/2 session and runs grpc-js' call path once, so the first Append does not pay for a cold
  * thread inside its deadline.
  */
 function warmUp(): Promise<void> {
-  const timeout = Math.min(WARM_UP_MS, init.config.grpcTimeoutMs);
-  return Promise.all(client.seeds.map((seed) => new Promise<void>((resolve) => client.call(ECHO_PATH, seed, ECHO_REQUEST, timeout, () => resolve())))).then(
-    () => undefined,
-  );
+  return Promise.all(
+    client.seeds.map(
+      (seed) =>
+        new Promise<void>((resolve) => {
+          try {
+            client.channel(seed).makeUnaryRequest<Buffer, Buffer>(
+              '/hstream.server.HStreamApi/Echo',
+              (b) => b,
+              (b) => b,
+              ECHO_REQUEST,
+              { deadline: Date.now() + Math.min(WARM_UP_MS, init.config.grpcTimeoutMs) },
+              () => resolve(),
+            );
+          } catch {
+            resolve();
+          }
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 void warmUp().then(() => port.postMessage({ id: 0 } satisfies FromWorker));

@@ -9,10 +9,10 @@
  * null (stored), a grpc-js-shaped error `{ code, details }` (classified by sinks/retry.ts), or a
  * SinkError when the batch itself cannot be sent (not encodable).
  */
-import type { ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { SinkError } from '../errors.js';
+import type { Channels } from './channels.js';
 import type { Compression } from './config.js';
-import { Code, grpcError } from './h2-appends.js';
 import { appendRequestPrefix, compressBatch, encodeAppendRequest } from './record.js';
 
 /** One Append: the batch's bytes and where they go. */
@@ -52,12 +52,7 @@ export interface Appender {
 
 /** A grpc-js-shaped UNAVAILABLE error (retried like an unreachable server). */
 export function unavailable(details: string): ServiceError {
-  return Object.assign(grpcError(Code.UNAVAILABLE, details), { message: details });
-}
-
-/** What sends an encoded AppendRequest: grpc-js channels (inline) or node:http2 (worker threads, h2-appends.ts). */
-export interface AppendTransport {
-  append(target: string, request: Buffer, timeoutMs: number, cb: (err: ServiceError | null) => void): { cancel(): void };
+  return Object.assign(new Error(details), { code: grpcStatus.UNAVAILABLE, details, metadata: undefined as never });
 }
 
 /** Caches the encoded streamName + shardId start of AppendRequests, per shard. */
@@ -80,7 +75,7 @@ export class PrefixCache {
  * compress + frame + Append on `client`, as the worker threads and the inline appender both do it.
  * Returns the grpc-js call, or calls `cb` (later) with the error that kept it from starting.
  */
-export function startAppend(client: AppendTransport, prefixes: PrefixCache, job: AppendJob, cb: AppendCallback): AppendCall | undefined {
+export function startAppend(client: Channels, prefixes: PrefixCache, job: AppendJob, cb: AppendCallback): AppendCall | undefined {
   let req: Buffer;
   try {
     const payload = compressBatch(job.compression, Buffer.from(job.batch.buffer, job.batch.byteOffset, job.batch.byteLength));
@@ -105,7 +100,7 @@ export class InlineAppender implements Appender {
   readonly restarts = 0;
   private readonly prefixes = new PrefixCache();
 
-  constructor(private readonly client: AppendTransport) {}
+  constructor(private readonly client: Channels) {}
 
   async start(): Promise<void> {}
 

@@ -4,9 +4,10 @@
  * proto file, so an Append worker thread (append-worker.ts) uses it with a plain grpc-js client;
  * HStreamClient (client.ts) adds the typed service calls on top.
  */
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { SinkError } from '../errors.js';
 import type { ConnectorConfig } from './config.js';
-import { readTlsFile } from './tls-files.js';
 import { hostPortKey } from './url.js';
 
 export interface ClientOptions {
@@ -108,6 +109,15 @@ export class Channels {
     this.closed = true;
     for (const c of this.channels.values()) c.close();
     this.channels.clear();
+  }
+}
+
+function readTlsFile(key: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new SinkError('SINK_TLS_FILES', `cannot read ${key} '${file}': ${(e as Error).message}`, { cause: e });
   }
 }
 
