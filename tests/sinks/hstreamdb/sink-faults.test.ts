@@ -170,7 +170,8 @@ test('max_buffer_bytes bounds the queued bytes', () =>
 test('rows not written within request_ttl are dropped as expired', () =>
   withServer(async (server) => {
     server.createStream('s', 1);
-    const sink = openSink(server, { stream: 's', request_ttl: '150ms' });
+    // Long enough for at least one retry of the batch even on a busy machine (the first backoff is ~100 ms).
+    const sink = openSink(server, { stream: 's', request_ttl: '600ms' });
     try {
       await sink.action.start();
       await sink.action.whenReady(2000);
