@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { SETTINGS, flagName, type RulemqConfig } from '../config/schema.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type PinoLogger } from '../logger.js';
 import { startRulemq, type BrokerPlugin } from '../index.js';
 import { BrokerError } from '../errors.js';
 import { loadPlugins } from '../plugins.js';
@@ -41,12 +41,7 @@ export async function runStart(argv: string[]): Promise<number> {
   if (config.workers > 1 && nodeCluster.isPrimary) {
     // The supervisor: forks the workers, which run this same command and take the branch below. A bad
     // rules file stops start-up here once, rather than in every worker.
-    try {
-      await loadPlugins(config, baseLogger);
-    } catch (err) {
-      baseLogger.flush();
-      throw err;
-    }
+    await loadPluginsFlushingLogs(config, baseLogger);
     let addressFile: string | null = null;
     const code = await superviseWorkers(config, baseLogger, (ports, pids) => {
       addressFile = writeHttpAddress(config, ports.http);
@@ -61,13 +56,7 @@ export async function runStart(argv: string[]): Promise<number> {
   const slot = nodeCluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : Number.NaN;
   const link = Number.isInteger(slot) && slot > 0 ? new WorkerLink(slot, config.workers) : null;
   const logger = link ? baseLogger.child({ worker: link.slot }) : baseLogger;
-  let plugins: BrokerPlugin[];
-  try {
-    plugins = await loadPlugins(config, logger);
-  } catch (err) {
-    logger.flush();
-    throw err;
-  }
+  const plugins = await loadPluginsFlushingLogs(config, logger);
   // With --redis-url: Redis-backed persistence and pub/sub, plus the plugin that reports Redis health.
   let cluster: Cluster | null;
   try {
@@ -121,16 +110,23 @@ export async function runStart(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     if (link) {
-      // The supervisor asks every worker to drain; a worker that got the terminal's SIGINT already drains.
-      link.onDrain(() => {
-        if (!stopping) stop('drain');
-      });
+      // The supervisor asks every worker to drain; a worker that got the terminal's SIGINT already drains
+      // (stop() ignores a repeat in a worker).
+      link.onDrain(() => stop('drain'));
       // Without the supervisor no connection reaches this worker any more.
-      process.on('disconnect', () => {
-        if (!stopping) stop('supervisor gone');
-      });
+      process.on('disconnect', () => stop('supervisor gone'));
     }
   });
+}
+
+/** loadPlugins (it checks the rules file); a start-up error flushes the log before it reaches the CLI. */
+async function loadPluginsFlushingLogs(config: RulemqConfig, logger: PinoLogger): Promise<BrokerPlugin[]> {
+  try {
+    return await loadPlugins(config, logger);
+  } catch (err) {
+    logger.flush();
+    throw err;
+  }
 }
 
 /**

@@ -61,7 +61,7 @@ export function superviseWorkers(config: RulemqConfig, logger: Logger, onReady: 
     let started = false;
     let stopping = false;
     let exitCode = 0;
-    const readyPorts = new Map<number, Record<string, number>>();
+    const readySlots = new Set<number>();
 
     const fork = (s: Slot) => {
       s.startedAt = Date.now();
@@ -76,12 +76,14 @@ export function superviseWorkers(config: RulemqConfig, logger: Logger, onReady: 
     const onMessage = (s: Slot, worker: Worker, msg: ToSupervisor) => {
       switch (msg.rulemq) {
         case 'ready':
+          // A worker that finishes starting while the node stops (another one failed) is draining already.
+          if (stopping) return;
           if (started) {
             logger.info({ worker: s.slot, pid: worker.process.pid }, 'replacement worker ready');
             return;
           }
-          readyPorts.set(s.slot, msg.ports);
-          if (readyPorts.size === count) {
+          readySlots.add(s.slot);
+          if (readySlots.size === count) {
             started = true;
             onReady(
               msg.ports,

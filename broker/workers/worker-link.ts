@@ -20,6 +20,8 @@ export class WorkerLink implements WorkerRole {
   private readonly pendingMetrics = new Map<number, { resolve(v: { text: string; contentType: string }): void; reject(e: Error): void }>();
   private readonly siblingHandlers = new Map<SiblingEvent, Array<() => void>>();
   private drainHandler: (() => void) | null = null;
+  /** A drain asked for while this worker was still starting (another worker failed to start). */
+  private drainAsked = false;
 
   constructor(
     readonly slot: number,
@@ -68,6 +70,7 @@ export class WorkerLink implements WorkerRole {
 
   onDrain(fn: () => void): void {
     this.drainHandler = fn;
+    if (this.drainAsked) fn();
   }
 
   private receive(msg: ToWorker): void {
@@ -84,6 +87,7 @@ export class WorkerLink implements WorkerRole {
         for (const fn of this.siblingHandlers.get(msg.event) ?? []) fn();
         return;
       case 'drain':
+        this.drainAsked = true;
         this.drainHandler?.();
         return;
     }
