@@ -153,6 +153,7 @@ function watched<T extends ClientClass>(Base: T) {
     private nextReady: Promise<void> | null = null;
     /** Cluster only: the node keys (host:port) of the primaries that hold slots. */
     private primaries: readonly string[] = [];
+    /** Cluster only: command promises already given their error counter (see firstSeen). */
     private readonly counted = new WeakSet<Promise<unknown>>();
     /** Cluster only: the pending slot-map refresh while a primary is missing. */
     private refreshTimer: NodeJS.Timeout | null = null;
@@ -294,14 +295,23 @@ function watched<T extends ClientClass>(Base: T) {
       // they share one connection and one bus link to each shard: their order holds.
       const args = this.publishSlot !== null && command.name === 'publish' && rest.length < 2 ? [rest[0], { slot: this.publishSlot }] : rest;
       const out = super.sendCommand(command, ...args);
-      // A Cluster sends a command queued offline through here a second time: count it once.
-      if (out instanceof Promise && !this.counted.has(out)) {
-        this.counted.add(out);
+      if (out instanceof Promise && this.firstSeen(out)) {
         out.catch(() => {
           this.stats.commandErrors++;
         });
       }
       return out;
+    }
+
+    /**
+     * A Cluster sends a command queued offline through sendCommand a second time: its promise is counted
+     * once. A single Redis sees each command once, so it keeps no set (this runs for every PUBLISH).
+     */
+    private firstSeen(out: Promise<unknown>): boolean {
+      if (!this.isCluster) return true;
+      if (this.counted.has(out)) return false;
+      this.counted.add(out);
+      return true;
     }
 
     /**
