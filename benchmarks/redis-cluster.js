@@ -92,7 +92,7 @@ async function measureSetup(label, redisUrl, redisServers, opts) {
   const b = forkChild(script, 'node-b', { name: 'bench-b', redisUrl });
   try {
     const [ra, rb] = await Promise.all([a.next('ready'), b.next('ready')]);
-    const pids = { brokers: [ra.pid, rb.pid], redis: redisServers.map((s) => s.child.pid) };
+    const pids = { brokers: [ra.pid, rb.pid], redis: redisServers.map((s) => s.pid) };
     const sub = await subscriber(rb.port);
     const pub = await publisher(ra.port, sub);
     const closed = await phase(pub, sub, pids, { ...opts, mode: 'closed' });

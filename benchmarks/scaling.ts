@@ -8,15 +8,15 @@
  *   node dist/benchmarks/scaling.js   # BENCH_SCALING_SECONDS (default 8), _PUBLISHERS (8), _REPEATS (1),
  *                                     # _SETUPS (e.g. memory,workers), _DIST (another build's dist/)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { startChildBroker, type ChildBroker } from '../tests/delivery/child-broker.js';
+import { RedisServer } from '../tests/cluster/redis-server.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IngestLoadArg, IngestLoadResult } from './ingest-load.js';
 import { SEED_STREAM, SEED_TOPIC, seedRules, startHStream } from './ingest.js';
-import { type Child, type ProcSample, forkChild, freePort, machineBusySec, sampleProc, sleep, waitForPort } from './lib/procs.js';
+import { type Child, type ProcSample, forkChild, machineBusySec, sampleProc, sleep } from './lib/procs.js';
 
 /** This build's CLI, or another build's (BENCH_SCALING_DIST=<copy of dist>) to measure a change. */
 const CLI = process.env.BENCH_SCALING_DIST
@@ -51,13 +51,6 @@ async function startNode(rulesFile: string, extra: string[]): Promise<Node> {
 
 async function stopNode(n: Node): Promise<void> {
   await n.broker.stop();
-}
-
-async function startRedis(): Promise<{ proc: ChildProcess; url: string }> {
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { proc, url: `redis://127.0.0.1:${port}` };
 }
 
 const cpuOf = (samples: ProcSample[]) => samples.reduce((s, x) => s + x.cpuSec, 0);
@@ -147,20 +140,20 @@ function round2(x: number): number {
 async function main(): Promise<void> {
   console.log(`# scaling on one machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}`);
   console.log(`# ${PUBLISHERS} devices, QoS 1, window 16, seed rule into HStreamDB (stream ${SEED_STREAM}), ${SECONDS} s per setup, ${REPEATS} repeat(s)`);
-  const redis = await startRedis();
+  const redis = await RedisServer.create();
   const hs = await startHStream({ stream: SEED_STREAM, shards: 1, decode: 'count', sample: 16 });
   const rows: Record<string, number | string>[] = [];
   try {
     for (let r = 0; r < REPEATS; r++) {
       for (const setup of SETUPS) {
-        const row = await measure(setup, hs.port, redis.proc.pid!, redis.url, hs.child);
+        const row = await measure(setup, hs.port, redis.pid!, redis.url, hs.child);
         rows.push(row);
         console.log(JSON.stringify(row));
       }
     }
   } finally {
     await hs.child.stop().catch(() => undefined);
-    redis.proc.kill('SIGTERM');
+    await redis.stop();
   }
   console.log('\n| setup | msg/s (median) | vs first row | broker cores | broker µs/msg | Redis cores | PUBACK p99 ms | stored / acknowledged |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
