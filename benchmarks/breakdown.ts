@@ -27,6 +27,11 @@ const seedNoOutput = (port: number) => seedRules(port).replace('  FROM "temp_hum
 export function variants(): Variant[] {
   const list: Variant[] = [
     { name: 'bare Aedes', make: (b) => ({ ...b, broker: 'aedes' }) },
+    {
+      // Node's default socket option, as Aedes' README starts it: small writes wait for the peer's ACK while data is in flight.
+      name: 'bare Aedes, Nagle on',
+      make: (b) => ({ ...b, broker: 'aedes', aedesNagle: true }),
+    },
     { name: 'rulemq, no rules', make: (b) => ({ ...b, broker: 'rulemq', rules: null }) },
     { name: 'rulemq, seed rule, no output', make: (b) => ({ ...b, broker: 'rulemq', rules: seedNoOutput }) },
     { name: 'rulemq, seed rule + HStreamDB', make: (b) => ({ ...b, broker: 'rulemq' }) },

@@ -25,6 +25,12 @@ export interface BrokerChildArg {
   rulesText?: string;
   /** Extra rulemq config flags. */
   flags?: Record<string, unknown>;
+  /**
+   * Bare Aedes only: leave Nagle's algorithm on (Node's default for `net.createServer`). By default the bare
+   * Aedes server sets TCP_NODELAY, as rulemq's listeners do and as mosquitto is configured here, so the ratio
+   * compares the brokers' work rather than their socket options.
+   */
+  nagle?: boolean;
 }
 
 /** Event-loop delay sampling period; the histogram's values include it, so it is subtracted when reported. */
@@ -40,7 +46,7 @@ async function main(): Promise<void> {
   let plugin: RulesPlugin | undefined;
   if (arg.kind === 'aedes') {
     const broker = await Aedes.createBroker();
-    const server = net.createServer(broker.handle);
+    const server = net.createServer({ noDelay: !arg.nagle }, broker.handle);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as net.AddressInfo).port;
     close = async () => {

@@ -53,7 +53,10 @@ export interface BrokerUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startBroker(kind: BrokerKind, opts: { rulesText?: string; execArgv?: string[]; script?: URL } = {}): Promise<BrokerUnderTest> {
+export async function startBroker(
+  kind: BrokerKind,
+  opts: { rulesText?: string; execArgv?: string[]; script?: URL; nagle?: boolean } = {},
+): Promise<BrokerUnderTest> {
   if (kind === 'mosquitto') {
     const bin = findMosquitto();
     if (!bin) throw new Error('mosquitto is not installed');
@@ -88,7 +91,7 @@ export async function startBroker(kind: BrokerKind, opts: { rulesText?: string; 
         }),
     };
   }
-  const arg: BrokerChildArg = kind === 'rulemq' ? { kind, rulesText: opts.rulesText } : { kind };
+  const arg: BrokerChildArg = kind === 'rulemq' ? { kind, rulesText: opts.rulesText } : { kind, nagle: opts.nagle };
   const child = forkChild(opts.script ?? brokerChildScript(), kind, arg, ['--expose-gc', ...(opts.execArgv ?? [])]);
   const ready = await child.next<{ port: number; pid: number }>('ready', 60_000);
   return { kind, port: ready.port, pid: ready.pid, child, stop: () => child.stop(10_000) };
@@ -120,6 +123,8 @@ export interface IngestCase {
   rules?: ((hstreamPort: number) => string) | null;
   /** rulemq: broker-child.js of another build (a patched copy of dist/). */
   brokerScript?: string;
+  /** Bare Aedes: Nagle's algorithm left on (Node's default) instead of TCP_NODELAY as rulemq and mosquitto here. */
+  aedesNagle?: boolean;
 }
 
 export interface IngestResult {
@@ -169,7 +174,7 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     }
     const rulesText = hs ? (c.rules ? c.rules(hs.port) : seedRules(hs.port, c.ackMode)) : undefined;
     const script = c.brokerScript ? pathToFileURL(join(c.brokerScript)) : undefined;
-    broker = await startBroker(c.broker, { rulesText, execArgv: c.brokerExecArgv, script });
+    broker = await startBroker(c.broker, { rulesText, execArgv: c.brokerExecArgv, script, nagle: c.aedesNagle });
     const loadArg: IngestLoadArg = {
       port: broker.port,
       publishers: c.publishers,
