@@ -27,6 +27,20 @@ export function parseJson(text: string, exact = false): unknown {
   const fast: unknown = JSON.parse(text);
   if (typeof fast === 'string' || typeof fast === 'boolean' || fast === null) return fast;
   if (exact ? !HAS_NUMBER_TEXT.test(text) : !mayNeedTypes(text)) return fast;
+  return typedDecode(text, fast);
+}
+
+/**
+ * One value cut out of a larger payload (see json-members.ts), decoded as parseJson decodes it inside the whole
+ * payload: `typed` says whether the whole payload's text passed mayNeedTypes.
+ */
+export function parseJsonPart(text: string, typed: boolean): unknown {
+  const fast: unknown = JSON.parse(text);
+  if (!typed || typeof fast === 'string' || typeof fast === 'boolean' || fast === null) return fast;
+  return typedDecode(text, fast);
+}
+
+function typedDecode(text: string, fast: unknown): unknown {
   try {
     return new TypedJsonReader(text).document();
   } catch {

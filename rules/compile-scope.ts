@@ -14,11 +14,11 @@
  */
 import type { SqlWarningCode, SourceRange } from '../grammar/errors.js';
 import type { PositionMapper } from '../grammar/positions.js';
-import { payloadJson, payloadText, type EvalContext } from './context.js';
+import { payloadJson, payloadMember, payloadText, WHOLE, type EvalContext } from './context.js';
 import type { RuleClause } from './errors.js';
 import { raise } from './errors.js';
 import { parseJson } from '../common/json-parse.js';
-import { own, isProtoName, walk, type CStep, type OrgGetter } from './paths.js';
+import { own, isProtoName, walk, INDEX_VAR, KEY, type CStep, type OrgGetter } from './paths.js';
 import { binaryText, isBinary, isMap } from './values.js';
 
 /** Mutable state of one evaluation; one instance per compiled rule is reused (evaluation is synchronous). */
@@ -219,22 +219,29 @@ export function compilePath(sc: Scope, root: string, steps: readonly CStep[]): E
 }
 
 function compilePayloadPath(sc: Scope, steps: readonly CStep[]): Ev {
-  // Common case first: the seed rule's `payload.temp` reads the context's cached JSON and one key.
+  const whole: Ev = (st) => {
+    const root = payloadJson(st.ctx);
+    return walk(root, steps, st, null, root);
+  };
+  // Common case first: the seed rule's `payload.temp` reads one member of a JSON object payload, which is
+  // decoded on its own (the rest of the payload is only validated). An index variable resolves against the
+  // whole payload, so paths with one take the whole decode.
+  const first = steps[0];
   const fromContext: Ev =
-    steps.length === 1 && steps[0].k === 0 && steps[0].safe
-      ? (
-          (key: string): Ev =>
-          (st) => {
-            const root = payloadJson(st.ctx);
-            return typeof root === 'object' && root !== null && !Array.isArray(root)
-              ? (root as Record<string, unknown>)[key]
-              : walk(root, steps, st, null, root);
+    first.k === KEY && first.safe && !steps.some((s) => s.k === INDEX_VAR)
+      ? ((key: string, rest: readonly CStep[]): Ev => {
+          if (rest.length === 0) {
+            return (st) => {
+              const v = payloadMember(st.ctx, key);
+              return v === WHOLE ? whole(st) : v;
+            };
           }
-        )(steps[0].key)
-      : (st) => {
-          const root = payloadJson(st.ctx);
-          return walk(root, steps, st, null, root);
-        };
+          return (st) => {
+            const v = payloadMember(st.ctx, key);
+            return v === WHOLE ? whole(st) : walk(v, rest, st, null, undefined);
+          };
+        })(first.key, steps.slice(1))
+      : whole;
 
   let base: Ev;
   if (sc.mode === 'merged' || sc.fallback === 'merged') {

@@ -13,11 +13,15 @@
  */
 import { SqlRuntimeError } from './errors.js';
 import { parseJson } from '../common/json-parse.js';
+import { ABSENT, JsonMembers } from '../common/json-members.js';
 
 /** Cached payload text (string), or UNSET. */
 export const PAYLOAD_TEXT: unique symbol = Symbol('rulemq.payloadText');
 /** Cached decoded payload JSON, BAD_JSON, or UNSET. */
 export const PAYLOAD_JSON: unique symbol = Symbol('rulemq.payloadJson');
+
+/** The payload's top-level members, indexed without decoding (JsonMembers), null when not an object, or UNSET. */
+export const PAYLOAD_MEMBERS: unique symbol = Symbol('rulemq.payloadMembers');
 
 /** Marker: cache slot not filled yet. */
 export const UNSET: unique symbol = Symbol('rulemq.unset');
@@ -32,6 +36,7 @@ export interface EvalContext {
   [column: string]: unknown;
   [PAYLOAD_TEXT]?: string | undefined | typeof UNSET;
   [PAYLOAD_JSON]?: unknown;
+  [PAYLOAD_MEMBERS]?: JsonMembers | null | typeof UNSET;
 }
 
 /** Columns of a message.publish event (EMQX 5.8 §5). */
@@ -78,6 +83,7 @@ export function createMessageContext(f: MessageFields, extra?: Record<string, un
     client_attrs: f.client_attrs,
     [PAYLOAD_TEXT]: UNSET,
     [PAYLOAD_JSON]: UNSET,
+    [PAYLOAD_MEMBERS]: UNSET,
   };
   if (extra !== undefined) {
     for (const k of Object.keys(extra)) ctx[k] = extra[k];
@@ -90,6 +96,7 @@ export function createEventContext(columns: Record<string, unknown>): EvalContex
   const ctx: EvalContext = { ...columns };
   ctx[PAYLOAD_TEXT] = UNSET;
   ctx[PAYLOAD_JSON] = UNSET;
+  ctx[PAYLOAD_MEMBERS] = UNSET;
   return ctx;
 }
 
@@ -142,4 +149,26 @@ export function payloadJsonSoft(ctx: EvalContext): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** payloadMember's answer when the member cannot be read on its own: use payloadJson. */
+export const WHOLE: unique symbol = Symbol('rulemq.payloadWhole');
+
+/**
+ * Member `key` of a JSON object payload, decoded without decoding the rest (see common/json-members.ts): the
+ * value, undefined when the object has no such member, or WHOLE when the payload must be decoded whole — it is
+ * already decoded, it is not binary, its top level is not an object, or it is not JSON (payloadJson then throws
+ * the decoder's own error). `key` must not be an Object.prototype member name (see paths.ts isProtoName).
+ */
+export function payloadMember(ctx: EvalContext, key: string): unknown {
+  let members = ctx[PAYLOAD_MEMBERS];
+  if (members === UNSET || members === undefined) {
+    const j = ctx[PAYLOAD_JSON];
+    const p = ctx.payload;
+    members = (j === UNSET || j === undefined) && p instanceof Uint8Array ? JsonMembers.of(p) : null;
+    ctx[PAYLOAD_MEMBERS] = members;
+  }
+  if (members === null) return WHOLE;
+  const v = members.get(key);
+  return v === ABSENT ? undefined : v;
 }

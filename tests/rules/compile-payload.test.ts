@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileRule } from '../../rules/compile.js';
-import { createMessageContext, PAYLOAD_JSON } from '../../rules/context.js';
+import { createMessageContext, PAYLOAD_JSON, PAYLOAD_MEMBERS, payloadJson, UNSET } from '../../rules/context.js';
 import { RuleEvalError } from '../../rules/errors.js';
 import { ctxOf, run, runError } from './compile-helpers.js';
 
@@ -41,7 +41,7 @@ describe('payload: Buffer and non-JSON payloads', () => {
 });
 
 describe('payload: decoded once per context, shared between rules', () => {
-  it('parses the payload once for several rules and reuses the same decoded object', () => {
+  it('decodes a payload member once for several rules and reuses the same decoded object', () => {
     const r1 = compileRule('SELECT payload.o AS o FROM "t/#"');
     const r2 = compileRule('SELECT payload.o AS o, payload.o.k AS k FROM "t/#" WHERE payload.o.k = 1');
     const ctx = createMessageContext({ topic: 't/a', payload: Buffer.from('{"o":{"k":1}}') });
@@ -60,7 +60,27 @@ describe('payload: decoded once per context, shared between rules', () => {
       JSON.parse = original;
     }
     assert.equal(calls, 1);
-    assert.deepEqual(ctx[PAYLOAD_JSON], { o: { k: 1 } });
+    // Only the member `o` was decoded; the payload as a whole never was.
+    assert.equal(ctx[PAYLOAD_JSON], UNSET);
+    assert.notEqual(ctx[PAYLOAD_MEMBERS], null);
+  });
+
+  it('a member read uses the whole decode when the payload was already decoded whole', () => {
+    const r1 = compileRule('SELECT payload.a AS a FROM "t/#"');
+    const ctx = createMessageContext({ topic: 't/a', payload: Buffer.from('{"a":{"b":2.0},"c":"x"}') });
+    const whole = payloadJson(ctx) as Record<string, unknown>;
+    assert.deepEqual(whole, { a: { b: new Number(2) }, c: 'x' });
+    const first = r1.evaluate(ctx) as { a: unknown };
+    assert.equal(first.a, whole.a, 'the member is read from the whole decode');
+    assert.equal(ctx[PAYLOAD_MEMBERS], null, 'and no index is built');
+  });
+
+  it('a member read refuses a payload that is JSON up to the member but not after it', () => {
+    for (const text of ['{"temp":"27.5", "hum": }', '{"temp":"27.5"} x', '{"temp":"27.5"', '{"temp":"27.5",}', '\ufeff{"temp":1}']) {
+      const e = runError('SELECT payload.temp AS t FROM "t/#"', { payload: Buffer.from(text) });
+      assert.equal(e.reason, 'decode_json_failed', text);
+      assert.match(e.message, /not valid JSON/);
+    }
   });
 
   it('remembers that a payload is not JSON, and every rule reading a field fails', () => {
