@@ -9,6 +9,13 @@
  * the open batch instead of closing into small batches, so a busy or slow server gets fewer,
  * fuller Appends, and batches waiting behind an Append are merged (up to MERGE_BATCHES of them, ~1 MiB)
  * into the next one.
+ *
+ * Spacing: a shard starts at most one Append per APPEND_SPACING_MS (or per `batch_interval` when that
+ * is shorter), unless a PUBACK waits on one of its rows. Each Append costs a fixed amount of CPU (an
+ * HTTP/2 stream, gRPC framing, the server's request handling) whatever its size, so when rows fill
+ * batches faster than that, the batches closing within the spacing ride together in one Append:
+ * at high rates CPU per row falls, and latency grows by at most the spacing. An idle shard still
+ * sends at once, and a shard filling a batch slower than the spacing never waits for it.
  */
 import type { RowDone } from '../contract.js';
 import { Fifo } from '../queue.js';
@@ -53,8 +60,13 @@ export interface Batch {
   /** The Append in progress (cancelled when the action stops). */
   call: AppendCall | undefined;
   timer: NodeJS.Timeout | undefined;
-  /** Closed while an Append of its shard was out: part of a backlog, so it may ride in an earlier batch's Append. */
+  /**
+   * Closed while an Append of its shard was out or within the spacing after one started: part of a
+   * backlog, so it may ride in an earlier batch's Append.
+   */
   readonly backlog: boolean;
+  /** Holds a row a PUBACK waits on (ack_mode = 'sink'): it does not wait for the spacing. */
+  readonly urgent: boolean;
   /** Set when the batch's rows were settled or moved elsewhere; late callbacks then do nothing. */
   abandoned: boolean;
   startedAt: number;
@@ -62,6 +74,9 @@ export interface Batch {
 
 /** Most closed batches one Append carries when a backlog waits. */
 export const MERGE_BATCHES = 10;
+
+/** Shortest time between the starts of two Appends of one shard (see the file comment). */
+export const APPEND_SPACING_MS = 5;
 
 /** Size of a slab buffer (larger records get a buffer of their own size). */
 export const SLAB_BYTES = 16 * 1024;
@@ -102,10 +117,15 @@ export class ShardBatcher {
   private timer: NodeJS.Timeout | undefined;
   /** The open batch holds a row a PUBACK waits on: close it as soon as the shard is idle. */
   private urgent = false;
+  /** The pump was told about the open batch's urgent row. */
+  private urgentNotified = false;
   /** The open batch's time is up: close it as soon as the shard is idle. */
   private due = false;
   /** performance.now() when this shard's last Append started. */
   private lastStartAt = -Infinity;
+  private readonly spacingMs: number;
+  /** Armed while closed batches wait for the spacing to end. */
+  private spacingTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly shardId: string,
@@ -114,7 +134,9 @@ export class ShardBatcher {
     private readonly batchSize: number,
     private readonly intervalMs: number,
     private readonly onReady: () => void,
-  ) {}
+  ) {
+    this.spacingMs = Math.min(intervalMs, APPEND_SPACING_MS);
+  }
 
   add(row: Row): void {
     const entry = row.len;
@@ -124,6 +146,7 @@ export class ShardBatcher {
     }
     this.open.push(row);
     this.openBytes += entry;
+    if (row.urgent) this.urgent = true;
     if (this.open.length >= this.batchSize) {
       this.closeOpen();
       this.onReady();
@@ -139,8 +162,8 @@ export class ShardBatcher {
         this.timer = setTimeout(this.onTimer, wait);
       }
     }
-    if (row.urgent && !this.urgent) {
-      this.urgent = true;
+    if (row.urgent && !this.urgentNotified) {
+      this.urgentNotified = true;
       this.onReady();
     }
   }
@@ -159,6 +182,24 @@ export class ShardBatcher {
     this.lastStartAt = performance.now();
   }
 
+  /**
+   * Whether the pump may start this shard's next closed batch now: the spacing since its last
+   * Append started is over, or a PUBACK waits on the batch. Otherwise the pump is called again
+   * when the spacing ends, and batches closing meanwhile join the backlog.
+   */
+  mayStart(): boolean {
+    if (this.closed.length > 0 && this.closed[0].urgent) return true;
+    const wait = this.lastStartAt + this.spacingMs - performance.now();
+    if (wait <= 0) return true;
+    if (this.spacingTimer === undefined) this.spacingTimer = setTimeout(this.onSpacingOver, wait);
+    return false;
+  }
+
+  private readonly onSpacingOver = (): void => {
+    this.spacingTimer = undefined;
+    this.onReady();
+  };
+
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.open.length > 0) {
@@ -173,7 +214,9 @@ export class ShardBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    const urgent = this.urgent;
     this.urgent = false;
+    this.urgentNotified = false;
     this.due = false;
     if (this.open.length === 0) return;
     this.closed.push({
@@ -184,7 +227,8 @@ export class ShardBatcher {
       attempt: 0,
       timeouts: 0,
       call: undefined,
-      backlog: this.current !== null,
+      backlog: this.current !== null || performance.now() < this.lastStartAt + this.spacingMs,
+      urgent,
       timer: undefined,
       abandoned: false,
       startedAt: 0,
@@ -231,11 +275,9 @@ export class ShardBatcher {
     this.open = [];
     this.openBytes = 0;
     this.urgent = false;
+    this.urgentNotified = false;
     this.due = false;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.stop();
     return out;
   }
 
@@ -261,7 +303,7 @@ export class ShardBatcher {
       if (this.open.length === 0) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
-        this.due = this.urgent = false;
+        this.due = this.urgent = this.urgentNotified = false;
       }
     }
     return out;
@@ -270,6 +312,8 @@ export class ShardBatcher {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.spacingTimer) clearTimeout(this.spacingTimer);
+    this.spacingTimer = undefined;
   }
 }
 

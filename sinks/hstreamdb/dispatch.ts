@@ -194,7 +194,7 @@ export class Dispatcher {
     for (let k = 0; k < n && this.active.size < this.d.config.inflightWindow; k++) {
       const s = shards[(this.pumpStart + k) % n];
       s.closeIfDue();
-      while (!s.current && s.hasClosed()) this.startBatch(s, s.nextBatch()!);
+      while (!s.current && s.hasClosed() && s.mayStart()) this.startBatch(s, s.nextBatch()!);
     }
     this.pumpStart = (this.pumpStart + 1) % Math.max(1, n);
     this.d.ledger.checkIdle();
