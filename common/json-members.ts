@@ -34,8 +34,11 @@ let stringFlags = 0;
 export class JsonMembers {
   /** Whether the text holds `.0` (parseJson's cue for keeping number types), looked up on first need. */
   private typed: boolean | undefined;
-  /** Decoded container values, per member, so one read and the next give the same object (as one decode would). */
-  private containers: unknown[] | undefined;
+  /**
+   * Decoded values by member, filled on first read: several rules reading the same member decode it once, and a
+   * container read twice is the same object (as with one decode of the whole payload).
+   */
+  private values: unknown[] | undefined;
 
   private constructor(
     private readonly bytes: Buffer,
@@ -53,7 +56,19 @@ export class JsonMembers {
   get(key: string): unknown {
     const spans = this.spans;
     for (let m = spans.length - STRIDE; m >= 0; m -= STRIDE) {
-      if (this.keyIs(m, key)) return this.value(m);
+      if (!this.keyIs(m, key)) continue;
+      const slot = m / STRIDE;
+      // A JSON value is never undefined, so undefined marks a member not read yet.
+      const values = this.values;
+      if (values === undefined) {
+        const v = this.value(m);
+        this.values = [];
+        this.values[slot] = v;
+        return v;
+      }
+      let v = values[slot];
+      if (v === undefined) values[slot] = v = this.value(m);
+      return v;
     }
     return ABSENT;
   }
@@ -87,14 +102,7 @@ export class JsonMembers {
         return null;
       case 0x7b /* { */:
       case 0x5b /* [ */:
-        {
-          const slot = m / STRIDE;
-          const cached = this.containers?.[slot];
-          if (cached !== undefined) return cached;
-          const v = parseJsonPart(b.toString('utf8', start, end), this.isTyped());
-          (this.containers ??= [])[slot] = v;
-          return v;
-        }
+        return parseJsonPart(b.toString('utf8', start, end), this.isTyped());
       default: {
         const token = b.toString('latin1', start, end);
         return this.isTyped() ? parseJsonPart(token, true) : Number(token);
