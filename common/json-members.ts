@@ -28,6 +28,17 @@ const STRIDE = 6;
 
 const DOT_ZERO = Buffer.from('.0');
 
+/**
+ * Buffer#latin1Slice: what `toString('latin1', start, end)` calls after looking the encoding up, which costs as much
+ * as slicing a short key's value. Not in Node's typings, so it is taken from the prototype, with toString as the
+ * fallback.
+ */
+const sliceLatin1: (this: Buffer, start: number, end: number) => string =
+  (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('latin1', start, end);
+  };
+
 /** Flags of the last string scanned by scanString (module state: the scanner is synchronous). */
 let stringFlags = 0;
 
@@ -104,7 +115,7 @@ export class JsonMembers {
       case 0x5b /* [ */:
         return parseJsonPart(b.toString('utf8', start, end), this.isTyped());
       default: {
-        const token = b.toString('latin1', start, end);
+        const token = sliceLatin1.call(b, start, end);
         return this.isTyped() ? parseJsonPart(token, true) : Number(token);
       }
     }
@@ -118,7 +129,7 @@ export class JsonMembers {
 
 /** A string's content between its quotes, `flags` from the scan. */
 function decodeString(b: Buffer, start: number, end: number, flags: number): string {
-  if (flags === 0) return b.toString('latin1', start, end);
+  if (flags === 0) return sliceLatin1.call(b, start, end);
   if ((flags & ESCAPED) === 0) return b.toString('utf8', start, end);
   return JSON.parse(b.toString('utf8', start - 1, end + 1)) as string;
 }
