@@ -13,6 +13,7 @@ import { type Child, cpuShare, forkChild, machineBusySec, openFilesLimit, sample
 export interface FaninOptions {
   clients: number;
   idleSec: number;
+  /** Seconds of the publishing phase; 0 skips it (idle figures only). */
   activeSec: number;
   qos: 0 | 1;
   /** Extra node flags for the broker process (e.g. --cpu-prof). */
@@ -32,6 +33,8 @@ export interface FaninResult {
   rssIdleMB: number;
   /** (RSS idle − RSS base) / clients. */
   kbPerConnection: number;
+  /** (V8 heap used idle − before any client) / clients, both after a forced GC. */
+  heapKbPerConnection: number;
   idleCpu: number;
   idleEldP99Ms: number;
   active: FaninPublishResult;
@@ -62,6 +65,16 @@ export const FANIN_CONNECT_RATE = 800;
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
+/** The active-phase fields of a run that skipped that phase (`activeSec` 0). */
+const NO_ACTIVE_PHASE = {
+  active: { seconds: 0, sent: 0, acked: 0, msgPerSec: 0, ack: null, closed: 0, tickLateMaxMs: 0, burstMax: 0 },
+  activeCpu: 0,
+  activeEldP99Ms: 0,
+  activeRssMB: 0,
+  generatorCpu: 0,
+  othersCpu: 0,
+} satisfies Partial<FaninResult>;
+
 export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promise<FaninResult> {
   let hs: { child: Child; port: number } | undefined;
   let broker: BrokerUnderTest | undefined;
@@ -77,6 +90,7 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
     await sleep(1000);
     await b.call('gc');
     const base = sampleProc(broker.pid);
+    const heapBase = (await b.call<{ heapUsed: number }>('stats')).heapUsed;
 
     const arg: FaninLoadArg = { port: broker.port, clients: o.clients, concurrency: 200, connectRate: FANIN_CONNECT_RATE, topic: SEED_TOPIC, qos: o.qos };
     load = forkChild(new URL('./fanin-load.js', import.meta.url), 'fanin-load', arg);
@@ -86,10 +100,25 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
     await sleep(2000);
     await b.call('gc');
     const i0 = sampleProc(broker.pid);
+    const heapIdle = (await b.call<{ heapUsed: number }>('stats')).heapUsed;
     await b.call('eld-reset');
     await sleep(o.idleSec * 1000);
     const idleEld = (await b.call<{ eld: { p99: number } }>('stats')).eld.p99;
     const i1 = sampleProc(broker.pid);
+    const idle = {
+      broker: kind,
+      clients: conn.connected,
+      failed: conn.failed,
+      connectSec: Math.round(conn.seconds * 10) / 10,
+      rssBaseMB: mb(base.rssBytes),
+      rssIdleMB: mb(i1.rssBytes),
+      kbPerConnection: conn.connected > 0 ? Math.round(((i0.rssBytes - base.rssBytes) / 1024 / conn.connected) * 10) / 10 : NaN,
+      heapKbPerConnection: conn.connected > 0 ? Math.round(((heapIdle - heapBase) / 1024 / conn.connected) * 100) / 100 : NaN,
+      idleCpu: Math.round(cpuShare(i0, i1) * 100) / 100,
+      idleEldP99Ms: idleEld,
+    };
+    // activeSec 0: the idle figures only (a memory comparison needs no publishing phase).
+    if (o.activeSec <= 0) return { ...idle, ...NO_ACTIVE_PHASE };
 
     await b.call('eld-reset');
     const a0 = sampleProc(broker.pid);
@@ -118,15 +147,7 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
     }
     const { id: _id, ...act } = active as FaninPublishResult & { id?: number };
     return {
-      broker: kind,
-      clients: conn.connected,
-      failed: conn.failed,
-      connectSec: Math.round(conn.seconds * 10) / 10,
-      rssBaseMB: mb(base.rssBytes),
-      rssIdleMB: mb(i1.rssBytes),
-      kbPerConnection: conn.connected > 0 ? Math.round(((i0.rssBytes - base.rssBytes) / 1024 / conn.connected) * 10) / 10 : NaN,
-      idleCpu: Math.round(cpuShare(i0, i1) * 100) / 100,
-      idleEldP99Ms: idleEld,
+      ...idle,
       active: act,
       activeCpu: Math.round(cpuShare(a0, a1) * 100) / 100,
       activeEldP99Ms: activeEld,

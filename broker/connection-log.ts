@@ -5,9 +5,13 @@ import type { Logger } from './logger.js';
  * Per-connection debug lines (`--log-level debug`): connect, ready, disconnect with its reason, subscribe,
  * unsubscribe and client errors, each with the client id and remote address. Only Aedes events are used,
  * so the publish path is untouched; below debug the logger drops the lines (these events come once per
- * connection or subscription, never per message). Only the `Logger` methods are used, no pino extras.
+ * connection or subscription, never per message). Only the `Logger` methods are used, plus pino's
+ * `isLevelEnabled` when the logger has it: below debug nothing is computed or kept per client (no
+ * address string, no entry), so an idle connection costs the log nothing.
  */
 export function installConnectionLog(broker: Aedes, logger: Logger): void {
+  const levels = logger as Logger & { isLevelEnabled?: (level: string) => boolean };
+  const on = typeof levels.isLevelEnabled === 'function' ? () => levels.isLevelEnabled!('debug') : () => true;
   // The address is read at connect: once a socket is closed Node no longer reports its peer.
   const seen = new WeakMap<Client, { remote: string | undefined; error?: string }>();
   const info = (c: Client) => {
@@ -20,19 +24,22 @@ export function installConnectionLog(broker: Aedes, logger: Logger): void {
   };
 
   broker.on('client', (c: Client) => {
+    if (!on()) return;
     const { remote } = info(c);
     logger.debug({ clientid: c.id, remote }, `client connected: ${c.id} from ${remote ?? 'unknown address'}`);
   });
   broker.on('clientReady', (c: Client) => {
+    if (!on()) return;
     logger.debug({ clientid: c.id, remote: info(c).remote }, `client ready: ${c.id}`);
   });
   broker.on('clientDisconnect', (c: Client) => {
+    if (!on()) return;
     const entry = info(c);
     const reason = disconnectReason(c, entry.error);
     logger.debug({ clientid: c.id, remote: entry.remote, reason }, `client disconnected: ${c.id} (${reason})`);
   });
   broker.on('subscribe', (subs: Subscription[], c: Client) => {
-    if (!c) return;
+    if (!c || !on()) return;
     const subscriptions = subs.map((s) => ({ topic: s.topic, qos: s.qos }));
     logger.debug(
       { clientid: c.id, remote: info(c).remote, subscriptions },
@@ -40,15 +47,17 @@ export function installConnectionLog(broker: Aedes, logger: Logger): void {
     );
   });
   broker.on('unsubscribe', (topics: string[], c: Client) => {
-    if (!c) return;
+    if (!c || !on()) return;
     logger.debug({ clientid: c.id, remote: info(c).remote, topics }, `client unsubscribed: ${c.id} from ${topics.join(', ')}`);
   });
   broker.on('clientError', (c: Client, err: Error) => {
+    if (!on()) return;
     const entry = info(c);
     entry.error = err.message; // the likely reason of the disconnect that follows
     logger.debug({ clientid: c?.id, remote: entry.remote, err: err.message }, `client error: ${c?.id}: ${err.message}`);
   });
   broker.on('connectionError', (c: Client, err: Error) => {
+    if (!on()) return;
     // Before CONNECT completed: no client id yet.
     logger.debug({ remote: c ? remoteOf(c) : undefined, err: err.message }, `connection error before CONNECT: ${err.message}`);
   });

@@ -9,7 +9,7 @@ import { BrokerError } from './errors.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
-import { guardConnection } from './listeners/guard-connection.js';
+import { guardConnection, type GuardSettings } from './listeners/guard-connection.js';
 import { IncompleteBudget } from './listeners/packet-guard.js';
 import { raiseWriteBuffer } from './limits/slow-subscriber.js';
 import { startTcpListener } from './listeners/tcp.js';
@@ -168,29 +168,31 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
 
   // A flood of hostile connections must not become a flood of log lines: at most one per second, with a count.
   const protectionLog = new RateLimitedLog(logger, 1000);
-  const incompleteBudget = new IncompleteBudget(config.maxIncompletePacketBytes);
+  // Everything below is built once for the broker: a connection adds only its guard and inspector.
+  const guardSettings: GuardSettings = {
+    maxPacketBytes: config.maxPacketBytes,
+    extras: security.guardExtras,
+    budget: new IncompleteBudget(config.maxIncompletePacketBytes),
+    onBytes: (n) => {
+      counters.receivedBytes += n;
+    },
+    onViolation: (violation, guard) => {
+      counters.reject(violation);
+      protectionLog.log('warn', 'protection', { transport: guard.transport, violation, remote: guard.remoteAddress() }, 'connection closed by protection');
+    },
+    onClose: (conn) => {
+      liveConns.delete(conn);
+      counters.sentBytesClosed += (conn as { bytesWritten?: number }).bytesWritten ?? 0;
+      security.release();
+    },
+  };
   const onConnection = (conn: Duplex, transport: Transport, req?: IncomingMessage) => {
     counters.connectionsAccepted++;
     if (!security.admit(conn)) return; // maxConnections / maxConnectRate: already closed and counted
     liveConns.add(conn);
     if (config.maxClientOutgoingBytes > 0) raiseWriteBuffer(conn, config.maxClientOutgoingBytes);
-    conn.once('close', () => {
-      liveConns.delete(conn);
-      counters.sentBytesClosed += (conn as { bytesWritten?: number }).bytesWritten ?? 0;
-    });
-    guardConnection(
-      conn,
-      config.maxPacketBytes,
-      (violation) => {
-        counters.reject(violation);
-        protectionLog.log('warn', 'protection', { transport, violation, remote: remoteAddress(conn, req) }, 'connection closed by protection');
-      },
-      (n) => {
-        counters.receivedBytes += n;
-      },
-      security.guardExtras(),
-      incompleteBudget,
-    );
+    // Its close listener also releases the admission and forgets the connection (onClose above).
+    guardConnection(conn, guardSettings, transport, req);
     broker.handle(conn, req);
   };
   const onTlsError = (err: Error) => {
@@ -283,11 +285,6 @@ function readTlsFiles(config: RulemqConfig): TlsFiles | null {
   } catch (err) {
     throw new BrokerError('TLS_FILES_UNREADABLE', `cannot read TLS files: ${(err as Error).message}`, { cause: err });
   }
-}
-
-function remoteAddress(conn: Duplex, req?: IncomingMessage): string | undefined {
-  const socket = (req?.socket ?? conn) as { remoteAddress?: string; remotePort?: number };
-  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {

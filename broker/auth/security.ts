@@ -64,6 +64,8 @@ export class Security {
   private aclGeneration = 0;
   private broker: Aedes | null = null;
   private readonly onSighup = () => void this.reload('SIGHUP');
+  /** Counts a configured limit an inspector hit (shared by every connection's inspector). */
+  private readonly onLimit = (limit: string) => this.counters.limit(limit);
 
   constructor(options: SecurityOptions) {
     const { config, logger } = options;
@@ -114,8 +116,11 @@ export class Security {
           if (outcome.ok) {
             const entry =
               outcome.method === 'password' && outcome.username !== undefined ? this.authenticator.passwords?.users.get(outcome.username) : undefined;
-            const identity: Identity = { username: outcome.username, hashText: entry?.text };
-            (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
+            // An anonymous client has nothing to remember: no object on it (usernameOf then reads undefined).
+            if (outcome.username !== undefined || entry !== undefined) {
+              const identity: Identity = { username: outcome.username, hashText: entry?.text };
+              (c as unknown as Record<symbol, Identity>)[IDENTITY] = identity;
+            }
             done(null, true);
             return;
           }
@@ -146,23 +151,32 @@ export class Security {
     process.on('SIGHUP', this.onSighup);
   }
 
-  /** Admits a new network connection (connection count and rate); false = it was closed. */
+  /**
+   * Admits a new network connection (connection count and rate); false = it was closed. An admitted
+   * connection must be `release()`d once, when it closes.
+   */
   admit(conn: Duplex): boolean {
     return this.gate.admit(conn) === null;
   }
 
-  /** The MQTT validation for one new connection's packet guard. */
-  guardExtras(): GuardExtras {
-    const inspector = new MqttInspector(this.inspectorLimits, (limit) => this.counters.limit(limit));
-    return {
-      inspector,
-      replyFor: (violation, chunk) => {
-        // A CONNECT refused for its size was never read: its protocol level is still in the chunk.
-        const level = inspector.protocolLevel || (violation === 'packet_too_large' ? connectLevelOf(chunk) : 0);
-        return violationReply(violation, level, inspector.connectDone);
-      },
-    };
+  /** An admitted connection closed. */
+  release(): void {
+    this.gate.release();
   }
+
+  /**
+   * The MQTT validation of the connections' packet guards: one object for the broker, which gives each
+   * new connection its inspector.
+   */
+  readonly guardExtras: GuardExtras = {
+    inspector: () => new MqttInspector(this.inspectorLimits, this.onLimit),
+    replyFor: (violation, chunk, inspector) => {
+      const mqtt = inspector as MqttInspector;
+      // A CONNECT refused for its size was never read: its protocol level is still in the chunk.
+      const level = mqtt.protocolLevel || (violation === 'packet_too_large' ? connectLevelOf(chunk) : 0);
+      return violationReply(violation, level, mqtt.connectDone);
+    },
+  };
 
   /** Counts a WebSocket upgrade refused for its header size. */
   wsHeaderOverflow(): void {

@@ -6,6 +6,9 @@ import { TokenBucket } from './token-bucket.js';
  * Admission of new MQTT connections, all listeners together: at most `maxConnections` open at
  * once and `maxConnectRate` new ones per second (a bucket holding one second's worth). A refused
  * connection is destroyed at once, before Aedes sees it. 0 disables either limit.
+ *
+ * The owner of an admitted connection calls `release()` when it closes: the broker already has one
+ * close listener per connection (broker/listeners/guard-connection.ts), so the gate adds none.
  */
 export class ConnectionGate {
   private live = 0;
@@ -19,12 +22,12 @@ export class ConnectionGate {
     this.bucket = maxConnectRate > 0 ? new TokenBucket(maxConnectRate, maxConnectRate) : null;
   }
 
-  /** Connections admitted and not closed yet. */
+  /** Connections admitted and not released yet. */
   get open(): number {
     return this.live;
   }
 
-  /** Admits `conn`, or destroys it and returns the limit that refused it. */
+  /** Admits `conn` (to be released once when it closes), or destroys it and returns the limit that refused it. */
   admit(conn: Duplex): 'max_connections' | 'connect_rate' | null {
     let refused: 'max_connections' | 'connect_rate' | null = null;
     if (this.maxConnections > 0 && this.live >= this.maxConnections) refused = 'max_connections';
@@ -35,7 +38,11 @@ export class ConnectionGate {
       return refused;
     }
     this.live++;
-    conn.once('close', () => this.live--);
     return null;
+  }
+
+  /** An admitted connection closed. */
+  release(): void {
+    this.live--;
   }
 }

@@ -54,7 +54,8 @@ export class PacketGuard {
 
   constructor(
     private readonly maxPacketBytes: number,
-    private readonly inspector?: PacketInspector,
+    /** Read by the connection's violation reply (broker/listeners/guard-connection.ts). */
+    readonly inspector?: PacketInspector,
   ) {}
 
   /**

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import https from 'node:https';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Listener, ConnectionHandler } from './types.js';
@@ -65,11 +66,16 @@ export async function startWsListener(
   });
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
-    stream.on('error', () => stream.destroy());
+    stream.on('error', destroyOnError);
     onConnection(stream, options.tls ? 'wss' : 'ws', req);
   });
   return listen(options.tls ? 'mqtt-wss' : 'mqtt-ws', server, host, port, () => {
     for (const client of wss.clients) client.terminate();
     wss.close();
   });
+}
+
+/** One listener for every WebSocket stream (no closure per connection): an error ends the stream. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
