@@ -65,30 +65,70 @@ export interface MessageFields {
  * (e.g. headers) are appended. All contexts built here share one object shape, which keeps property reads fast.
  */
 export function createMessageContext(f: MessageFields, extra?: Record<string, unknown>): EvalContext {
-  const ctx: EvalContext = {
-    event: f.event ?? 'message.publish',
-    id: f.id,
-    clientid: f.clientid,
-    username: f.username,
-    payload: f.payload,
-    peerhost: f.peerhost,
-    peername: f.peername,
-    topic: f.topic,
-    qos: f.qos,
-    flags: f.flags,
-    pub_props: f.pub_props,
-    publish_received_at: f.publish_received_at,
-    timestamp: f.timestamp,
-    node: f.node,
-    client_attrs: f.client_attrs,
-    [PAYLOAD_TEXT]: UNSET,
-    [PAYLOAD_JSON]: UNSET,
-    [PAYLOAD_MEMBERS]: UNSET,
-  };
+  const ctx = messageContextOf(
+    f.event ?? 'message.publish',
+    f.id,
+    f.clientid,
+    f.username,
+    f.payload,
+    f.peerhost,
+    f.peername,
+    f.topic,
+    f.qos,
+    f.flags,
+    f.pub_props,
+    f.publish_received_at,
+    f.timestamp,
+    f.node,
+    f.client_attrs,
+  );
   if (extra !== undefined) {
     for (const k of Object.keys(extra)) ctx[k] = extra[k];
   }
   return ctx;
+}
+
+/**
+ * createMessageContext's object from the columns themselves: the publish hot path builds each message's context
+ * with no MessageFields object in between (one allocation less per message). Same key order, same shape.
+ */
+export function messageContextOf(
+  event: string,
+  id: string | undefined,
+  clientid: string | undefined,
+  username: string | undefined,
+  payload: string | Buffer | undefined,
+  peerhost: string | undefined,
+  peername: string | undefined,
+  topic: string | undefined,
+  qos: number | undefined,
+  flags: Record<string, unknown> | undefined,
+  pub_props: Record<string, unknown> | undefined,
+  publish_received_at: number | undefined,
+  timestamp: number | undefined,
+  node: string | undefined,
+  client_attrs: Record<string, unknown> | undefined,
+): EvalContext {
+  return {
+    event,
+    id,
+    clientid,
+    username,
+    payload,
+    peerhost,
+    peername,
+    topic,
+    qos,
+    flags,
+    pub_props,
+    publish_received_at,
+    timestamp,
+    node,
+    client_attrs,
+    [PAYLOAD_TEXT]: UNSET,
+    [PAYLOAD_JSON]: UNSET,
+    [PAYLOAD_MEMBERS]: UNSET,
+  };
 }
 
 /** Builds the context of any event from its columns; same caching rules as createMessageContext. */

@@ -1,7 +1,7 @@
 /** message.publish: rules whose FROM is an MQTT topic filter (there is no `$events/message_publish`). */
 import type { AedesPublishPacket } from 'aedes';
 import type { ClientInfo } from '../client-info.js';
-import { createMessageContext, type EvalContext } from '../context.js';
+import { messageContextOf, type EvalContext } from '../context.js';
 import { emqxProps } from '../mqtt-props.js';
 import { EXAMPLE_NODE, exampleClientAttrs, exampleId, exampleMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
 import type { EventDescriptor } from './types.js';
@@ -11,28 +11,37 @@ const NO_CLIENT_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
 /** `pub_props` of an MQTT 3.1.1 message. Functions never mutate a map argument, so one frozen map serves all. */
 const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** `flags` by retain × 2 + dup: four frozen maps shared by every message (functions never mutate a map argument). */
+const FLAGS: readonly Readonly<Record<string, unknown>>[] = [
+  Object.freeze({ retain: false, dup: false }),
+  Object.freeze({ retain: false, dup: true }),
+  Object.freeze({ retain: true, dup: false }),
+  Object.freeze({ retain: true, dup: true }),
+];
+
 /**
  * The evaluation context of one published message: the publish hot path, one object per message
- * shared by every matching rule (createMessageContext gives it its key order and payload caches).
+ * shared by every matching rule (messageContextOf gives it createMessageContext's key order and payload caches).
  */
 export function publishContext(packet: AedesPublishPacket, clientid: string, info: ClientInfo, id: string | undefined, node: string, now: number): EvalContext {
   const props = (packet as { properties?: Record<string, unknown> }).properties;
-  return createMessageContext({
+  return messageContextOf(
+    'message.publish',
     id,
     clientid,
-    username: info.username,
-    payload: packet.payload,
-    peerhost: info.peerhost,
-    peername: info.peername,
-    topic: packet.topic,
-    qos: packet.qos,
-    flags: { retain: packet.retain === true, dup: packet.dup === true },
-    pub_props: props === undefined ? NO_PROPS : emqxProps(props),
-    publish_received_at: now,
-    timestamp: now,
+    info.username,
+    packet.payload,
+    info.peerhost,
+    info.peername,
+    packet.topic,
+    packet.qos,
+    FLAGS[(packet.retain === true ? 2 : 0) + (packet.dup === true ? 1 : 0)],
+    props === undefined ? NO_PROPS : emqxProps(props),
+    now,
+    now,
     node,
-    client_attrs: NO_CLIENT_ATTRS,
-  });
+    NO_CLIENT_ATTRS,
+  );
 }
 
 export const messagePublish: EventDescriptor = {
