@@ -82,12 +82,15 @@ export function recordConnect(client: Client, packet: ConnectPacket): ClientInfo
   (client as WithInfo)[INFO] = info;
   // Aedes hands rules the subscriptions and the disconnect without their packets' properties: read
   // them off the client's parser. Only MQTT 5 packets carry properties, so 3.1.1 clients skip this.
-  const parser = (client as unknown as { _parser?: { on(e: 'packet', f: (p: ParsedPacket) => void): void } })._parser;
-  if (v5 && parser) parser.on('packet', (p) => watchControlPacket(info, p));
+  const parser = (client as unknown as { _parser?: { on(e: 'packet', f: (this: { client: Client }, p: ParsedPacket) => void): void } })._parser;
+  if (v5 && parser) parser.on('packet', watchControlPacket);
   return info;
 }
 
-function watchControlPacket(info: ClientInfo, p: ParsedPacket): void {
+/** One listener for every MQTT 5 client's parser (Aedes sets `parser.client`): no closure per connection. */
+function watchControlPacket(this: { client: Client }, p: ParsedPacket): void {
+  const info = (this.client as WithInfo)[INFO];
+  if (info === undefined) return;
   switch (p.cmd) {
     case 'subscribe':
       if (p.properties && p.subscriptions) for (const s of p.subscriptions) (info.subProps ??= new Map()).set(s.topic, p.properties);

@@ -60,22 +60,23 @@ export function installSharedHooks(
   // Clients whose share subscription was authorized and which Aedes is about to subscribe, by filter.
   const awaiting = new Map<string, Set<Client>>();
 
+  // One listener function for every client's parser (Aedes sets `parser.client`): no closure per connection.
+  function observePacket(this: { client: Client }, packet: SubPacket): void {
+    const cmd = packet.cmd;
+    if (cmd === 'puback' || cmd === 'pubrec') {
+      dispatcher.onAck(this.client, packet.messageId as number);
+    } else if (cmd === 'subscribe' && packet.subscriptions) {
+      for (const sub of packet.subscriptions) {
+        if (!isShareTopic(sub.topic) || !('error' in (parseShareFilter(sub.topic, maxLevels) ?? {}))) continue;
+        malformed.set(sub, sub.topic);
+        sub.topic = `${MALFORMED_PREFIX}${++malformedSeq}`;
+      }
+    }
+  }
   const handle = broker.handle;
   broker.handle = function handleWithSharedObserver(conn, req) {
     const client = handle.call(this, conn, req);
-    const parser = (client as unknown as { _parser: EventEmitter })._parser;
-    parser.prependListener('packet', (packet: SubPacket) => {
-      const cmd = packet.cmd;
-      if (cmd === 'puback' || cmd === 'pubrec') {
-        dispatcher.onAck(client, packet.messageId as number);
-      } else if (cmd === 'subscribe' && packet.subscriptions) {
-        for (const sub of packet.subscriptions) {
-          if (!isShareTopic(sub.topic) || !('error' in (parseShareFilter(sub.topic, maxLevels) ?? {}))) continue;
-          malformed.set(sub, sub.topic);
-          sub.topic = `${MALFORMED_PREFIX}${++malformedSeq}`;
-        }
-      }
-    });
+    (client as unknown as { _parser: EventEmitter })._parser.prependListener('packet', observePacket);
     return client;
   };
   // Put the real filter back before anyone reports the SUBSCRIBE (this listener is registered first).
