@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ABSENT, JsonMembers } from '../../common/json-members.js';
 import { parseJson } from '../../common/json-parse.js';
-
-/** A small deterministic PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as prng } from '../support/rng.js';
 
 const STRINGS = ['', 'temp', 'hum', 'a b', 'é', '日本', 'x\\"y', '\\u0041B', '\\n\\t', '\\ud83d\\ude00', '27.5', '1.0', 'tab\\/'];
 const NUMBERS = ['0', '-0', '1', '-17', '27.5', '2.0', '1.50', '1e3', '-2.5E-3', '1E+2', '9007199254740993', '12345678901234567890', '0.0'];

@@ -2,7 +2,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectClient, endAll, nextMessages } from '../support/mqtt.js';
 import { startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
-import { fuzz, handMadeSessions, recordSessions, mutate, rng } from './support/fuzz.js';
+import { fuzz, handMadeSessions, recordSessions, mutate } from './support/fuzz.js';
+import { rng } from '../support/rng.js';
 
 const SECONDS = Number(process.env.RULEMQ_TEST_FUZZ_SECONDS ?? 4);
 const SEED = Number(process.env.RULEMQ_TEST_FUZZ_SEED ?? 20241126);

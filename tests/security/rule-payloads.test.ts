@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { startRulesBroker, type RulesBroker } from '../support/rules-broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { httpGet } from '../support/broker.js';
-import { rng } from './support/fuzz.js';
+import { rng } from '../support/rng.js';
 
 const RULES = `
 CREATE RULE fields AS

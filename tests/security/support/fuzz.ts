@@ -8,18 +8,7 @@ import net from 'node:net';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { connect, publish, subscribe, unsubscribe, ack, encode, DISCONNECT, PINGREQ } from '../../support/wire.js';
-
-/** mulberry32: small, fast, good enough to make runs repeatable from a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../support/rng.js';
 
 /**
  * Runs scripted MQTT.js clients through a proxy in front of `brokerPort` and returns, per client,
