@@ -178,6 +178,9 @@ function scanObject(b: Buffer, spans: number[]): boolean {
 function scanString(b: Buffer, i: number, n: number): number {
   let flags = 0;
   while (i < n) {
+    // Plain ASCII string bytes, the common case, in one table look-up each.
+    while (i < n && PLAIN[b[i]] === 1) i++;
+    if (i >= n) break;
     const c = b[i];
     if (c === 0x22) {
       stringFlags = flags;
@@ -203,6 +206,10 @@ function scanString(b: Buffer, i: number, n: number): number {
   }
   return -1;
 }
+
+/** 1 for the bytes a string holds as they are: ASCII from 0x20, except `"` and `\\`. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) if (c !== 0x22 && c !== 0x5c) PLAIN[c] = 1;
 
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
