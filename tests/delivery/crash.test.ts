@@ -96,7 +96,15 @@ test('scenario 9b: the disk buffer survives kill -9: rows acknowledged in broker
     await server.start();
     broker = await startChildBroker(file);
     await server.waitForRecords(STREAM, 300, 15_000);
-    await eventually(async () => (await actionOf(broker)).metrics.queuing === 0, 10_000, 'the buffer drained');
+    // Stored at the server is not yet settled in the broker: the last Append's reply may still be on its way.
+    await eventually(
+      async () => {
+        const q = (await actionOf(broker)).metrics;
+        return q.queuing === 0 && q.inflight === 0;
+      },
+      10_000,
+      'the buffer drained and every Append answered',
+    );
     assert.deepEqual(account(server, 'b1', dev.acked), { stored: 300, duplicates: 0, ackedButLost: [] });
     const m = (await actionOf(broker)).metrics;
     assert.deepEqual([m.matched, m.success], [300, 300], 'rows found on disk count as matched in the new process');
