@@ -4,7 +4,9 @@
  * second each, spread evenly over the second. No MQTT library: a client costs a socket and a few
  * numbers, so 10k of them fit in one cheap process.
  *
- * RPC: 'connect' → { connected, failed, seconds }; 'publish' { seconds } → rates, acks, PUBACK latency.
+ * RPC: 'connect' → { connected, failed, seconds }; 'publish' { seconds, rate, warmup } → rates, acks, PUBACK latency
+ * (over `seconds` after `warmup` seconds of the same load, as the ingest runs measure; the p99 of every second,
+ * warm-up included, shows the start).
  */
 import net from 'node:net';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
@@ -34,6 +36,10 @@ export interface FaninPublishResult {
   /** The generator's own health: the latest a 10 ms tick ran (ms), and the most messages one tick sent. */
   tickLateMaxMs: number;
   burstMax: number;
+  /** Seconds of the same load before `ack` started recording (sent and acked count them too). */
+  warmupSec: number;
+  /** PUBACK p99 (ms) of each second of the phase, warm-up included, by when the PUBACK arrived. */
+  ackP99BySecond: number[];
 }
 
 interface Conn {
@@ -50,6 +56,9 @@ async function main(): Promise<void> {
   let acked = 0;
   let closed = 0;
   let measuring = false;
+  /** Start of the publish phase (performance.now()), -1 outside it; and its PUBACK latencies per second. */
+  let phaseT0 = -1;
+  let bySecond: LatencyHistogram[] = [];
 
   const open = (i: number): Promise<Conn | null> =>
     new Promise((resolve) => {
@@ -70,7 +79,12 @@ async function main(): Promise<void> {
         if (type === CONNACK) return done(buf[s + 1] === 0 ? c : null);
         if (type === PUBACK) {
           acked++;
-          if (measuring) ackHist.recordMicros((performance.now() - c.sentAt) * 1000);
+          if (phaseT0 < 0) return;
+          const now = performance.now();
+          const us = (now - c.sentAt) * 1000;
+          if (measuring) ackHist.recordMicros(us);
+          const sec = Math.floor((now - phaseT0) / 1000);
+          (bySecond[sec] ??= new LatencyHistogram()).recordMicros(us);
         }
       });
       sock.on('data', (d) => reader.push(d));
@@ -105,16 +119,19 @@ async function main(): Promise<void> {
         return { connected: conns.length, failed, seconds: (performance.now() - t0) / 1000 };
       },
       publish: async (m): Promise<FaninPublishResult> => {
-        const seconds = Number(m.seconds);
+        const warmup = m.warmup === undefined ? 0 : Number(m.warmup);
+        const seconds = Number(m.seconds) + warmup;
         const rate = m.rate === undefined ? 1 : Number(m.rate);
         const tickMs = 10;
         const perTick = (conns.length * rate) / (1000 / tickMs);
         let sent = 0;
         const acked0 = acked;
         ackHist.reset();
-        measuring = true;
+        bySecond = [];
+        measuring = warmup === 0;
         closed = 0;
         const t0 = performance.now();
+        phaseT0 = t0;
         let cursor = 0;
         let due = 0;
         let tickLateMaxMs = 0;
@@ -126,6 +143,7 @@ async function main(): Promise<void> {
             tickLateMaxMs = Math.max(tickLateMaxMs, now - lastTick - tickMs);
             lastTick = now;
             const elapsed = now - t0;
+            if (!measuring && elapsed >= warmup * 1000) measuring = true;
             const before = cursor;
             if (elapsed >= seconds * 1000) {
               clearInterval(timer);
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
         const deadline = performance.now() + 5000;
         while (arg.qos > 0 && acked - acked0 < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         measuring = false;
+        phaseT0 = -1;
         const s = (performance.now() - t0) / 1000;
         return {
           seconds: s,
@@ -167,6 +186,8 @@ async function main(): Promise<void> {
           closed,
           tickLateMaxMs: Math.round(tickLateMaxMs),
           burstMax,
+          warmupSec: warmup,
+          ackP99BySecond: Array.from(bySecond, (h) => (h ? Math.round(h.percentile(99) / 10) / 100 : 0)),
         };
       },
     },

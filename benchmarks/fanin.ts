@@ -20,6 +20,12 @@ export interface FaninOptions {
   brokerExecArgv?: string[];
   /** Messages per second each client publishes in the active phase (default 1). */
   ratePerClient?: number;
+  /**
+   * Seconds of the active load before its figures are taken (default 2, as the ingest runs): the brokers' code
+   * runs for the first time when publishing starts, and every first message of a client pays for first-time work.
+   * The PUBACK p99 of each second, warm-up included, is in `active.ackP99BySecond`.
+   */
+  warmupSec?: number;
   /** Run the rulemq broker from another build's dist/ (a same-run before/after). */
   rulemqDist?: string;
 }
@@ -67,7 +73,7 @@ const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
 /** The active-phase fields of a run that skipped that phase (`activeSec` 0). */
 const NO_ACTIVE_PHASE = {
-  active: { seconds: 0, sent: 0, acked: 0, msgPerSec: 0, ack: null, closed: 0, tickLateMaxMs: 0, burstMax: 0 },
+  active: { seconds: 0, sent: 0, acked: 0, msgPerSec: 0, ack: null, closed: 0, tickLateMaxMs: 0, burstMax: 0, warmupSec: 0, ackP99BySecond: [] },
   activeCpu: 0,
   activeEldP99Ms: 0,
   activeRssMB: 0,
@@ -120,13 +126,17 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
     // activeSec 0: the idle figures only (a memory comparison needs no publishing phase).
     if (o.activeSec <= 0) return { ...idle, ...NO_ACTIVE_PHASE };
 
+    const warmup = o.warmupSec ?? 2;
+    const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
+    const publishing = load.call<FaninPublishResult>('publish', { seconds: o.activeSec, rate: o.ratePerClient ?? 1, warmup }, (warmup + o.activeSec + 60) * 1000);
+    // CPU and event-loop delay over the same window as the latencies: after the warm-up.
+    await sleep(warmup * 1000);
     await b.call('eld-reset');
     const a0 = sampleProc(broker.pid);
     const g0 = sampleProc(load.pid);
     const h0 = hs ? sampleProc(hs.child.pid) : undefined;
     const m0 = machineBusySec();
-    const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
-    const active = await load.call<FaninPublishResult>('publish', { seconds: o.activeSec, rate: o.ratePerClient ?? 1 }, (o.activeSec + 60) * 1000);
+    const active = await publishing;
     const a1 = sampleProc(broker.pid);
     const g1 = sampleProc(load.pid);
     const h1 = hs ? sampleProc(hs.child.pid) : undefined;
@@ -143,7 +153,7 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
         if (records >= active.sent || Date.now() > deadline) break;
         await sleep(100);
       }
-      recordsPerSec = Math.round(records / o.activeSec);
+      recordsPerSec = Math.round(records / (warmup + o.activeSec));
     }
     const { id: _id, ...act } = active as FaninPublishResult & { id?: number };
     return {

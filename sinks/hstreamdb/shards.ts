@@ -2,13 +2,20 @@
  * Routing a partition key to a shard: MD5 of the key's UTF-8 bytes read as an unsigned
  * big-endian 128-bit integer, and the active shard whose inclusive decimal range holds it.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export const HASH_SPACE_MAX = (1n << 128n) - 1n;
 
+/**
+ * MD5 of a string's UTF-8 bytes. crypto.hash (Node 20.12+) is the one-shot form, about twice as fast for a short
+ * key as a Hash object; every new partition key pays it once (10,000 devices starting at once pay it 10,000 times).
+ */
+const md5: (key: string) => Buffer =
+  typeof crypto.hash === 'function' ? (key) => crypto.hash('md5', key, 'buffer') : (key) => crypto.createHash('md5').update(key, 'utf8').digest();
+
 /** MD5(UTF-8 key) as an unsigned big-endian 128-bit integer. An empty key hashes like any other. */
 export function keyHash(key: string): bigint {
-  const d = createHash('md5').update(key, 'utf8').digest();
+  const d = md5(key);
   return (d.readBigUInt64BE(0) << 64n) | d.readBigUInt64BE(8);
 }
 
