@@ -128,7 +128,11 @@ export async function runFanin(kind: 'rulemq' | 'aedes', o: FaninOptions): Promi
 
     const warmup = o.warmupSec ?? 2;
     const r0 = hs ? (await hs.child.call<{ count: number }>('stats')).count : 0;
-    const publishing = load.call<FaninPublishResult>('publish', { seconds: o.activeSec, rate: o.ratePerClient ?? 1, warmup }, (warmup + o.activeSec + 60) * 1000);
+    const publishing = load.call<FaninPublishResult>(
+      'publish',
+      { seconds: o.activeSec, rate: o.ratePerClient ?? 1, warmup },
+      (warmup + o.activeSec + 60) * 1000,
+    );
     // CPU and event-loop delay over the same window as the latencies: after the warm-up.
     await sleep(warmup * 1000);
     await b.call('eld-reset');

@@ -152,10 +152,10 @@ export function buildTable(r: BenchResults): string {
       const recs = x.records !== undefined ? `; records ${x.records}/${a.sent}` : '';
       rows.push([
         '5',
-        `fan-in ${x.clients} clients × 1 msg/s QoS 1: ${name}`,
+        `fan-in ${x.clients} clients × ${Math.max(1, Math.round(a.msgPerSec / x.clients))} msg/s QoS 1: ${name}`,
         `${k(a.msgPerSec)} msg/s`,
         '',
-        `ack ${lat(a.ack)}; loop lag p99 ${x.activeEldP99Ms}`,
+        `ack ${lat(a.ack)}${a.warmupSec ? ` after ${a.warmupSec} s (p99 of the first 3 s: ${(a.ackP99BySecond ?? []).slice(0, 3).join(' / ')})` : ''}; loop lag p99 ${x.activeEldP99Ms}`,
         `${x.activeCpu}`,
         `${x.activeRssMB} MB`,
         `acked ${a.acked}/${a.sent}${recs}${a.closed ? `; ${a.closed} closed` : ''}; gen ${x.generatorCpu} (tick late ≤ ${a.tickLateMaxMs} ms), others ${x.othersCpu} cores`,
