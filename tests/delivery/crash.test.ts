@@ -32,6 +32,19 @@ function assertApiInvariant(m: Record<string, number>): void {
   assert.equal(m.matched, m.success + m.failed + m.dropped + m.queuing + m.inflight + m.late_reply, JSON.stringify(m));
 }
 
+/** The action's metrics once nothing is queued or in flight (every Append answered). */
+async function settledMetrics(broker: ChildBroker, timeoutMs: number, label: string) {
+  await eventually(
+    async () => {
+      const m = (await actionOf(broker)).metrics;
+      return m.queuing === 0 && m.inflight === 0;
+    },
+    timeoutMs,
+    label,
+  );
+  return (await actionOf(broker)).metrics;
+}
+
 test("scenario 9: kill -9 of rulemq under QoS 1 load with ack_mode = 'sink' and the disk buffer: every acknowledged message is in HStreamDB after the restart", async () => {
   const server = new HStreamTestServer();
   await server.start();
@@ -58,15 +71,7 @@ test("scenario 9: kill -9 of rulemq under QoS 1 load with ack_mode = 'sink' and 
       devs.every((d) => d.closes >= 1),
       'the kill cut every device',
     );
-    await eventually(
-      async () => {
-        const m = (await actionOf(broker)).metrics;
-        return m.queuing === 0 && m.inflight === 0;
-      },
-      15_000,
-      'the restarted action to settle',
-    );
-    const m = (await actionOf(broker)).metrics;
+    const m = await settledMetrics(broker, 15_000, 'the restarted action to settle');
     assertApiInvariant(m);
     assert.deepEqual([m.failed, m.dropped], [0, 0]);
     // Duplicates come from rows written before the kill whose PUBACK (resent by the device) or ack-file
@@ -97,16 +102,8 @@ test('scenario 9b: the disk buffer survives kill -9: rows acknowledged in broker
     broker = await startChildBroker(file);
     await server.waitForRecords(STREAM, 300, 15_000);
     // Stored at the server is not yet settled in the broker: the last Append's reply may still be on its way.
-    await eventually(
-      async () => {
-        const q = (await actionOf(broker)).metrics;
-        return q.queuing === 0 && q.inflight === 0;
-      },
-      10_000,
-      'the buffer drained and every Append answered',
-    );
+    const m = await settledMetrics(broker, 10_000, 'the buffer drained and every Append answered');
     assert.deepEqual(account(server, 'b1', dev.acked), { stored: 300, duplicates: 0, ackedButLost: [] });
-    const m = (await actionOf(broker)).metrics;
     assert.deepEqual([m.matched, m.success], [300, 300], 'rows found on disk count as matched in the new process');
     assertApiInvariant(m);
     assert.ok(broker.logs.some((l) => l.includes('rows from an earlier run will be written') && l.includes('"records":300')));
