@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { asCluster } from './connection.js';
+import { globEscape, scanKeys } from './scan-keys.js';
 
 /**
  * `cleanIncoming` for aedes-persistence-redis 11.x, which lacks it: deletes the QoS 2 packets a
@@ -14,19 +15,11 @@ import { asCluster } from './connection.js';
  */
 export function redisCleanIncoming(db: Redis): (client: { id: string }) => Promise<void> {
   return async function cleanIncoming(client) {
-    // Glob characters in a client id must match themselves.
-    const pattern = `incoming:${encodeURIComponent(client.id).replace(/[*?[\]\\]/g, '\\$&')}:*`;
     const cluster = asCluster(db);
-    for (const node of cluster ? cluster.nodes('master') : [db]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-        if (keys.length > 0) {
-          if (cluster) await Promise.all(keys.map((k) => cluster.del(k)));
-          else await db.del(...keys);
-        }
-        cursor = next;
-      } while (cursor !== '0');
+    for await (const keys of scanKeys(db, `incoming:${globEscape(encodeURIComponent(client.id))}:*`)) {
+      if (keys.length === 0) continue;
+      if (cluster) await Promise.all(keys.map((k) => cluster.del(k)));
+      else await db.del(...keys);
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { Cluster } from 'ioredis';
 import { matches, splitLevels } from '../acl/topic-match.js';
+import { globEscape, scanKeys } from './scan-keys.js';
 
 type RetainedStream = (patterns: string[]) => AsyncIterable<unknown>;
 
@@ -11,7 +12,7 @@ const RETAINED_PREFIX = 'retained:';
  * one key per retained topic there and finds a wildcard's topics with SCAN on each primary, but it
  * reads each SCAN batch (an array of keys) as a single key, so a batch holding more than one key
  * matches nothing and those retained messages are never sent. This replaces that lookup: SCAN on
- * every primary, topic names decoded one key at a time and matched as MQTT filters, then the
+ * every primary (scanKeys), topic names decoded one key at a time and matched as MQTT filters, then the
  * store's own exact-topic read (a GET per topic, decoded by the store) for the topics that matched.
  */
 export function scanClusterRetained(persistence: object, cluster: Cluster): void {
@@ -28,13 +29,11 @@ export function scanClusterRetained(persistence: object, cluster: Cluster): void
     }
     if (filters.length > 0) {
       const match = `${RETAINED_PREFIX}${globEscape(encodeURIComponent(literalPrefix(patterns.filter((p) => /[+#]/.test(p)))))}*`;
-      for (const node of cluster.nodes('master')) {
-        for await (const batch of node.scanStream({ match, count: 200 }) as AsyncIterable<string[]>) {
-          for (const key of batch) {
-            const topic = decodeURIComponent(key.slice(RETAINED_PREFIX.length));
-            const levels = splitLevels(topic);
-            if (filters.some((f) => matches(f, levels))) topics.add(topic);
-          }
+      for await (const batch of scanKeys(cluster, match)) {
+        for (const key of batch) {
+          const topic = decodeURIComponent(key.slice(RETAINED_PREFIX.length));
+          const levels = splitLevels(topic);
+          if (filters.some((f) => matches(f, levels))) topics.add(topic);
         }
       }
     }
@@ -57,9 +56,4 @@ function literalPrefix(filters: string[]): string {
 function firstWildcard(filter: string): number {
   const i = filter.search(/[+#]/);
   return i === -1 ? filter.length : i;
-}
-
-/** SCAN MATCH is a glob: characters encodeURIComponent leaves as they are must match themselves. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
