@@ -211,16 +211,13 @@ function coerce(spec: SettingSpec, raw: RawValue, source: Source): Coerced {
     case 'enum':
       if (typeof raw === 'string' && t.values.includes(raw)) return { ok: true, value: raw };
       return { ok: false, message: `${name} must be one of ${t.values.join('|')} (got ${got})` };
-    case 'int': {
-      const n = toInt(raw);
-      if (n !== null && n >= t.min && n <= t.max) return { ok: true, value: n };
-      return { ok: false, message: `${name} must be an integer from ${t.min} to ${t.max} (got ${got})` };
-    }
+    case 'int':
     case 'intOrAuto': {
-      if (raw === 'auto') return { ok: true, value: 'auto' };
+      const auto = t.kind === 'intOrAuto';
+      if (auto && raw === 'auto') return { ok: true, value: 'auto' };
       const n = toInt(raw);
       if (n !== null && n >= t.min && n <= t.max) return { ok: true, value: n };
-      return { ok: false, message: `${name} must be an integer from ${t.min} to ${t.max} or 'auto' (got ${got})` };
+      return { ok: false, message: `${name} must be an integer from ${t.min} to ${t.max}${auto ? " or 'auto'" : ''} (got ${got})` };
     }
     case 'port': {
       if (raw === 'off' || raw === false) return { ok: true, value: null };
