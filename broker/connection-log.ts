@@ -71,7 +71,16 @@ function disconnectReason(c: Client, lastError: string | undefined): string {
 }
 
 function remoteOf(c: Client): string | undefined {
-  const socket = ((c.req as { socket?: unknown } | undefined)?.socket ?? c.conn) as { remoteAddress?: string; remotePort?: number } | undefined;
+  return peerAddress(((c.req as { socket?: unknown } | undefined)?.socket ?? c.conn) as PeerSocket | undefined);
+}
+
+interface PeerSocket {
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+/** A connection's peer for log lines, `host:port` (`[v6]:port`), or undefined once the socket is closed. */
+export function peerAddress(socket: PeerSocket | undefined): string | undefined {
   if (!socket?.remoteAddress) return undefined;
   return socket.remoteAddress.includes(':') ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PacketGuard, type IncompleteBudget, type PacketInspector } from './packet-guard.js';
 import type { Transport } from './types.js';
+import { peerAddress } from '../connection-log.js';
 
 /** What a connection's guard checks beyond packet size and the first packet. */
 export interface GuardExtras {
@@ -61,8 +62,7 @@ export class GuardedConnection extends PacketGuard {
 
   /** The peer as `host:port`, read on demand (only a violation's log line needs it). */
   remoteAddress(): string | undefined {
-    const socket = (this.req?.socket ?? this.conn) as { remoteAddress?: string; remotePort?: number };
-    return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+    return peerAddress((this.req?.socket ?? this.conn) as { remoteAddress?: string; remotePort?: number });
   }
 }
 
