@@ -9,7 +9,8 @@ import { createCluster, type ClusterPlugin } from '../../broker/cluster/index.js
 import { RulesPlugin, readPlan } from '../../rules/plugin.js';
 import { createSinkRegistry } from '../../sinks/index.js';
 import { errorsOf, formatAll } from '../../rules/diagnostics.js';
-import type { MqttClient } from 'mqtt';
+import assert from 'node:assert/strict';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { connectClient, endAll } from '../support/mqtt.js';
 
 /**
@@ -34,6 +35,23 @@ export function suiteClients() {
       const cl = await connectClient(node.mqttUrl, opts);
       clients.push(cl);
       return cl;
+    },
+    /**
+     * A persistent session coming back on `node`: it listens before CONNECT (the queued messages follow
+     * the CONNACK at once), the CONNACK must say the session is present, and `payloads` collects the
+     * distinct payloads on topics starting with `prefix` (QoS 1 allows duplicates and another order).
+     */
+    async resume(node: TestNode, opts: IClientOptions, prefix: string): Promise<{ client: MqttClient; payloads: Set<string> }> {
+      const cl = mqtt.connect(node.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
+      clients.push(cl);
+      const payloads = new Set<string>();
+      cl.on('message', (topic, payload) => {
+        if (topic.startsWith(prefix)) payloads.add(payload.toString());
+      });
+      const connack = new Promise<{ sessionPresent: boolean }>((resolve) => cl.once('connect', (ack) => resolve(ack as { sessionPresent: boolean })));
+      cl.connect();
+      assert.equal((await connack).sessionPresent, true, 'the session is present on the new node');
+      return { client: cl, payloads };
     },
     endAll: () => endAll(...clients),
   };

@@ -146,17 +146,7 @@ describe('two nodes on a 3-primary Redis Cluster', () => {
       for (let i = 0; i < 5; i++) await pub.publishAsync(`${p}queue/${i}`, `m${i}`, { qos: 1 });
       for (let i = 0; i < 3; i++) await pub.publishAsync(`${p}queue2/${i}`, `q${i}`, { qos: 2 });
 
-      // Listen before CONNECT: the queued messages follow the CONNACK at once. QoS 1 allows
-      // duplicates and another order, so distinct payloads are compared.
-      const second = mqtt.connect(b.mqttUrl, { ...opts, reconnectPeriod: 0, manualConnect: true });
-      clients.track(second);
-      const got = new Set<string>();
-      second.on('message', (topic, payload) => {
-        if (topic.startsWith(`${p}queue`)) got.add(payload.toString());
-      });
-      const connack = new Promise<{ sessionPresent: boolean }>((resolve) => second.once('connect', (ack) => resolve(ack as { sessionPresent: boolean })));
-      second.connect();
-      assert.equal((await connack).sessionPresent, true);
+      const { client: second, payloads: got } = await clients.resume(b, opts, `${p}queue`);
       await eventually(() => got.size >= 8, 5000, 'the 8 queued messages');
       assert.deepEqual([...got].sort(), ['m0', 'm1', 'm2', 'm3', 'm4', 'q0', 'q1', 'q2']);
 
