@@ -80,7 +80,8 @@ export const APPEND_SPACING_MS = 5;
 
 /** Size of a slab buffer (larger records get a buffer of their own size). */
 export const SLAB_BYTES = 16 * 1024;
-const NO_BYTES = new Uint8Array(0);
+/** The slab of a row not placed in one yet (see Row), and of a Slab before its first row. */
+export const NO_BYTES = new Uint8Array(0);
 
 /**
  * Where rows' batch entries are written, one after the other, with a fresh buffer when the current

@@ -13,7 +13,7 @@
 import { DiskQueue, type RecoveryReport } from '../buffer/disk-queue.js';
 import type { RowDone } from '../contract.js';
 import { Fifo } from '../queue.js';
-import type { Row, SyncDeadlines } from './batcher.js';
+import { NO_BYTES, type Row, type SyncDeadlines } from './batcher.js';
 import type { ActionConfig } from './config.js';
 import type { Dispatcher } from './dispatch.js';
 import { callDone, type RowLedger } from './ledger.js';
@@ -23,7 +23,6 @@ import type { Logger, RateLimitedLog } from '../../common/logger.js';
 const ROW_OVERHEAD_BYTES = 96;
 /** Most record bytes held in memory for dispatch in disk mode. */
 export const DISK_WINDOW_BYTES = 16 * 1024 * 1024;
-const EMPTY = new Uint8Array(0);
 
 /** Segment file size: an eighth of max_buffer_bytes, between 1 MiB and 64 MiB. */
 export function segmentBytesFor(maxBufferBytes: number): number {
@@ -160,7 +159,7 @@ export class DiskBacklog {
       return;
     }
     const r: Row = {
-      slab: EMPTY,
+      slab: NO_BYTES,
       at: 0,
       len: 0,
       key: direct ? key : '',
@@ -260,7 +259,7 @@ export class DiskBacklog {
             if (this.lastRun === head) this.lastRun = undefined;
           }
         }
-        r = { slab: EMPTY, at: 0, len: 0, key, size, deadline: Infinity, done, urgent: false, seq, late: false };
+        r = { slab: NO_BYTES, at: 0, len: 0, key, size, deadline: Infinity, done, urgent: false, seq, late: false };
       } else {
         this.diskOnly.shift();
         head.key = key;

@@ -26,7 +26,7 @@
  */
 import type { Action, ActionEnv, ActionStats, ConnectorStatus, RowDone } from '../contract.js';
 import { SinkError } from '../errors.js';
-import { SyncDeadlines, type Row } from './batcher.js';
+import { NO_BYTES, SyncDeadlines, type Row } from './batcher.js';
 import type { ActionConfig } from './config.js';
 import type { HStreamConnector } from './connector.js';
 import { DiskBacklog, encodeBody, rowSize } from './disk-backlog.js';
@@ -48,8 +48,6 @@ export interface ActionOptions {
 }
 
 export type ActionHealthState = 'ok' | 'connecting' | 'unreachable' | 'stream_missing' | 'refused' | 'buffer_error';
-
-const NO_BYTES = new Uint8Array(0);
 
 /** Bookkeeping bytes added to each row's record size for max_buffer_bytes (row object, array slot). */
 export const ROW_OVERHEAD_BYTES = 96;
