@@ -3,13 +3,12 @@ import createRedisPersistence from 'aedes-persistence-redis';
 import { redisCleanIncoming } from './clean-incoming.js';
 import type { RulemqConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { asCluster, createConnection, REDIS_ROLES, type ClusterConnection, type RedisRole } from './connection.js';
+import { createConnection, REDIS_ROLES, type ClusterConnection, type RedisRole } from './connection.js';
 import { parseRedisTarget, redactRedisUrl } from './redis-url.js';
 import { createRedisEmitter } from './emitter.js';
 import { ClusterError } from './errors.js';
 import { newClusterCounters } from './metrics.js';
 import { retryStoreWrites } from './store-retry.js';
-import { scanClusterRetained } from './retained-scan.js';
 import { ClusterPlugin } from './plugin.js';
 
 export { ClusterPlugin } from './plugin.js';
@@ -68,8 +67,6 @@ export async function createCluster(config: RulemqConfig, logger: Logger, tuning
   // only the keys are read at once, each message is fetched as the client takes it).
   const persistence = createRedisPersistence({ conn: conns.store, maxSessionDelivery: -1, ...(target.clusterNodes ? { cluster: true } : {}) });
   persistence.cleanIncoming = redisCleanIncoming(conns.store);
-  const storeCluster = asCluster(conns.store);
-  if (storeCluster) scanClusterRetained(persistence, storeCluster);
   retryStoreWrites(persistence, conns.store, counters, tuning.storeRetryWindowMs ?? 10_000);
 
   // Aedes never destroys its persistence, and its emitter's close waits for QUIT replies that never
