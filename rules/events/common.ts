@@ -115,6 +115,19 @@ export function liveClient(e: LiveEvent, event: string): Record<string, unknown>
   return { event, clientid: e.clientid, username: e.info.username, timestamp: e.now, node: e.node };
 }
 
+/** `flags` by retain × 2 + dup: four frozen maps shared by every message (functions never mutate a map argument). */
+const FLAGS: readonly Readonly<Record<string, unknown>>[] = [
+  Object.freeze({ retain: false, dup: false }),
+  Object.freeze({ retain: false, dup: true }),
+  Object.freeze({ retain: true, dup: false }),
+  Object.freeze({ retain: true, dup: true }),
+];
+
+/** A message's `flags` column, `{ retain, dup }`: one of four shared maps, so no object per message. */
+export function flagsOf(packet: { retain?: boolean; dup?: boolean } | undefined): Readonly<Record<string, unknown>> {
+  return FLAGS[(packet?.retain === true ? 2 : 0) + (packet?.dup === true ? 1 : 0)];
+}
+
 /** The message columns of a live message event (payload, topic, qos, flags, pub_props...). */
 export function liveMessage(e: LiveEvent): Record<string, unknown> {
   const m = e.message;
@@ -126,7 +139,7 @@ export function liveMessage(e: LiveEvent): Record<string, unknown> {
     peername: e.info.peername,
     topic: packet?.topic,
     qos: packet?.qos,
-    flags: { retain: packet?.retain === true, dup: packet?.dup === true },
+    flags: flagsOf(packet),
     pub_props: emqxProps(propsOf(packet)),
     publish_received_at: e.now,
   };

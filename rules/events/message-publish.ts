@@ -3,21 +3,13 @@ import type { AedesPublishPacket } from 'aedes';
 import type { ClientInfo } from '../client-info.js';
 import { messageContextOf, type EvalContext } from '../context.js';
 import { emqxProps } from '../mqtt-props.js';
-import { EXAMPLE_NODE, exampleClientAttrs, exampleId, exampleMessage, MSG_CONTEXT_FIELDS, now } from './common.js';
+import { EXAMPLE_NODE, exampleClientAttrs, exampleId, exampleMessage, flagsOf, MSG_CONTEXT_FIELDS, now } from './common.js';
 import type { EventDescriptor } from './types.js';
 
 /** `client_attrs` of every live event: rulemq sets no client attributes (EMQX's default is an empty map). */
 const NO_CLIENT_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
 /** `pub_props` of an MQTT 3.1.1 message. Functions never mutate a map argument, so one frozen map serves all. */
 const NO_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
-
-/** `flags` by retain × 2 + dup: four frozen maps shared by every message (functions never mutate a map argument). */
-const FLAGS: readonly Readonly<Record<string, unknown>>[] = [
-  Object.freeze({ retain: false, dup: false }),
-  Object.freeze({ retain: false, dup: true }),
-  Object.freeze({ retain: true, dup: false }),
-  Object.freeze({ retain: true, dup: true }),
-];
 
 /**
  * The evaluation context of one published message: the publish hot path, one object per message
@@ -35,7 +27,7 @@ export function publishContext(packet: AedesPublishPacket, clientid: string, inf
     info.peername,
     packet.topic,
     packet.qos,
-    FLAGS[(packet.retain === true ? 2 : 0) + (packet.dup === true ? 1 : 0)],
+    flagsOf(packet),
     props === undefined ? NO_PROPS : emqxProps(props),
     now,
     now,
