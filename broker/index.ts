@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { RateLimitedLog } from '../common/logger.js';
 import { BrokerCounters, connectedClients, registerBrokerMetrics, registerNodeInfo } from './metrics.js';
 import { guardConnection, type GuardSettings } from './listeners/guard-connection.js';
+import { coalesceWrites } from './listeners/write-coalescing.js';
 import { IncompleteBudget } from './listeners/packet-guard.js';
 import { raiseWriteBuffer } from './limits/slow-subscriber.js';
 import { startTcpListener } from './listeners/tcp.js';
@@ -193,6 +194,7 @@ export async function startRulemq(options: RulemqOptions): Promise<RunningBroker
     if (config.maxClientOutgoingBytes > 0) raiseWriteBuffer(conn, config.maxClientOutgoingBytes);
     // Its close listener also releases the admission and forgets the connection (onClose above).
     guardConnection(conn, guardSettings, transport, req);
+    coalesceWrites(conn);
     broker.handle(conn, req);
   };
   const onTlsError = (err: Error) => {

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Listener, ConnectionHandler } from './types.js';
 import { listen } from './listen.js';
+import { joinWebSocketWrites } from './write-coalescing.js';
 import { tlsServerOptions, type TlsFiles } from './tls.js';
 
 export interface WsOptions {
@@ -66,6 +67,7 @@ export async function startWsListener(
   });
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
+    joinWebSocketWrites(stream, ws);
     stream.on('error', destroyOnError);
     onConnection(stream, options.tls ? 'wss' : 'ws', req);
   });
