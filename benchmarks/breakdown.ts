@@ -32,6 +32,11 @@ export function variants(): Variant[] {
       name: 'bare Aedes, Nagle on',
       make: (b) => ({ ...b, broker: 'aedes', aedesNagle: true }),
     },
+    {
+      // rulemq's one-write-per-turn alone, on bare Aedes: what the rest of rulemq costs beside an equally coalescing broker.
+      name: 'bare Aedes, writes coalesced',
+      make: (b) => ({ ...b, broker: 'aedes', aedesCoalesce: true }),
+    },
     { name: 'rulemq, no rules', make: (b) => ({ ...b, broker: 'rulemq', rules: null }) },
     { name: 'rulemq, seed rule, no output', make: (b) => ({ ...b, broker: 'rulemq', rules: seedNoOutput }) },
     { name: 'rulemq, seed rule + HStreamDB', make: (b) => ({ ...b, broker: 'rulemq' }) },

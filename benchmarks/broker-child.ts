@@ -10,12 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Aedes } from 'aedes';
 import { loadConfig } from '../broker/config/load.js';
 import { createLogger } from '../broker/logger.js';
 import { startRulemq } from '../broker/index.js';
 import { loadPlugins } from '../broker/plugins.js';
+import { coalesceWrites } from '../broker/listeners/write-coalescing.js';
 import type { RulesPlugin } from '../rules/plugin.js';
 import { childArg, emit, serveIpc } from './lib/procs.js';
 
@@ -31,6 +33,11 @@ export interface BrokerChildArg {
    * compares the brokers' work rather than their socket options.
    */
   nagle?: boolean;
+  /**
+   * Bare Aedes only: coalesce each connection's writes per event-loop turn with rulemq's own
+   * `coalesceWrites`, to tell that saving apart from the rest of rulemq in a comparison.
+   */
+  coalesce?: boolean;
 }
 
 /** Event-loop delay sampling period; the histogram's values include it, so it is subtracted when reported. */
@@ -46,7 +53,10 @@ async function main(): Promise<void> {
   let plugin: RulesPlugin | undefined;
   if (arg.kind === 'aedes') {
     const broker = await Aedes.createBroker();
-    const server = net.createServer({ noDelay: !arg.nagle }, broker.handle);
+    const server = net.createServer({ noDelay: !arg.nagle }, (socket) => {
+      if (arg.coalesce) coalesceWrites(socket);
+      broker.handle(socket);
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as net.AddressInfo).port;
     close = async () => {
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     close = () => running.close(2000);
   }
 
+  const allocations = await sampleAllocations(process.env.BENCH_ALLOC_DIR && join(process.env.BENCH_ALLOC_DIR, `${arg.kind}-${process.pid}.heapprofile`));
   const lagMs = (ns: number) => Math.max(0, Math.round((ns / 1e6 - ELD_RESOLUTION_MS) * 100) / 100);
   serveIpc(
     {
@@ -106,9 +117,33 @@ async function main(): Promise<void> {
         return { stats: live ? live.instance.stats() : null };
       },
     },
-    close,
+    async () => {
+      await allocations?.();
+      await close();
+    },
   );
   emit('ready', { port, pid: process.pid });
+}
+
+/**
+ * With a file name (BENCH_ALLOC_DIR set): samples every allocation of this process from now on (objects scavenged young
+ * included, which a heap snapshot never shows) and writes a .heapprofile there when the broker
+ * stops. `profile.js --alloc` reads it.
+ */
+async function sampleAllocations(file: string | undefined): Promise<(() => Promise<void>) | null> {
+  if (!file) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: true,
+  } as never);
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 await main();

@@ -55,7 +55,7 @@ export interface BrokerUnderTest {
 
 export async function startBroker(
   kind: BrokerKind,
-  opts: { rulesText?: string; execArgv?: string[]; script?: URL; nagle?: boolean } = {},
+  opts: { rulesText?: string; execArgv?: string[]; script?: URL; nagle?: boolean; coalesce?: boolean } = {},
 ): Promise<BrokerUnderTest> {
   if (kind === 'mosquitto') {
     const bin = findMosquitto();
@@ -91,7 +91,7 @@ export async function startBroker(
         }),
     };
   }
-  const arg: BrokerChildArg = kind === 'rulemq' ? { kind, rulesText: opts.rulesText } : { kind, nagle: opts.nagle };
+  const arg: BrokerChildArg = kind === 'rulemq' ? { kind, rulesText: opts.rulesText } : { kind, nagle: opts.nagle, coalesce: opts.coalesce };
   const child = forkChild(opts.script ?? brokerChildScript(), kind, arg, ['--expose-gc', ...(opts.execArgv ?? [])]);
   const ready = await child.next<{ port: number; pid: number }>('ready', 60_000);
   return { kind, port: ready.port, pid: ready.pid, child, stop: () => child.stop(10_000) };
@@ -125,6 +125,8 @@ export interface IngestCase {
   brokerScript?: string;
   /** Bare Aedes: Nagle's algorithm left on (Node's default) instead of TCP_NODELAY as rulemq and mosquitto here. */
   aedesNagle?: boolean;
+  /** Bare Aedes only: each connection's writes coalesced per event-loop turn, as rulemq's listeners do. */
+  aedesCoalesce?: boolean;
 }
 
 export interface IngestResult {
@@ -174,7 +176,7 @@ export async function runIngest(c: IngestCase): Promise<IngestResult> {
     }
     const rulesText = hs ? (c.rules ? c.rules(hs.port) : seedRules(hs.port, c.ackMode)) : undefined;
     const script = c.brokerScript ? pathToFileURL(join(c.brokerScript)) : undefined;
-    broker = await startBroker(c.broker, { rulesText, execArgv: c.brokerExecArgv, script, nagle: c.aedesNagle });
+    broker = await startBroker(c.broker, { rulesText, execArgv: c.brokerExecArgv, script, nagle: c.aedesNagle, coalesce: c.aedesCoalesce });
     const loadArg: IngestLoadArg = {
       port: broker.port,
       publishers: c.publishers,

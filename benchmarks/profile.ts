@@ -7,6 +7,8 @@
  *   npx tsc -p tsconfig.json && node dist/benchmarks/profile.js            # run + summary
  *   node dist/benchmarks/profile.js path/to/file.cpuprofile                # summary of an existing profile
  *   node dist/benchmarks/profile.js a.cpuprofile:MSGS b.cpuprofile:MSGS    # µs per message by area and function, b − a
+ *   BENCH_ALLOC=1 node dist/benchmarks/profile.js                          # bytes allocated per message by function
+ *   node dist/benchmarks/profile.js path/to/file.heapprofile[:MSGS]        # the same, from an existing profile
  *
  * Environment: BENCH_SECONDS [8], BENCH_PUBLISHERS [1], BENCH_QOS [1], BENCH_VARIANT [one of breakdown.ts' variant
  * names; default 'rulemq, seed rule + HStreamDB'].
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { variants } from './breakdown.js';
 import { runIngest } from './ingest.js';
+import { printAllocations } from './lib/heap-profile.js';
 
 interface CallFrame {
   functionName: string;
@@ -168,6 +171,11 @@ async function main(): Promise<void> {
     printComparison(summarize(load(fa), 5000), na, summarize(load(fb), 5000), nb);
     return;
   }
+  if (args.length === 1 && /\.heapprofile(:\d+)?$/.test(args[0])) {
+    const [file, msgs] = args[0].split(/:(?=\d+$)/);
+    printAllocations(file, Number(msgs ?? 0));
+    return;
+  }
   if (args.length === 1) {
     printSummary(summarize(load(args[0])));
     return;
@@ -183,6 +191,9 @@ async function main(): Promise<void> {
         .map((v) => v.name)
         .join(' | ')}`,
     );
+  // Allocation sampling instead of the CPU profile: broker-child.ts writes a .heapprofile when it stops.
+  const alloc = process.env.BENCH_ALLOC === '1';
+  if (alloc) process.env.BENCH_ALLOC_DIR = dir;
   const r = await runIngest(
     variant.make({
       qos: Number(process.env.BENCH_QOS ?? 1) as 0 | 1,
@@ -193,9 +204,16 @@ async function main(): Promise<void> {
       seconds: Number(process.env.BENCH_SECONDS ?? 8),
       storedLatency: false,
       shards: 4,
-      brokerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      brokerExecArgv: alloc ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     }),
   );
+  if (alloc) {
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapprofile') && !before.has(f));
+    if (!file) throw new Error(`no new .heapprofile in ${dir}`);
+    console.log(`${name}, QoS ${r.case.qos} sampling allocations: ${Math.round(r.load.msgPerSec)} msg/s\nprofile: ${join(dir, file)}:${r.load.sent}\n`);
+    printAllocations(join(dir, file), r.load.sent);
+    return;
+  }
   console.log(`${name}, QoS ${r.case.qos} under --cpu-prof: ${Math.round(r.load.msgPerSec)} msg/s, broker CPU ${r.broker.cpu}, others ${r.othersCpu} cores`);
   const fresh = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
   const file = fresh.map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
