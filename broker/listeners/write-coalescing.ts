@@ -30,19 +30,30 @@ const HELD = Symbol('rulemq.writesHeld');
 
 type HeldDuplex = Duplex & { [HELD]: boolean };
 
+/** Connections holding writes in this turn; one immediate releases them all (not one per connection). */
+let heldNow: HeldDuplex[] = [];
+
 /** The connection's `cork`: the first call in a turn adds one cork of its own, released at the turn's end. */
 function corkForTurn(this: HeldDuplex): void {
   if (!this[HELD]) {
     this[HELD] = true;
     Object.getPrototypeOf(this).cork.call(this);
-    setImmediate(releaseTurn, this);
+    // Queued before any callback the write that corked will queue, so a close waiting on that callback
+    // (Aedes closes after writing a DISCONNECT) runs after the release.
+    if (heldNow.push(this) === 1) setImmediate(releaseTurn);
   }
   Object.getPrototypeOf(this).cork.call(this);
 }
 
-function releaseTurn(conn: HeldDuplex): void {
-  conn[HELD] = false;
-  conn.uncork();
+function releaseTurn(): void {
+  const list = heldNow;
+  // Writes made while releasing (a write callback that writes again) start the next turn's list.
+  heldNow = [];
+  for (let i = 0; i < list.length; i++) {
+    const conn = list[i];
+    conn[HELD] = false;
+    conn.uncork();
+  }
 }
 
 /**
