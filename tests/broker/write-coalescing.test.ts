@@ -121,6 +121,27 @@ describe('write coalescing per event-loop turn', () => {
     }
   });
 
+  test('every connection written in a turn is released at its end, each in one system call', async () => {
+    const pairs = await Promise.all([socketPair(), socketPair(), socketPair()]);
+    try {
+      const writes = pairs.map((p) => {
+        coalesceWrites(p.server);
+        return countWrites(p.server);
+      });
+      // Interleaved, as a publish delivered to several subscribers is.
+      for (let i = 0; i < 10; i++) for (const p of pairs) mqttPacket.writeToStream(publishPacket(i), p.server);
+      await new Promise((r) => setImmediate(r));
+      for (const p of pairs) assert.equal(p.server.writableCorked, 0);
+      await until('every packet on every connection', () => pairs.every((p) => p.received.length === 10));
+      assert.deepEqual(
+        writes.map((w) => w.calls),
+        [1, 1, 1],
+      );
+    } finally {
+      for (const p of pairs) p.close();
+    }
+  });
+
   test('end() in the same turn sends every packet written before it, then closes', async () => {
     const pair = await socketPair();
     try {
