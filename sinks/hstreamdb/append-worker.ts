@@ -4,7 +4,6 @@
  * Messages in: { t: 'append', id, job } (job.batch's buffer transferred), { t: 'cancel', id },
  * { t: 'reconnect' } (drop channels in reconnect backoff), { t: 'close' }. Messages out: { id, code?, details?, unencodable? } — no code means stored.
  */
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClientUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { SinkError } from '../errors.js';
@@ -34,16 +33,6 @@ export interface FromWorker {
   readonly details?: string;
   /** The batch could not be compressed or framed (message). */
   readonly unencodable?: string;
-}
-
-// Below the event loop's priority (nice +10 for this thread only: on Linux a nice value is per thread): on
-// spare cores Appends run as fast as before, and when the cores are busy the loop serving clients comes first
-// (measured: waking this thread from postMessage otherwise preempted the loop). Lowering a priority needs no
-// privilege; where it fails, the thread runs at the process's priority.
-try {
-  os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
-} catch {
-  // not permitted or not supported: keep the inherited priority
 }
 
 const port = parentPort!;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppendPool } from '../../../sinks/hstreamdb/append-pool.js';
@@ -150,38 +150,3 @@ test('disk mode through a worker thread that dies mid-Append: every row written,
       await sink.close();
     }
   }));
-
-/** Nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19), by thread id. */
-function threadNice(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      // Fields after the command name (in parentheses, which may hold spaces): state is field 3, nice field 19.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), Number(fields[16]));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
-test('Append threads run below the priority of the event loop (nice +10), which keeps its own', { skip: process.platform !== 'linux' }, () =>
-  withTestServer(async (server) => {
-    server.createStream('s', 1);
-    const before = threadNice();
-    const sink = openSink(server, { stream: 's' }, { connector: { append_threads: 2 } });
-    try {
-      await sink.action.start();
-      await sink.action.whenReady(2000);
-      assert.deepEqual(await sendAll(sink.action, [{ payload: 'x' }]), [null]);
-      const after = threadNice();
-      const lowered = [...after].filter(([tid, nice]) => !before.has(tid) && nice === before.get(process.pid)! + 10);
-      assert.equal(lowered.length, 2, `new threads and their nice values: ${JSON.stringify([...after].filter(([t]) => !before.has(t)))}`);
-      assert.equal(after.get(process.pid), before.get(process.pid), 'the main thread keeps its priority');
-    } finally {
-      await sink.close();
-    }
-  }),
-);
