@@ -6,6 +6,7 @@ import { guardConnection, type GuardSettings, type GuardedConnection } from '../
 import { IncompleteBudget } from '../../broker/listeners/packet-guard.js';
 import { MqttInspector, type InspectorLimits } from '../../broker/validation/inspector.js';
 import { violationReply } from '../../broker/validation/violations.js';
+import { eventually } from '../support/rules-broker.js';
 import { rawConnect } from '../support/raw.js';
 import { connect, malformed, PINGREQ } from '../support/wire.js';
 
@@ -53,14 +54,6 @@ class GuardedServer {
   }
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('guarded connections sharing one settings object', () => {
   let s: GuardedServer;
   let port: number;
@@ -77,24 +70,24 @@ describe('guarded connections sharing one settings object', () => {
     // Connection a sends its CONNECT in two pieces while b sends a whole one: the guards must not mix them.
     a.socket.write(first.subarray(0, 5));
     b.socket.write(Buffer.concat([connect('client-b'), PINGREQ]));
-    await until('b delivered', () => Buffer.concat(s.delivered[1] ?? []).length === connect('client-b').length + PINGREQ.length);
+    await eventually(() => Buffer.concat(s.delivered[1] ?? []).length === connect('client-b').length + PINGREQ.length, 5000, 'b delivered');
     a.socket.write(Buffer.concat([first.subarray(5), PINGREQ]));
-    await until('a delivered', () => Buffer.concat(s.delivered[0] ?? []).length === first.length + PINGREQ.length);
+    await eventually(() => Buffer.concat(s.delivered[0] ?? []).length === first.length + PINGREQ.length, 5000, 'a delivered');
     assert.deepEqual(Buffer.concat(s.delivered[0]), Buffer.concat([first, PINGREQ]));
     assert.equal(s.bytesCounted, first.length + connect('client-b').length + 2 * PINGREQ.length);
     assert.equal(s.violations.length, 0);
     a.socket.destroy();
     b.socket.destroy();
-    await until('both closed', () => s.closes.length === 2);
+    await eventually(() => s.closes.length === 2, 5000, 'both closed');
   });
 
   test('a connection closed in the middle of a packet gives its share of the budget back, and onClose runs once', async () => {
     const before = s.closes.length;
     const c = await rawConnect(port);
     c.socket.write(Buffer.concat([connect('held'), malformed.publishHeader(900, Buffer.concat([malformed.field('t'), Buffer.alloc(500)]))]));
-    await until('bytes held', () => s.budget.held > 500);
+    await eventually(() => s.budget.held > 500, 5000, 'bytes held');
     c.socket.destroy();
-    await until('closed', () => s.closes.length === before + 1);
+    await eventually(() => s.closes.length === before + 1, 5000, 'closed');
     assert.equal(s.budget.held, 0);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(s.closes.length, before + 1, 'one close callback per connection');

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../support/rules-broker.js';
 import { startTestBroker } from '../support/broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 
@@ -16,11 +17,6 @@ const parsed = (logs: string[]): Line[] =>
       .map((l) => JSON.parse(l) as Line),
   );
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(check(), `timed out waiting for ${what}`);
-}
-
 describe('logs', () => {
   test('--log-level debug logs connect, subscribe, unsubscribe and disconnect with client id, address and reason', async () => {
     const b = await startTestBroker({ logLevel: 'debug', wsPort: 'off', tlsPort: 'off', wssPort: 'off' });
@@ -32,7 +28,7 @@ describe('logs', () => {
       await polite.endAsync(); // sends DISCONNECT
       const rude = await connectClient(url, { clientId: 'dbg-rude', reconnectPeriod: 0 });
       (rude.stream as unknown as { destroy(): void }).destroy();
-      await until(() => parsed(b.logs).some((l) => l.clientid === 'dbg-rude' && /disconnected/.test(l.msg)), 'the second disconnect line');
+      await eventually(() => parsed(b.logs).some((l) => l.clientid === 'dbg-rude' && /disconnected/.test(l.msg)), 5000, 'the second disconnect line');
 
       const lines = parsed(b.logs).filter((l) => l.clientid === 'dbg-polite');
       const connected = lines.find((l) => l.msg.startsWith('client connected: dbg-polite'));

@@ -4,6 +4,7 @@ import net from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
 import { coalesceWrites } from '../../broker/listeners/write-coalescing.js';
+import { eventually } from '../support/rules-broker.js';
 import { startTestBroker } from '../support/broker.js';
 import { connectClient, endAll } from '../support/mqtt.js';
 import { connect, PacketReader, PUBLISH, SUBACK, subscribe } from '../support/wire.js';
@@ -60,14 +61,6 @@ async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; r
   };
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Writes `n` packets as Aedes does, each from its own tick (a callback chain), all within one loop turn. */
 function writeAcrossTicks(socket: net.Socket, n: number, then?: () => void): void {
   let i = 0;
@@ -89,7 +82,7 @@ describe('write coalescing per event-loop turn', () => {
       const coalescedWrites = countWrites(coalesced.server);
       writeAcrossTicks(plain.server, 50);
       writeAcrossTicks(coalesced.server, 50);
-      await until('all packets on both sockets', () => plain.received.length === 50 && coalesced.received.length === 50);
+      await eventually(() => plain.received.length === 50 && coalesced.received.length === 50, 5000, 'all packets on both sockets');
       const expected = Array.from({ length: 50 }, (_, i) => `m${i}`);
       assert.deepEqual(coalesced.received, expected);
       assert.deepEqual(plain.received, expected);
@@ -112,7 +105,7 @@ describe('write coalescing per event-loop turn', () => {
         assert.equal(pair.server.writableCorked, 2, 'held for the rest of the turn');
         await new Promise((r) => setImmediate(r));
         assert.equal(pair.server.writableCorked, 0);
-        await until(`packet ${turn}`, () => pair.received.length === turn + 1);
+        await eventually(() => pair.received.length === turn + 1, 5000, `packet ${turn}`);
       }
       assert.deepEqual(pair.received, ['m0', 'm1', 'm2']);
       assert.equal(writes.calls, 3, 'one system call per turn');
@@ -132,7 +125,7 @@ describe('write coalescing per event-loop turn', () => {
       for (let i = 0; i < 10; i++) for (const p of pairs) mqttPacket.writeToStream(publishPacket(i), p.server);
       await new Promise((r) => setImmediate(r));
       for (const p of pairs) assert.equal(p.server.writableCorked, 0);
-      await until('every packet on every connection', () => pairs.every((p) => p.received.length === 10));
+      await eventually(() => pairs.every((p) => p.received.length === 10), 5000, 'every packet on every connection');
       assert.deepEqual(
         writes.map((w) => w.calls),
         [1, 1, 1],
@@ -207,7 +200,7 @@ describe('write coalescing in the broker', () => {
     try {
       const n = 300;
       for (let i = 0; i < n; i++) pub.publish('burst/ws', `p${i}`, { qos: 0 });
-      await until('every PUBLISH on the WebSocket', () => payloads.length === n);
+      await eventually(() => payloads.length === n, 5000, 'every PUBLISH on the WebSocket');
       assert.deepEqual(
         payloads,
         Array.from({ length: n }, (_, i) => `p${i}`),
@@ -234,7 +227,7 @@ describe('write coalescing in the broker', () => {
       sub5.on('message', (_t, p) => got5.push(p.toString()));
       const n = 2000;
       await Promise.all(Array.from({ length: n }, (_, i) => pub.publishAsync('burst/tcp', `q${i}`, { qos: 1 })));
-      await until('every message at both subscribers', () => got4.length === n && got5.length === n);
+      await eventually(() => got4.length === n && got5.length === n, 5000, 'every message at both subscribers');
       const expected = Array.from({ length: n }, (_, i) => `q${i}`);
       assert.deepEqual(got4, expected);
       assert.deepEqual(got5, expected);
