@@ -8,29 +8,62 @@
  * the subscriber, send time in the payload as the other benchmarks write it). CPU µs/msg = CPU seconds of both broker processes (and, apart, of the
  * redis-servers) over the measured window ÷ messages received, read from /proc as benchmarks/lib does.
  *
- *   npx tsc -p tsconfig.json && node benchmarks/redis-cluster.js [--seconds 8] [--window 64] [--rate 1000]
- *
- * Plain JavaScript over the compiled tree (dist/): the benchmark helpers, the test Redis servers and
- * the broker itself are imported from there.
+ *   npx tsc -p tsconfig.json && node dist/benchmarks/redis-cluster.js [--seconds 8] [--window 64] [--rate 1000]
  */
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createCluster } from '../broker/cluster/index.js';
+import { loadConfig } from '../broker/config/load.js';
+import { startRulemq } from '../broker/index.js';
+import { createLogger } from '../broker/logger.js';
+import { RedisClusterServers } from '../tests/cluster/redis-cluster.js';
+import { RedisServer } from '../tests/cluster/redis-server.js';
+import * as wire from '../tests/support/wire.js';
+import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
+import { PAYLOAD_TS_AT, benchPayload, readDigits, writeDigits } from './lib/payload.js';
+import { childArg, emit, forkChild, machineBusySec, sampleProc, serveIpc, sleep } from './lib/procs.js';
 
-const dist = new URL('../dist/', import.meta.url);
-const load = (path) => import(new URL(path, dist).href);
+interface NodeArg {
+  name: string;
+  redisUrl: string;
+}
+interface Options {
+  seconds: number;
+  warmup: number;
+  window: number;
+  rate: number;
+}
+interface PhaseResult {
+  msgPerSec: number;
+  latencyMs: LatencySummary | null;
+  brokerCpuUsPerMsg: number;
+  redisCpuUsPerMsg: number;
+  brokerCores: number;
+  redisCores: number;
+  machineCores: number;
+}
+interface SetupResult {
+  label: string;
+  closed: PhaseResult;
+  paced: PhaseResult;
+}
+interface Subscriber {
+  received: number;
+  onMessage(sentAtMs: number): void;
+  afterMessage(): void;
+  end(): void;
+}
+interface Publisher {
+  start(o: { window: number } | { rate: number }): void;
+  stop(): Promise<void>;
+  end(): void;
+}
 
-const { childArg, emit, serveIpc, forkChild, sampleProc, sleep, machineBusySec } = await load('benchmarks/lib/procs.js');
-
-if (process.argv[2]?.startsWith('{')) await runNode(childArg());
+if (process.argv[2]?.startsWith('{')) await runNode(childArg<NodeArg>());
 else await main();
 
 /** Child: one rulemq node on `redisUrl`, wired as `rulemq start --redis-url` wires it. */
-async function runNode(arg) {
-  const { loadConfig } = await load('broker/config/load.js');
-  const { createLogger } = await load('broker/logger.js');
-  const { startRulemq } = await load('broker/index.js');
-  const { createCluster } = await load('broker/cluster/index.js');
+async function runNode(arg: NodeArg): Promise<void> {
   const config = loadConfig({
     flags: {
       host: '127.0.0.1',
@@ -48,12 +81,13 @@ async function runNode(arg) {
   });
   const logger = createLogger(config.logLevel);
   const cluster = await createCluster(config, logger);
+  if (cluster === null) throw new Error('no cluster: redisUrl is missing');
   const running = await startRulemq({ config, logger, plugins: [cluster.plugin], aedes: cluster.aedes, sharedRedis: cluster.store });
   serveIpc({}, () => running.close(2000));
   emit('ready', { port: running.ports['mqtt-tcp'], pid: process.pid });
 }
 
-async function main() {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '8' },
@@ -62,11 +96,8 @@ async function main() {
       rate: { type: 'string', default: '1000' },
     },
   });
-  const opts = { seconds: Number(values.seconds), warmup: Number(values.warmup), window: Number(values.window), rate: Number(values.rate) };
-  const { RedisServer } = await load('tests/cluster/redis-server.js');
-  const { RedisClusterServers } = await load('tests/cluster/redis-cluster.js');
-
-  const results = {};
+  const opts: Options = { seconds: Number(values.seconds), warmup: Number(values.warmup), window: Number(values.window), rate: Number(values.rate) };
+  const results: { single?: SetupResult; cluster?: SetupResult } = {};
   {
     const single = await RedisServer.create();
     try {
@@ -83,16 +114,16 @@ async function main() {
       await cluster.stop();
     }
   }
-  print(results, opts);
+  print(results as Required<typeof results>, opts);
 }
 
-async function measureSetup(label, redisUrl, redisServers, opts) {
-  const script = fileURLToPath(import.meta.url);
+async function measureSetup(label: string, redisUrl: string, redisServers: readonly RedisServer[], opts: Options): Promise<SetupResult> {
+  const script = new URL(import.meta.url);
   const a = forkChild(script, 'node-a', { name: 'bench-a', redisUrl });
   const b = forkChild(script, 'node-b', { name: 'bench-b', redisUrl });
   try {
-    const [ra, rb] = await Promise.all([a.next('ready'), b.next('ready')]);
-    const pids = { brokers: [ra.pid, rb.pid], redis: redisServers.map((s) => s.pid) };
+    const [ra, rb] = (await Promise.all([a.next('ready'), b.next('ready')])) as { port: number; pid: number }[];
+    const pids = { brokers: [ra.pid, rb.pid], redis: redisServers.map((s) => s.pid!) };
     const sub = await subscriber(rb.port);
     const pub = await publisher(ra.port, sub);
     const closed = await phase(pub, sub, pids, { ...opts, mode: 'closed' });
@@ -106,8 +137,12 @@ async function measureSetup(label, redisUrl, redisServers, opts) {
 }
 
 /** One measured phase: warm-up, then `seconds` of load with CPU sampled at both ends. */
-async function phase(pub, sub, pids, o) {
-  const { LatencyHistogram } = await load('benchmarks/lib/histogram.js');
+async function phase(
+  pub: Publisher,
+  sub: Subscriber,
+  pids: { brokers: number[]; redis: number[] },
+  o: Options & { mode: 'closed' | 'paced' },
+): Promise<PhaseResult> {
   const hist = new LatencyHistogram();
   sub.onMessage = (sentAt) => hist.recordMicros((performance.now() - sentAt) * 1000);
   pub.start(o.mode === 'closed' ? { window: o.window } : { rate: o.rate });
@@ -122,7 +157,7 @@ async function phase(pub, sub, pids, o) {
   const received = sub.received - received0;
   await pub.stop(); // and the backlog drains before the next phase
   const wall = (after[0].at - before[0].at) / 1000;
-  const cpu = (i) => after[i].cpuSec - before[i].cpuSec;
+  const cpu = (i: number) => after[i].cpuSec - before[i].cpuSec;
   const brokerCpu = pids.brokers.reduce((s, _, i) => s + cpu(i), 0);
   const redisCpu = pids.redis.reduce((s, _, i) => s + cpu(pids.brokers.length + i), 0);
   const lat = hist.summaryMs();
@@ -137,16 +172,14 @@ async function phase(pub, sub, pids, o) {
   };
 }
 
-function round(x) {
+function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
 /** A raw MQTT 3.1.1 subscriber (QoS 1 on bench/#) that acknowledges and reads the send time from each payload. */
-async function subscriber(port) {
-  const wire = await load('tests/support/wire.js');
-  const { readDigits, PAYLOAD_TS_AT } = await load('benchmarks/lib/payload.js');
-  const sock = await connected(port, 'bench-sub', wire);
-  const state = { received: 0, onMessage: () => {}, afterMessage: () => {}, end: () => sock.destroy() };
+async function subscriber(port: number): Promise<Subscriber> {
+  const sock = await connected(port, 'bench-sub');
+  const state: Subscriber = { received: 0, onMessage: () => {}, afterMessage: () => {}, end: () => sock.destroy() };
   const reader = new wire.PacketReader((type, flags, buf, start) => {
     if (type !== wire.PUBLISH) return;
     const topicLen = buf.readUInt16BE(start);
@@ -159,7 +192,7 @@ async function subscriber(port) {
     state.onMessage(readDigits(buf, at + PAYLOAD_TS_AT, 12) / 1000);
     state.afterMessage();
   });
-  sock.on('data', (d) => reader.push(d));
+  sock.on('data', (d: Buffer) => reader.push(d));
   sock.write(wire.subscribe(1, ['bench/#', 1]));
   await sleep(300); // SUBACK, and the subscription reaches Redis
   return state;
@@ -170,15 +203,13 @@ async function subscriber(port) {
  * subscriber (PUBACK comes from node A before node B delivers, so it cannot bound the backlog at B);
  * paced: a fixed rate, up to 10 000 messages outstanding.
  */
-async function publisher(port, sub) {
-  const wire = await load('tests/support/wire.js');
-  const { benchPayload, writeDigits, PAYLOAD_TS_AT } = await load('benchmarks/lib/payload.js');
-  const sock = await connected(port, 'bench-pub', wire);
+async function publisher(port: number, sub: Subscriber): Promise<Publisher> {
+  const sock = await connected(port, 'bench-pub');
   const tpl = wire.publishTemplate('bench/t', 1, benchPayload());
   let nextId = 1;
   let sent = 0;
   let window = 0;
-  let timer = null;
+  let timer: NodeJS.Timeout | null = null;
   const outstanding = () => sent - sub.received;
   const send = () => {
     const out = Buffer.from(tpl.bytes);
@@ -194,7 +225,7 @@ async function publisher(port, sub) {
   sock.on('data', () => {}); // PUBACKs: not used for pacing
   return {
     start(o) {
-      if (o.window) {
+      if ('window' in o) {
         window = o.window;
         sub.afterMessage();
       } else {
@@ -219,20 +250,20 @@ async function publisher(port, sub) {
   };
 }
 
-async function connected(port, clientId, wire) {
+async function connected(port: number, clientId: string): Promise<net.Socket> {
   const sock = net.connect(port, '127.0.0.1');
   sock.setNoDelay(true);
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
-    sock.once('connect', resolve);
+    sock.once('connect', () => resolve());
   });
   sock.write(wire.connect(clientId, { keepalive: 60 }));
   await new Promise((resolve) => sock.once('data', resolve)); // CONNACK
   return sock;
 }
 
-function print(r, o) {
-  const line = (s, phaseName) => {
+function print(r: { single: SetupResult; cluster: SetupResult }, o: Options): void {
+  const line = (s: SetupResult, phaseName: 'closed' | 'paced') => {
     const p = s[phaseName];
     const lat = p.latencyMs ? `${p.latencyMs.p50} / ${p.latencyMs.p99}` : 'n/a';
     return `| ${s.label} | ${phaseName === 'closed' ? `closed loop, ${o.window} in flight` : `paced ${o.rate} msg/s`} | ${p.msgPerSec} | ${lat} | ${p.brokerCpuUsPerMsg} | ${p.redisCpuUsPerMsg} | ${p.brokerCores} / ${p.redisCores} / ${p.machineCores} |`;
@@ -242,8 +273,8 @@ function print(r, o) {
   );
   console.log('| Redis | phase | msg/s | latency p50 / p99 (ms) | broker CPU µs/msg (2 nodes) | redis CPU µs/msg | cores: brokers / redis / machine |');
   console.log('| --- | --- | ---: | --- | ---: | ---: | --- |');
-  for (const s of [r.single, r.cluster]) for (const ph of ['closed', 'paced']) console.log(line(s, ph));
-  const ratio = (f) => Math.round((f(r.cluster) / f(r.single)) * 100) / 100;
+  for (const s of [r.single, r.cluster]) for (const ph of ['closed', 'paced'] as const) console.log(line(s, ph));
+  const ratio = (f: (s: SetupResult) => number) => Math.round((f(r.cluster) / f(r.single)) * 100) / 100;
   console.log(
     `\nCluster ÷ single: msg/s ${ratio((s) => s.closed.msgPerSec)}×, broker CPU µs/msg ${ratio((s) => s.closed.brokerCpuUsPerMsg)}× (closed loop) and ${ratio((s) => s.paced.brokerCpuUsPerMsg)}× (paced), latency p50 ${ratio((s) => s.paced.latencyMs?.p50 ?? NaN)}× / p99 ${ratio((s) => s.paced.latencyMs?.p99 ?? NaN)}× (paced)`,
   );
