@@ -71,6 +71,9 @@ export function superviseWorkers(config: RulemqConfig, logger: Logger, onReady: 
         if (isRulemqMessage<ToSupervisor>(msg)) onMessage(s, worker, msg);
       });
       worker.on('exit', (code, signal) => onExit(s, worker, code, signal));
+      // A message sent while the worker dies (a /metrics scrape fans out to every worker) fails with EPIPE on
+      // its channel; unhandled, that error would stop the whole node. The worker's 'exit' replaces it.
+      worker.on('error', (err: Error) => logger.debug({ worker: s.slot, err: err.message }, 'message to a dying worker not delivered'));
     };
 
     const onMessage = (s: Slot, worker: Worker, msg: ToSupervisor) => {
