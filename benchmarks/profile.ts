@@ -19,13 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { variants } from './breakdown.js';
 import { runIngest } from './ingest.js';
-import { printAllocations } from './lib/heap-profile.js';
+import { frameLabel, printAllocations, type CallFrame } from './lib/heap-profile.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -70,8 +65,6 @@ function areaOf(f: CallFrame): string {
   return 'other';
 }
 
-const shortUrl = (u: string) => u.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/');
-
 export interface ProfileSummary {
   busyMs: number;
   areas: { area: string; ms: number; share: number }[];
@@ -83,7 +76,6 @@ export function summarize(p: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
-  const label = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
 
   const areas = new Map<string, number>();
   const selfByFn = new Map<string, number>();
@@ -92,8 +84,10 @@ export function summarize(p: CpuProfile, top = 25): ProfileSummary {
     const f = byId.get(id)!.callFrame;
     const a = areaOf(f);
     areas.set(a, (areas.get(a) ?? 0) + ms);
-    if (a !== 'idle') busy += ms;
-    if (a !== 'idle') selfByFn.set(label(f), (selfByFn.get(label(f)) ?? 0) + ms);
+    if (a === 'idle') continue;
+    busy += ms;
+    const fn = frameLabel(f);
+    selfByFn.set(fn, (selfByFn.get(fn) ?? 0) + ms);
   }
   // Total (inclusive) time per function, counting a function once per stack even when it recurses.
   const totalByFn = new Map<string, number>();
@@ -103,7 +97,7 @@ export function summarize(p: CpuProfile, top = 25): ProfileSummary {
     if (areaOf(byId.get(id)!.callFrame) === 'idle') continue;
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const l = label(byId.get(cur)!.callFrame);
+      const l = frameLabel(byId.get(cur)!.callFrame);
       if (seen.has(l) || l === '(root)') continue;
       seen.add(l);
       totalByFn.set(l, (totalByFn.get(l) ?? 0) + ms);

@@ -20,7 +20,7 @@ import { RedisClusterServers } from '../tests/cluster/redis-cluster.js';
 import { RedisServer } from '../tests/cluster/redis-server.js';
 import * as wire from '../tests/support/wire.js';
 import { LatencyHistogram, type LatencySummary } from './lib/histogram.js';
-import { PAYLOAD_TS_AT, benchPayload, readDigits, writeDigits } from './lib/payload.js';
+import { PAYLOAD_TS_AT, TS_WIDTH, benchPayload, readDigits, writeDigits } from './lib/payload.js';
 import { childArg, emit, forkChild, machineBusySec, sampleProc, serveIpc, sleep } from './lib/procs.js';
 
 interface NodeArg {
@@ -189,7 +189,7 @@ async function subscriber(port: number): Promise<Subscriber> {
       at += 2;
     }
     state.received++;
-    state.onMessage(readDigits(buf, at + PAYLOAD_TS_AT, 12) / 1000);
+    state.onMessage(readDigits(buf, at + PAYLOAD_TS_AT, TS_WIDTH) / 1000);
     state.afterMessage();
   });
   sock.on('data', (d: Buffer) => reader.push(d));
@@ -215,7 +215,7 @@ async function publisher(port: number, sub: Subscriber): Promise<Publisher> {
     const out = Buffer.from(tpl.bytes);
     out.writeUInt16BE(nextId, tpl.packetIdAt);
     nextId = nextId === 65535 ? 1 : nextId + 1;
-    writeDigits(out, tpl.payloadAt + PAYLOAD_TS_AT, 12, performance.now() * 1000);
+    writeDigits(out, tpl.payloadAt + PAYLOAD_TS_AT, TS_WIDTH, performance.now() * 1000);
     sent++;
     sock.write(out);
   };

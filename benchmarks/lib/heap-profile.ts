@@ -5,13 +5,26 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** A function's place as V8's CPU and heap profiles give it. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
 interface HeapNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children: HeapNode[];
 }
 
+// ES modules come as file:// URLs, CommonJS ones (most of node_modules) as plain paths.
 const shortUrl = (u: string) => u.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/').replace(/^\/.*?\/node_modules\//, 'node_modules/');
+
+/** `name dist/…/file.js:line` (1-based), how both profile summaries name a function. */
+export function frameLabel(f: CallFrame): string {
+  return `${f.functionName || '(anonymous)'} ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+}
 
 /** Prints the `top` allocating functions by bytes (self), as shares and, given `messages`, bytes per message. */
 export function printAllocations(file: string, messages = 0, top = 30): void {
@@ -21,8 +34,7 @@ export function printAllocations(file: string, messages = 0, top = 30): void {
   const stack = [root];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    const f = n.callFrame;
-    const label = `${f.functionName || '(anonymous)'} ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+    const label = frameLabel(n.callFrame);
     bytes.set(label, (bytes.get(label) ?? 0) + n.selfSize);
     total += n.selfSize;
     stack.push(...n.children);
