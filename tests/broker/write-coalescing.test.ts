@@ -31,6 +31,11 @@ function publishPacket(i: number): Packet {
   return { cmd: 'publish', topic: 'coalesce/t', payload: Buffer.from(`m${i}`), qos: 0, retain: false, dup: false } as Packet;
 }
 
+/** The payload of a QoS 0 PUBLISH body `buf[start, end)` (topic, then payload: no packet id), as text. */
+function qos0Payload(buf: Buffer, start: number, end: number): string {
+  return buf.subarray(start + 2 + buf.readUInt16BE(start), end).toString();
+}
+
 /** A server-side socket pair: `server` is the accepted socket, `received` the payloads the client read, in order. */
 async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; received: string[]; ended: Promise<void>; close(): void }> {
   const listener = net.createServer();
@@ -42,8 +47,7 @@ async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; r
   const received: string[] = [];
   const reader = new PacketReader((type, _flags, buf, start, end) => {
     assert.equal(type, PUBLISH);
-    const topicLength = buf.readUInt16BE(start);
-    received.push(buf.subarray(start + 2 + topicLength, end).toString());
+    received.push(qos0Payload(buf, start, end));
   });
   client.on('data', (d: Buffer) => reader.push(d));
   client.on('error', () => undefined);
@@ -183,9 +187,7 @@ describe('write coalescing in the broker', () => {
     const subscribed = new Promise<void>((r) => (subacked = r));
     const reader = new PacketReader((type, _flags, buf, start, end) => {
       if (type === SUBACK) subacked();
-      if (type !== PUBLISH) return;
-      const topicLength = buf.readUInt16BE(start);
-      payloads.push(buf.subarray(start + 2 + topicLength, end).toString());
+      if (type === PUBLISH) payloads.push(qos0Payload(buf, start, end));
     });
     ws.on('message', (data: Buffer) => {
       frames++;
